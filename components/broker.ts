@@ -1,0 +1,80 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { ClientIdentity, TlsVersion } from "../lib/config";
+import { listenerSignature, renderAcl, renderBrokerConf, renderPasswordFile } from "../lib/mosquittoConf";
+import { asRootScript, brokerApplyScript, brokerRemoveScript, renderBundle } from "../lib/remoteScript";
+import { LabHost } from "./hosts";
+import { IssuedCert } from "./pki";
+
+export interface BrokerArgs {
+    /** The broker host, from the hosts component. */
+    readonly host: LabHost;
+    readonly caCertPem: pulumi.Input<string>;
+    readonly server: IssuedCert;
+    /** Identities whose topic patterns make the ACL. */
+    readonly clients: readonly ClientIdentity[];
+    /** @default 8883 */
+    readonly tlsPort?: number;
+    /** @default "tlsv1.2" */
+    readonly tlsVersion?: TlsVersion;
+    /** Plaintext teaching listener (never anonymous); undefined turns it off. @default undefined */
+    readonly teaching?: { port: number; username: string; password: pulumi.Input<string> };
+    /** Move aside other conf.d files that define listeners (destroy puts them back). @default false */
+    readonly takeOverConfFiles?: boolean;
+    /** Written in the conf header. */
+    readonly owner: string;
+}
+
+/**
+ * Mosquitto on the broker host: CA, certificate and key where mosquitto reads them, our conf.d
+ * file and ACL, and a reload (SIGHUP) or restart when they change. One SSH session per change.
+ */
+export class Broker extends pulumi.ComponentResource {
+    /** The conf as sent: also what the policy pack judges. */
+    readonly conf: string;
+    readonly acl: string;
+    /** What the host said after applying (the action taken). */
+    readonly applied: pulumi.Output<string>;
+
+    constructor(name: string, args: BrokerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mqttlab:broker:Broker", name, {}, opts);
+        const tlsPort = args.tlsPort ?? 8883;
+        this.conf = renderBrokerConf({
+            owner: args.owner,
+            tlsPort,
+            tlsVersion: args.tlsVersion ?? "tlsv1.2",
+            trust: "cafile",
+            teaching: args.teaching ? { port: args.teaching.port, username: args.teaching.username } : undefined,
+        });
+        this.acl = renderAcl(args.clients, args.teaching?.username);
+        const script = brokerApplyScript({
+            shell: args.host.shell,
+            conf: this.conf,
+            acl: this.acl,
+            listenerSignature: listenerSignature(this.conf),
+            tlsPort,
+            takeOverConfFiles: args.takeOverConfFiles ?? false,
+            withPasswords: args.teaching !== undefined,
+        });
+        // Certificates and keys go on stdin: secret, never in a log line or a diff.
+        const bundle = pulumi.secret(pulumi.all([args.caCertPem, args.server.certPem, args.server.privateKeyPem, args.teaching?.password ?? ""])
+            .apply(([ca, cert, key, password]) => renderBundle({
+                "ca.crt": ca,
+                "server.crt": cert,
+                "server.key": key,
+                ...(args.teaching ? { passwd: renderPasswordFile(args.teaching.username, password) } : {}),
+            })));
+
+        // Why: one command installs everything and picks SIGHUP or restart; `update` re-runs it when any input changes.
+        const apply = new command.remote.Command(`${name}-apply`, {
+            connection: args.host.connection,
+            create: asRootScript(args.host.shell, script),
+            update: asRootScript(args.host.shell, script),
+            delete: asRootScript(args.host.shell, brokerRemoveScript(args.host.shell)),
+            stdin: bundle,
+            logging: "none",
+        }, { parent: this, additionalSecretOutputs: ["stdin"] });
+        this.applied = apply.stdout;
+        this.registerOutputs({ applied: this.applied });
+    }
+}

@@ -1,0 +1,38 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { clientDir, clientInstallScript, clientRemoveScript, renderBundle } from "../lib/remoteScript";
+import { LabHost } from "./hosts";
+import { IssuedCert } from "./pki";
+
+export interface ClientArgs {
+    /** The host this identity lives on. */
+    readonly host: LabHost;
+    /** The certificate CN: the MQTT user name the broker sees. */
+    readonly identity: string;
+    readonly caCertPem: pulumi.Input<string>;
+    readonly cert: IssuedCert;
+}
+
+/** One client identity's CA, certificate and key on its host: 0600 files in a 0700 directory. */
+export class Client extends pulumi.ComponentResource {
+    /** Directory of the files on the host, relative to the SSH user's home. */
+    readonly dir: string;
+    readonly installed: pulumi.Output<string>;
+
+    constructor(name: string, args: ClientArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mqttlab:client:Client", name, {}, opts);
+        this.dir = clientDir(args.identity);
+        const bundle = pulumi.secret(pulumi.all([args.caCertPem, args.cert.certPem, args.cert.privateKeyPem])
+            .apply(([ca, cert, key]) => renderBundle({ "ca.crt": ca, "client.crt": cert, "client.key": key })));
+        const install = new command.remote.Command(`${name}-install`, {
+            connection: args.host.connection,
+            create: clientInstallScript(args.identity),
+            update: clientInstallScript(args.identity),
+            delete: clientRemoveScript(args.identity),
+            stdin: bundle,
+            logging: "none",
+        }, { parent: this, additionalSecretOutputs: ["stdin"] });
+        this.installed = install.stdout;
+        this.registerOutputs({ installed: this.installed });
+    }
+}

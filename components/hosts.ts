@@ -1,0 +1,168 @@
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { HostRole } from "../lib/config";
+import { HostShell } from "../lib/remoteScript";
+
+/**
+ * A host of the lab as everything downstream sees it: where to SSH, with which pinned host key,
+ * and how to become root and reload mosquitto there. Whether it is a VM or a container is known
+ * to this file alone.
+ */
+export interface LabHost {
+    role: HostRole;
+    address: pulumi.Output<string>;
+    sshPort: number;
+    user: string;
+    connection: command.types.input.remote.ConnectionArgs;
+    /** The pinned host key, authorized_keys format ("ssh-ed25519 AAAA..."). */
+    hostKey: pulumi.Output<string>;
+    shell: HostShell;
+}
+
+/** Bounded dialing: an unreachable host fails in about half a minute, naming host and port. */
+const dialLimits = { dialErrorLimit: 15, perDialTimeout: 2 };
+
+/** What the seed's Debian VMs need: sudo without a prompt, and systemd for mosquitto. */
+const systemdShell: HostShell = {
+    asRoot: "sudo -n ",
+    reload: "systemctl reload mosquitto",
+    restart: "systemctl restart mosquitto",
+};
+
+/** Containers run as root with no init: mosquitto is a plain daemon we signal and restart. */
+const containerShell: HostShell = {
+    asRoot: "",
+    reload: "pkill -HUP -x mosquitto",
+    restart:
+        "pkill -x mosquitto || true; i=0; while pgrep -x mosquitto >/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; " +
+        "mosquitto -c /etc/mosquitto/mosquitto.conf -d",
+};
+
+export interface ExistingHostsArgs {
+    /** Addresses of the broker and client VMs. */
+    readonly brokerAddress: string;
+    readonly clientAddress: string;
+    /** SSH user with passwordless sudo on both hosts. */
+    readonly user: string;
+    /** @default 22 */
+    readonly sshPort?: number;
+    /** The SSH private key (OpenSSH or PEM), as a secret. */
+    readonly privateKey: pulumi.Input<string>;
+    /** Pinned host keys, authorized_keys format, as `ssh-keyscan` prints them. */
+    readonly brokerHostKey: string;
+    readonly clientHostKey: string;
+}
+
+/** Existing VMs, such as the seed's two Debian hosts. Creates nothing: it only describes them. */
+export class ExistingHosts extends pulumi.ComponentResource {
+    readonly broker: LabHost;
+    readonly client: LabHost;
+
+    constructor(name: string, args: ExistingHostsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mqttlab:hosts:ExistingHosts", name, {}, opts);
+        const make = (role: HostRole, address: string, hostKey: string): LabHost => ({
+            role,
+            address: pulumi.output(address),
+            sshPort: args.sshPort ?? 22,
+            user: args.user,
+            hostKey: pulumi.output(hostKey),
+            shell: systemdShell,
+            connection: {
+                host: address,
+                port: args.sshPort ?? 22,
+                user: args.user,
+                privateKey: pulumi.secret(args.privateKey),
+                hostKey,
+                ...dialLimits,
+            },
+        });
+        this.broker = make("broker", args.brokerAddress, args.brokerHostKey);
+        this.client = make("client", args.clientAddress, args.clientHostKey);
+        this.registerOutputs({ brokerAddress: this.broker.address, clientAddress: this.client.address });
+    }
+}
+
+export interface ContainerHostsArgs {
+    /** The base image built by scripts/substrate.sh (Debian with sshd, mosquitto, tshark). */
+    readonly image: string;
+    /** The private network's subnet; never one that overlaps the seed's 192.168.56.0/24. */
+    readonly subnet: string;
+    readonly brokerAddress: string;
+    readonly clientAddress: string;
+    /** Label put on everything this creates, so a sweep can find leftovers of a killed run. */
+    readonly labName: string;
+    /** Extra labels (a test run adds its own id). @default {} */
+    readonly labels?: Record<string, string>;
+}
+
+/**
+ * Two containers standing in for the seed's VMs, on a bridge network with a fixed subnet the
+ * program creates. Host keys and the SSH client key are generated here, so the host key is pinned
+ * from the first connection on.
+ */
+export class ContainerHosts extends pulumi.ComponentResource {
+    readonly broker: LabHost;
+    readonly client: LabHost;
+    readonly network: docker.Network;
+
+    constructor(name: string, args: ContainerHostsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mqttlab:hosts:ContainerHosts", name, {}, opts);
+        const labels = Object.entries({ "mqtt-lab": args.labName, ...(args.labels ?? {}) }).map(([label, value]) => ({ label, value }));
+
+        // Why: an explicit subnet keeps Docker's default pools (which include 192.168.48.0/20) away.
+        this.network = new docker.Network(`${name}-net`, {
+            name: `${args.labName}-net`,
+            driver: "bridge",
+            ipamConfigs: [{ subnet: args.subnet }],
+            labels,
+        }, { parent: this });
+
+        // Why: one client key for both containers; its private half never leaves state (secret).
+        const sshKey = new tls.PrivateKey(`${name}-ssh-client-key`, { algorithm: "ED25519" }, { parent: this, additionalSecretOutputs: ["privateKeyOpenssh", "privateKeyPem", "privateKeyPemPkcs8"] });
+
+        const make = (role: HostRole, address: string): LabHost => {
+            // Why: we generate the host key, so we know it before sshd ever answers: nothing to trust on first use.
+            const hostKey = new tls.PrivateKey(`${name}-${role}-ssh-host-key`, { algorithm: "ED25519" }, { parent: this, additionalSecretOutputs: ["privateKeyOpenssh", "privateKeyPem", "privateKeyPemPkcs8"] });
+            const container = new docker.Container(`${name}-${role}`, {
+                name: `${args.labName}-${role}`,
+                hostname: role,
+                image: args.image,
+                networksAdvanced: [{ name: this.network.name, ipv4Address: address, aliases: [role] }],
+                // tshark needs raw sockets; nothing else is granted.
+                capabilities: { adds: ["NET_RAW", "NET_ADMIN"] },
+                uploads: [
+                    { file: "/etc/ssh/ssh_host_ed25519_key", content: hostKey.privateKeyOpenssh },
+                    { file: "/etc/ssh/ssh_host_ed25519_key.pub", content: hostKey.publicKeyOpenssh },
+                    { file: "/root/.ssh/authorized_keys", content: sshKey.publicKeyOpenssh },
+                ],
+                // sshd refuses a host key others can read; uploads land 0644.
+                command: ["/bin/sh", "-c", "chmod 600 /etc/ssh/ssh_host_ed25519_key; chmod 700 /root/.ssh; chmod 600 /root/.ssh/authorized_keys; exec /usr/local/sbin/lab-init"],
+                labels,
+                mustRun: true,
+                restart: "unless-stopped",
+            }, { parent: this, deleteBeforeReplace: true });
+            const host = container.networksAdvanced.apply((n) => n?.[0]?.ipv4Address ?? address);
+            return {
+                role,
+                address: host,
+                sshPort: 22,
+                user: "root",
+                hostKey: hostKey.publicKeyOpenssh.apply((k) => k.trim()),
+                shell: containerShell,
+                connection: {
+                    host,
+                    port: 22,
+                    user: "root",
+                    privateKey: sshKey.privateKeyOpenssh,
+                    hostKey: hostKey.publicKeyOpenssh.apply((k) => k.trim()),
+                    ...dialLimits,
+                },
+            };
+        };
+        this.broker = make("broker", args.brokerAddress);
+        this.client = make("client", args.clientAddress);
+        this.registerOutputs({ network: this.network.name, brokerAddress: this.broker.address, clientAddress: this.client.address });
+    }
+}

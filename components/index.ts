@@ -1,0 +1,4 @@
+export * from "./hosts";
+export * from "./pki";
+export * from "./broker";
+export * from "./client";

@@ -1,0 +1,95 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { ClientIdentity, PkiConfig } from "../lib/config";
+import { isIpv4 } from "../lib/net";
+import { caCommonName, leafGeneration } from "../lib/pki";
+
+/** A certificate and its key, the key a secret. */
+export interface IssuedCert {
+    certPem: pulumi.Output<string>;
+    privateKeyPem: pulumi.Output<string>;
+}
+
+export interface PkiArgs {
+    /** Algorithm, key size, validity, renewal and rotation counters (validated config). */
+    readonly pki: PkiConfig;
+    /** Organisation in every subject. */
+    readonly labName: string;
+    /** The broker's address and DNS name: both go in the server certificate's SANs. */
+    readonly brokerAddress: pulumi.Input<string>;
+    readonly brokerDnsName: string;
+    /** One client certificate each; the CN is the identity, which mosquitto uses as the user name. */
+    readonly clients: readonly ClientIdentity[];
+    /** The renewal window "now" falls in (lib/pki.ts renewalEpoch), computed by the caller. */
+    readonly renewalEpoch: number;
+}
+
+const keySecrets = { additionalSecretOutputs: ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"] };
+
+/**
+ * The lab's certificate authority and the certificates it signs: proper X.509 v3, where the
+ * seed had a v1 "CA" sharing its subject with the broker certificate (`tlsv1 alert unknown ca`).
+ */
+export class Pki extends pulumi.ComponentResource {
+    readonly caCertPem: pulumi.Output<string>;
+    readonly server: IssuedCert;
+    readonly clients: Record<string, IssuedCert>;
+
+    constructor(name: string, args: PkiArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mqttlab:pki:Pki", name, {}, opts);
+        const p = args.pki;
+        const keyArgs: tls.PrivateKeyArgs = {
+            algorithm: p.algorithm,
+            ...(p.algorithm === "RSA" ? { rsaBits: p.rsaBits } : {}),
+            ...(p.algorithm === "ECDSA" ? { ecdsaCurve: p.ecdsaCurve } : {}),
+        };
+        const gen = `g${p.caGeneration}`;
+
+        // Why: the CA's generation is in its name and subject, so a CA rotation is a new CA beside the old.
+        const caKey = new tls.PrivateKey(`${name}-ca-key-${gen}`, keyArgs, { parent: this, ...keySecrets });
+        const ca = new tls.SelfSignedCert(`${name}-ca-${gen}`, {
+            privateKeyPem: caKey.privateKeyPem,
+            isCaCertificate: true,
+            setSubjectKeyId: true,
+            allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+            subject: { commonName: caCommonName(args.labName, p.caGeneration), organization: args.labName },
+            validityPeriodHours: p.caValidityHours,
+        }, { parent: this });
+        this.caCertPem = ca.certPem;
+
+        const leafSuffix = leafGeneration(p.leafRotation, args.renewalEpoch, p.leafValidityHours);
+        const issue = (leafName: string, subject: tls.types.input.CertRequestSubject, uses: string[], sans: Partial<tls.CertRequestArgs>): IssuedCert => {
+            // Why: the generation suffix in the names makes a renewal a new key and certificate, created before the old go.
+            const key = new tls.PrivateKey(`${name}-${leafName}-key-${gen}-${leafSuffix}`, keyArgs, { parent: this, ...keySecrets });
+            const csr = new tls.CertRequest(`${name}-${leafName}-csr-${gen}-${leafSuffix}`, {
+                privateKeyPem: key.privateKeyPem,
+                subject,
+                ...sans,
+            }, { parent: this });
+            const cert = new tls.LocallySignedCert(`${name}-${leafName}-cert-${gen}-${leafSuffix}`, {
+                certRequestPem: csr.certRequestPem,
+                caCertPem: ca.certPem,
+                caPrivateKeyPem: caKey.privateKeyPem,
+                isCaCertificate: false,
+                setSubjectKeyId: true,
+                allowedUses: uses,
+                validityPeriodHours: p.leafValidityHours,
+                earlyRenewalHours: p.earlyRenewalHours,
+            }, { parent: this });
+            return { certPem: cert.certPem, privateKeyPem: pulumi.secret(key.privateKeyPem) };
+        };
+
+        const brokerAddress = pulumi.output(args.brokerAddress);
+        this.server = issue("broker", { commonName: args.brokerDnsName, organization: args.labName, organizationalUnit: "broker" },
+            ["digital_signature", "key_encipherment", "server_auth"], {
+                dnsNames: brokerAddress.apply((a) => [args.brokerDnsName, ...(isIpv4(a) ? [] : [a])]),
+                ipAddresses: brokerAddress.apply((a) => (isIpv4(a) ? [a] : [])),
+            });
+        this.clients = {};
+        for (const c of args.clients) {
+            this.clients[c.name] = issue(`client-${c.name}`, { commonName: c.name, organization: args.labName, organizationalUnit: "clients" },
+                ["digital_signature", "key_encipherment", "client_auth"], {});
+        }
+        this.registerOutputs({ caCertPem: this.caCertPem, serverCertPem: this.server.certPem });
+    }
+}

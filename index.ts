@@ -1,0 +1,103 @@
+/**
+ * mqtt-lab: read config, compose the components, export what a user needs to reach the broker.
+ * Everything that can go wrong with config is found before the first resource is declared.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Broker, Client, ContainerHosts, ExistingHosts, LabHost, Pki } from "./components";
+import { ConfigError, ns, RawConfig, validateLabConfig } from "./lib/config";
+import { sshFingerprint } from "./lib/fingerprint";
+import { renewalEpoch } from "./lib/pki";
+import { checkSshSettings } from "./lib/sshKeys";
+
+const config = new pulumi.Config(ns);
+// Raw values, read once here: components get typed args (Config cannot be mocked in unit tests).
+const plainKeys = ["hostSource", "subnet", "brokerAddress", "clientAddress", "brokerDnsName", "sshUser", "sshPort", "image", "tlsPort", "tlsVersion", "takeOverConfFiles", "minCertDaysLeft", "maxLeafValidityHours", "labName"];
+const objectKeys = ["pki", "clients", "teachingListener"];
+const raw: RawConfig = {};
+for (const key of plainKeys) raw[key] = config.get(key);
+for (const key of objectKeys) raw[key] = config.getObject(key);
+// A run-specific label for tests' sweeps; not a user setting.
+const runLabel = process.env.MQTTLAB_RUN_ID;
+
+const cfg = validateLabConfig(raw);
+const teachingPassword = cfg.teaching.enabled ? config.getSecret("teachingPassword") : undefined;
+if (cfg.teaching.enabled && teachingPassword === undefined) {
+    throw new ConfigError([`[${ns}:teachingPassword] is required when [${ns}:teachingListener.enabled] is true (pulumi config set --secret ${ns}:teachingPassword …).`]);
+}
+
+let hosts: { broker: LabHost; client: LabHost };
+if (cfg.hostSource === "containers") {
+    hosts = new ContainerHosts("lab", {
+        image: cfg.image,
+        subnet: cfg.subnet,
+        brokerAddress: cfg.brokerAddress,
+        clientAddress: cfg.clientAddress,
+        labName: cfg.labName,
+        labels: runLabel ? { "mqtt-lab-run": runLabel } : undefined,
+    });
+} else {
+    // Secrets read raw here only to be parsed before anything changes; they stay secrets below.
+    const ssh = checkSshSettings({
+        privateKey: pulumi.runtime.getConfig(`${ns}:sshPrivateKey`),
+        privateKeyPath: config.get("sshPrivateKeyPath"),
+        brokerHostKey: config.get("brokerHostKey"),
+        clientHostKey: config.get("clientHostKey"),
+    });
+    if (!ssh.value) throw new ConfigError(ssh.problems);
+    hosts = new ExistingHosts("lab", {
+        brokerAddress: cfg.brokerAddress,
+        clientAddress: cfg.clientAddress,
+        user: cfg.sshUser,
+        sshPort: cfg.sshPort,
+        privateKey: pulumi.secret(ssh.value.privateKey),
+        brokerHostKey: ssh.value.brokerHostKey,
+        clientHostKey: ssh.value.clientHostKey,
+    });
+}
+
+const pki = new Pki("lab", {
+    pki: cfg.pki,
+    labName: cfg.labName,
+    // The configured address, not the container's output: SANs stay known at preview.
+    brokerAddress: cfg.brokerAddress,
+    brokerDnsName: cfg.brokerDnsName,
+    clients: cfg.clients,
+    renewalEpoch: renewalEpoch(Date.now(), cfg.pki.leafValidityHours, cfg.pki.earlyRenewalHours),
+});
+
+const broker = new Broker("lab", {
+    host: hosts.broker,
+    caCertPem: pki.caCertPem,
+    server: pki.server,
+    clients: cfg.clients,
+    tlsPort: cfg.tlsPort,
+    tlsVersion: cfg.tlsVersion,
+    teaching: cfg.teaching.enabled && teachingPassword ? { port: cfg.teaching.port, username: cfg.teaching.username, password: teachingPassword } : undefined,
+    takeOverConfFiles: cfg.takeOverConfFiles,
+    owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
+});
+
+const clients = cfg.clients.map((c) => new Client(`lab-${c.name}`, {
+    host: c.host === "broker" ? hosts.broker : hosts.client,
+    identity: c.name,
+    caCertPem: pki.caCertPem,
+    cert: pki.clients[c.name],
+}, { dependsOn: [broker] }));
+
+export const brokerAddress = hosts.broker.address;
+export const brokerDnsName = cfg.brokerDnsName;
+export const tlsPort = cfg.tlsPort;
+export const teachingPort = cfg.teaching.enabled ? cfg.teaching.port : undefined;
+export const caCertPem = pki.caCertPem;
+export const brokerApplied = broker.applied;
+export const clientCerts = Object.fromEntries(cfg.clients.map((c, i) => [c.name, {
+    host: c.host,
+    dir: clients[i].dir,
+    certPem: pki.clients[c.name].certPem,
+    privateKeyPem: pki.clients[c.name].privateKeyPem,
+}]));
+const endpoint = (h: LabHost) => pulumi.all([h.address, h.hostKey]).apply(([address, hostKey]) => ({
+    address, port: h.sshPort, user: h.user, hostKey, fingerprint: sshFingerprint(hostKey),
+}));
+export const ssh = { broker: endpoint(hosts.broker), client: endpoint(hosts.client) };
+export const hostSource = cfg.hostSource;

@@ -1,0 +1,147 @@
+/**
+ * Pure rendering of the files mosquitto reads: the conf.d file, the ACL and the password file.
+ * Side effects (copying, reloading) live in the broker component; everything here is text in,
+ * text out, so each option combination is a unit test.
+ */
+import { createHash, pbkdf2Sync } from "node:crypto";
+import { ClientIdentity, TlsVersion } from "./config";
+
+/** Where the lab's files live on the broker. One directory we own, beside Debian's defaults. */
+export const brokerPaths = {
+    confD: "/etc/mosquitto/conf.d",
+    conf: "/etc/mosquitto/conf.d/mqtt-lab.conf",
+    dir: "/etc/mosquitto/mqtt-lab",
+    caFile: "/etc/mosquitto/mqtt-lab/ca.crt",
+    caPath: "/etc/mosquitto/mqtt-lab/ca.d",
+    certFile: "/etc/mosquitto/mqtt-lab/server.crt",
+    keyFile: "/etc/mosquitto/mqtt-lab/server.key",
+    aclFile: "/etc/mosquitto/mqtt-lab/acl",
+    passwordFile: "/etc/mosquitto/mqtt-lab/passwd",
+    log: "/var/log/mosquitto/mosquitto.log",
+} as const;
+
+export interface TeachingListener {
+    port: number;
+    username: string;
+}
+
+export interface BrokerConfOptions {
+    /** Stack and project, written in the header so a reader knows who owns the file. */
+    owner: string;
+    tlsPort: number;
+    tlsVersion: TlsVersion;
+    /** "cafile" trusts one PEM bundle; "capath" a hashed directory that new connections re-read (CA rotation). */
+    trust: "cafile" | "capath";
+    /** When set, a plaintext listener that still requires a password: the seed's leak, without anonymity. */
+    teaching?: TeachingListener;
+}
+
+/**
+ * Renders `conf.d/mqtt-lab.conf`. `per_listener_settings true` makes every access rule belong to
+ * its listener, so nothing in Debian's main file (or a left-over conf.d file) can widen them.
+ */
+export function renderBrokerConf(o: BrokerConfOptions): string {
+    const lines = [
+        `# Managed by mqtt-lab (${o.owner}). Do not edit: \`pulumi up\` rewrites this file.`,
+        "per_listener_settings true",
+        "",
+        "# Mutual TLS: only clients with a certificate from the lab CA get in; the CN is the MQTT user.",
+        `listener ${o.tlsPort}`,
+        "protocol mqtt",
+        o.trust === "capath" ? `capath ${brokerPaths.caPath}` : `cafile ${brokerPaths.caFile}`,
+        `certfile ${brokerPaths.certFile}`,
+        `keyfile ${brokerPaths.keyFile}`,
+        `tls_version ${o.tlsVersion}`,
+        "require_certificate true",
+        "use_identity_as_username true",
+        "allow_anonymous false",
+        `acl_file ${brokerPaths.aclFile}`,
+    ];
+    if (o.teaching) {
+        lines.push(
+            "",
+            "# Teaching listener: plaintext on purpose, to show what tshark sees. Never anonymous.",
+            `listener ${o.teaching.port}`,
+            "protocol mqtt",
+            "allow_anonymous false",
+            `password_file ${brokerPaths.passwordFile}`,
+            `acl_file ${brokerPaths.aclFile}`,
+        );
+    }
+    return lines.join("\n") + "\n";
+}
+
+/**
+ * Renders the ACL: each identity may read and write its own topic patterns and nothing else.
+ * The teaching user, when present, gets a `lab/#` sandbox.
+ */
+export function renderAcl(clients: readonly ClientIdentity[], teachingUser?: string): string {
+    const blocks = ["# Managed by mqtt-lab. One block per identity: `user` is the certificate CN."];
+    // Code-unit order, not localeCompare: the file must be the same on every machine, whatever its locale.
+    const sorted = [...clients].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const c of sorted) {
+        blocks.push("", `user ${c.name}`, ...c.topics.map((t) => `topic readwrite ${t}`));
+    }
+    if (teachingUser) blocks.push("", `user ${teachingUser}`, "topic readwrite lab/#");
+    return blocks.join("\n") + "\n";
+}
+
+/**
+ * Hashes a password the way `mosquitto_passwd` does in 2.0 ($7$: PBKDF2-SHA512, 101 rounds).
+ * The salt is derived from the password and user, so the file is stable across runs (no diff,
+ * no reload) while still differing between users that share a password.
+ */
+export function hashMosquittoPassword(username: string, password: string, iterations = 101): string {
+    const salt = createHash("sha512").update(`mqtt-lab salt\0${username}\0${password}`).digest().subarray(0, 12);
+    // The broker base64-decodes the salt and hashes with the 12 raw bytes (mosquitto 2.0.11,
+    // security_default.c unpwd__decode_passwords / pw__digest), not with its base64 text.
+    const hash = pbkdf2Sync(password, salt, iterations, 64, "sha512");
+    return `${username}:$7$${iterations}$${salt.toString("base64")}$${hash.toString("base64")}`;
+}
+
+/** Renders the password file of the teaching listener. */
+export function renderPasswordFile(username: string, password: string): string {
+    return hashMosquittoPassword(username, password) + "\n";
+}
+
+/**
+ * What mosquitto must re-read to apply a change of files, from what changed.
+ * - listeners (ports, protocols, trust store paths) and the CA file are read only at start:
+ *   a restart, which drops connected clients;
+ * - certificate, key, ACL and password file are re-read on SIGHUP: connected clients stay.
+ */
+export type ReloadAction = "none" | "sighup" | "restart";
+
+export interface ChangedFiles {
+    /** The lines that define listeners, compared by `listenerSignature`. */
+    listeners: boolean;
+    caFile: boolean;
+    cert: boolean;
+    key: boolean;
+    acl: boolean;
+    passwords: boolean;
+    /** Any other line of the conf (a SIGHUP re-reads the conf). */
+    otherConf: boolean;
+}
+
+export function chooseReload(changed: ChangedFiles): ReloadAction {
+    if (changed.listeners || changed.caFile) return "restart";
+    if (changed.cert || changed.key || changed.acl || changed.passwords || changed.otherConf) return "sighup";
+    return "none";
+}
+
+/**
+ * The part of a conf that only a restart applies: listener lines and the settings that shape a
+ * listener's socket or trust store. Written beside the conf, so the host can compare old and new
+ * without parsing mosquitto's grammar in shell.
+ */
+export function listenerSignature(conf: string): string {
+    // Besides the socket lines: the listener options mosquitto 2.0.11 skips on reload
+    // (conf.c, "Listeners not valid for reloading"), e.g. a new certfile/keyfile/crlfile path.
+    const startOnly = /^(listener|port|bind_address|bind_interface|protocol|socket_domain|cafile|capath|certfile|keyfile|crlfile|dhparamfile|psk_hint|tls_version|tls_engine|tls_engine_kpass_sha1|tls_keyform|require_certificate|use_identity_as_username|use_subject_as_username|use_username_as_clientid|max_connections|max_qos|max_topic_alias|mount_point|http_dir|per_listener_settings|ciphers|ciphers_tls1\.3)\b/;
+    return conf
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => startOnly.test(l))
+        .join("\n") + "\n";
+}

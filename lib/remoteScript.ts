@@ -1,0 +1,207 @@
+/**
+ * Pure rendering of the shell scripts that run on the hosts over SSH.
+ *
+ * Data travels two ways, both chosen so nothing depends on the SSH server's AcceptEnv:
+ * - public, preview-known files (conf, ACL) are embedded in the script as quoted heredocs, so the
+ *   policy pack can read exactly what is sent (`embeddedFiles`);
+ * - certificates and keys travel on stdin as a "bundle" (one `name base64` line per file), which
+ *   the command provider keeps secret and out of logs.
+ * Files are written into a private (0700) staging directory and renamed into place, so no key is
+ * ever readable by others, and no half-written file is ever live.
+ */
+import { createHash } from "node:crypto";
+import { brokerPaths } from "./mosquittoConf";
+
+/** Quotes a string for a POSIX shell. */
+export function shQuote(s: string): string {
+    return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** How a host differs from another: filled in by the hosts component, opaque to everyone else. */
+export interface HostShell {
+    /** Prefix that runs a command as root ("" when the SSH user is root, "sudo -n " otherwise). */
+    asRoot: string;
+    /** Shell that makes mosquitto re-read certificates, ACL and conf (SIGHUP). */
+    reload: string;
+    /** Shell that restarts mosquitto and prints its error when it refuses to start. */
+    restart: string;
+}
+
+/** Wraps a script so it runs under bash as root on the host. stdin passes through. */
+export function asRootScript(shell: HostShell, script: string): string {
+    return `${shell.asRoot}bash -c ${shQuote(script)}`;
+}
+
+/** A file name that may appear in a bundle: no path, no dot files. */
+const bundleName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/;
+
+/** Encodes files for stdin. Order is stable so identical content gives an identical bundle. */
+export function renderBundle(files: Record<string, string>): string {
+    return Object.keys(files)
+        .sort()
+        .map((name) => {
+            if (!bundleName.test(name)) throw new Error(`bundle file name "${name}" is not allowed`);
+            return `${name} ${Buffer.from(files[name], "utf8").toString("base64")}\n`;
+        })
+        .join("");
+}
+
+/** Decodes a bundle (used by tests and by the verify tool). */
+export function parseBundle(bundle: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const line of bundle.split("\n")) {
+        if (!line) continue;
+        const [name, b64] = line.split(" ");
+        out[name] = Buffer.from(b64 ?? "", "base64").toString("utf8");
+    }
+    return out;
+}
+
+const heredocStart = /^cat > "\$S\/([A-Za-z0-9._-]+)" <<'(MQTTLAB_[0-9a-f]{12})'$/;
+
+/** A heredoc that writes `content` to the staging directory, with a marker that cannot collide. */
+export function embedFile(name: string, content: string): string {
+    if (!bundleName.test(name)) throw new Error(`embedded file name "${name}" is not allowed`);
+    const marker = `MQTTLAB_${createHash("sha256").update(content).digest("hex").slice(0, 12)}`;
+    const body = content.endsWith("\n") ? content : content + "\n";
+    return `cat > "$S/${name}" <<'${marker}'\n${body}${marker}\n`;
+}
+
+/** Reads back the files a script embeds: what the policy pack judges. */
+export function embeddedFiles(script: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    const lines = script.split("\n");
+    for (let i = 0; i < lines.length; i++) {
+        const m = heredocStart.exec(lines[i]);
+        if (!m) continue;
+        const body: string[] = [];
+        for (i++; i < lines.length && lines[i] !== m[2]; i++) body.push(lines[i]);
+        out[m[1]] = body.join("\n") + "\n";
+    }
+    return out;
+}
+
+/** Shell that reads a stdin bundle into "$S". Refuses names with a path. */
+const readBundle = `while IFS=' ' read -r name b64; do
+  [ -n "$name" ] || continue
+  case "$name" in */*|.*) echo "mqtt-lab: refusing bundle file name $name" >&2; exit 2 ;; esac
+  printf '%s' "$b64" | base64 -d > "$S/$name"
+done`;
+
+export interface BrokerApplyOptions {
+    shell: HostShell;
+    conf: string;
+    acl: string;
+    /** Restart-only lines of the conf, compared with the live copy to choose restart vs SIGHUP. */
+    listenerSignature: string;
+    tlsPort: number;
+    takeOverConfFiles: boolean;
+    /** Whether the bundle carries a password file (teaching listener). */
+    withPasswords: boolean;
+}
+
+/**
+ * The broker's apply script: stage, check conf.d for rival listeners, back up, swap in, reload or
+ * restart, wait until mosquitto listens, and roll back with mosquitto's own message if it won't.
+ * stdin: bundle with ca.crt, server.crt, server.key (and passwd).
+ */
+export function brokerApplyScript(o: BrokerApplyOptions): string {
+    const p = brokerPaths;
+    const dataFiles = ["ca.crt", "server.crt", "server.key", "acl", "listeners.sig", ...(o.withPasswords ? ["passwd"] : [])];
+    return `set -eu
+umask 077
+D=${p.dir}; CONF=${p.conf}; LOG=${p.log}
+mkdir -p ${p.confD}
+install -d -m 0750 -o root -g mosquitto "$D"
+S=$(mktemp -d "$D/.stage.XXXXXX")
+trap 'rm -rf "$S"' EXIT
+${readBundle}
+${embedFile("mqtt-lab.conf", o.conf)}${embedFile("acl", o.acl)}${embedFile("listeners.sig", o.listenerSignature)}
+for f in ca.crt server.crt server.key; do
+  [ -s "$S/$f" ] || { echo "mqtt-lab: $f missing from the bundle" >&2; exit 2; }
+done
+# Other conf.d files that open a listener or change access rules would undo ours.
+rivals=""
+for f in ${p.confD}/*.conf; do
+  [ -e "$f" ] && [ "$f" != "$CONF" ] || continue
+  if grep -qE '^[[:space:]]*(listener|port|allow_anonymous|per_listener_settings|password_file|acl_file)([[:space:]]|$)' "$f"; then rivals="$rivals $f"; fi
+done
+if [ -n "$rivals" ]; then
+  if [ ${o.takeOverConfFiles ? "yes" : "no"} = yes ]; then
+    for f in $rivals; do mv "$f" "$f.mqtt-lab-disabled"; echo "mqtt-lab: moved $f aside (destroy puts it back)" >&2; done
+  else
+    echo "mqtt-lab: conf.d already defines a listener or access rule in:$rivals. mosquitto would merge it with the lab's listeners (the seed's confTP.conf had allow_anonymous true). Set mqtt-lab:takeOverConfFiles to true to move it aside (destroy puts it back), or remove it." >&2
+    exit 3
+  fi
+fi
+chgrp mosquitto "$S"/*
+chmod 0640 "$S"/*
+chmod 0644 "$S/ca.crt" "$S/server.crt" "$S/mqtt-lab.conf"
+live() { if [ "$1" = mqtt-lab.conf ]; then echo "$CONF"; else echo "$D/$1"; fi; }
+action=none
+for f in mqtt-lab.conf ${dataFiles.join(" ")}; do cmp -s "$S/$f" "$(live $f)" || action=sighup; done
+if ! cmp -s "$S/listeners.sig" "$D/listeners.sig" || ! cmp -s "$S/ca.crt" "$D/ca.crt"; then action=restart; fi
+B="$D/.previous"; rm -rf "$B"; mkdir -m 0700 "$B"
+for f in mqtt-lab.conf ${dataFiles.join(" ")}; do [ -e "$(live $f)" ] && cp -p "$(live $f)" "$B/$f"; done
+for f in mqtt-lab.conf ${dataFiles.join(" ")}; do mv -f "$S/$f" "$(live $f)"; done
+listening() { ss -Hltn "sport = :${o.tlsPort}" 2>/dev/null | grep -q . ; }
+wait_listening() { i=0; while [ $i -lt 100 ]; do listening && pgrep -x mosquitto >/dev/null && return 0; sleep 0.1; i=$((i+1)); done; return 1; }
+mark=$(wc -l < "$LOG" 2>/dev/null || echo 0)
+ok=yes; out=""
+case $action in
+  restart) out=$( { ${o.shell.restart} ; } 2>&1 ) || ok=no ;;
+  sighup) out=$( { ${o.shell.reload} ; } 2>&1 ) || ok=no ;;
+esac
+[ $ok = yes ] && { wait_listening || ok=no; }
+if [ $ok = no ]; then
+  said=$(tail -n +$((mark+1)) "$LOG" 2>/dev/null | grep -iE 'error|unable|invalid|unknown' | tail -n 5 || true)
+  for f in mqtt-lab.conf ${dataFiles.join(" ")}; do if [ -e "$B/$f" ]; then cp -p "$B/$f" "$(live $f)"; else rm -f "$(live $f)"; fi; done
+  ( ${o.shell.restart} ) >/dev/null 2>&1 || true
+  wait_listening || true
+  echo "mqtt-lab: mosquitto refused the new configuration (${"$"}{action}); the previous one was restored. mosquitto said: $out $said" >&2
+  exit 1
+fi
+echo "mqtt-lab: broker files in place; mosquitto action: $action"
+`;
+}
+
+/** The broker's destroy script: remove our files, put rivals back, leave mosquitto running. */
+export function brokerRemoveScript(shell: HostShell): string {
+    const p = brokerPaths;
+    return `set -eu
+rm -f ${p.conf}
+rm -rf ${p.dir}
+for f in ${p.confD}/*.conf.mqtt-lab-disabled; do [ -e "$f" ] && mv "$f" "\${f%.mqtt-lab-disabled}"; done
+( ${shell.restart} ) >/dev/null 2>&1 || true
+echo "mqtt-lab: broker restored"
+`;
+}
+
+/** Where a client identity's files live on its host, relative to the SSH user's home. */
+export function clientDir(identity: string): string {
+    return `.mqtt-lab/${identity}`;
+}
+
+/**
+ * The client's install script: runs as the SSH user (no root needed), files 0600 in a 0700
+ * directory. stdin: bundle with ca.crt, client.crt, client.key.
+ */
+export function clientInstallScript(identity: string): string {
+    return `set -eu
+umask 077
+T="$HOME/${clientDir(identity)}"
+mkdir -p "$T"; chmod 0700 "$HOME/.mqtt-lab" "$T"
+S=$(mktemp -d "$T/.stage.XXXXXX")
+trap 'rm -rf "$S"' EXIT
+${readBundle}
+for f in ca.crt client.crt client.key; do
+  [ -s "$S/$f" ] || { echo "mqtt-lab: $f missing from the bundle" >&2; exit 2; }
+  mv -f "$S/$f" "$T/$f"
+done
+echo "mqtt-lab: client ${identity} files in $T"
+`;
+}
+
+export function clientRemoveScript(identity: string): string {
+    return `rm -rf "$HOME/${clientDir(identity)}"; rmdir "$HOME/.mqtt-lab" 2>/dev/null || true`;
+}
