@@ -3,7 +3,9 @@
  * Everything that can go wrong with config is found before the first resource is declared.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Broker, Client, ContainerHosts, ExistingHosts, LabHost, Pki } from "./components";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Broker, Checks, Client, ContainerHosts, ExistingHosts, LabHost, Pki } from "./components";
 import { ConfigError, ns, RawConfig, validateLabConfig } from "./lib/config";
 import { sshFingerprint } from "./lib/fingerprint";
 import { renewalEpoch } from "./lib/pki";
@@ -16,8 +18,15 @@ const objectKeys = ["pki", "clients", "teachingListener"];
 const raw: RawConfig = {};
 for (const key of plainKeys) raw[key] = config.get(key);
 for (const key of objectKeys) raw[key] = config.getObject(key);
+// The image scripts/substrate.sh built last, unless config names one: it is tagged by its recipe.
+raw.image ??= cachedBaseImage();
 // A run-specific label for tests' sweeps; not a user setting.
 const runLabel = process.env.MQTTLAB_RUN_ID;
+
+function cachedBaseImage(): string | undefined {
+    const file = path.join(process.env.MQTTLAB_CACHE ?? "/var/cache/mqtt-lab", "base-image");
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim() : undefined;
+}
 
 const cfg = validateLabConfig(raw);
 const teachingPassword = cfg.teaching.enabled ? config.getSecret("teachingPassword") : undefined;
@@ -84,7 +93,17 @@ const clients = cfg.clients.map((c) => new Client(`lab-${c.name}`, {
     cert: pki.clients[c.name],
 }, { dependsOn: [broker] }));
 
+const checks = new Checks("lab-checks", {
+    hostOf: (c) => (c.host === "broker" ? hosts.broker : hosts.client),
+    clients: cfg.clients,
+    brokerAddress: cfg.brokerAddress,
+    tlsPort: cfg.tlsPort,
+    teachingPort: cfg.teaching.enabled ? cfg.teaching.port : undefined,
+    triggers: [broker.applied, pki.caCertPem, pki.server.certPem, ...cfg.clients.map((c) => pki.clients[c.name].certPem)],
+}, { dependsOn: clients });
+
 export const brokerAddress = hosts.broker.address;
+export const checkResults = checks.results;
 export const brokerDnsName = cfg.brokerDnsName;
 export const tlsPort = cfg.tlsPort;
 export const teachingPort = cfg.teaching.enabled ? cfg.teaching.port : undefined;
@@ -101,3 +120,5 @@ const endpoint = (h: LabHost) => pulumi.all([h.address, h.hostKey]).apply(([addr
 }));
 export const ssh = { broker: endpoint(hosts.broker), client: endpoint(hosts.client) };
 export const hostSource = cfg.hostSource;
+/** containers only: the generated SSH client key, for `verify` and tests (secret). */
+export const sshClientPrivateKey = hosts instanceof ContainerHosts ? pulumi.secret(hosts.broker.connection.privateKey) : undefined;

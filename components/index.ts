@@ -2,3 +2,4 @@ export * from "./hosts";
 export * from "./pki";
 export * from "./broker";
 export * from "./client";
+export * from "./checks";

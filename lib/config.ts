@@ -112,7 +112,7 @@ const labNamePattern = /^[a-z][a-z0-9-]{0,30}$/;
 /** An MQTT topic filter as mosquitto accepts it in an ACL. Returns a reason, or undefined. */
 export function judgeTopicFilter(filter: string): string | undefined {
     if (filter.length === 0) return "is empty";
-    if (filter.length > 65535) return "is longer than 65535 bytes";
+    if (Buffer.byteLength(filter, "utf8") > 65535) return "is longer than 65535 bytes"; // MQTT counts UTF-8 bytes
     if (/[\u0000\n\r]/.test(filter)) return "contains a NUL or newline";
     const levels = filter.split("/");
     for (let i = 0; i < levels.length; i++) {

@@ -114,8 +114,10 @@ export function parseMosquittoConf(text: string): MosquittoConf {
         const [key, ...rest] = trimmed.split(/\s+/);
         const value = rest[0];
         const sec = perListener ? cur.security : global;
-        if (cur === def && defaultListenerTriggers.has(key) && !def.touched) def.line = line;
-        if (cur === def && defaultListenerTriggers.has(key)) def.touched = true;
+        if (cur === def && defaultListenerTriggers.has(key) && !def.touched) {
+            def.line = line;
+            def.touched = true;
+        }
         if (securityKeys.has(key)) securitySeen = true;
         switch (key) {
             case "per_listener_settings": {
@@ -139,14 +141,17 @@ export function parseMosquittoConf(text: string): MosquittoConf {
                 listeners.push(cur);
                 return;
             }
-            case "port":
+            case "port": // always the default listener's, even after a `listener` line
                 localOnly = false;
                 def.port = Number(value);
-                if (!def.line) def.line = line;
+                if (!def.touched) def.line = line;
+                def.touched = true;
                 return;
             case "bind_address":
                 localOnly = false;
                 def.bindAddress = value;
+                if (!def.touched) def.line = line;
+                def.touched = true;
                 return;
             case "protocol": cur.protocol = value ?? ""; return;
             case "cafile": cur.cafile = value; return;
@@ -210,7 +215,10 @@ export function describeListener(l: MosquittoListener): string {
 /** TLS versions mosquitto accepts for `tls_version`, oldest first. */
 export const mosquittoTlsVersions = ["tlsv1", "tlsv1.1", "tlsv1.2", "tlsv1.3"] as const;
 
-/** One ACL rule. `user` is undefined for rules before any `user` line: those apply to anonymous clients. */
+/**
+ * One ACL rule. For `topic`, `user` is undefined before any `user` line: those rules apply to
+ * anonymous clients. `pattern` rules apply to every client, so their `user` is always undefined.
+ */
 export interface AclRule {
     line: number;
     kind: "topic" | "pattern";

@@ -1,0 +1,43 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { ClientIdentity } from "../lib/config";
+import { clientChecksScript } from "../lib/checkScripts";
+import { LabHost } from "./hosts";
+
+export interface ChecksArgs {
+    /** The host each identity lives on. */
+    readonly hostOf: (identity: ClientIdentity) => LabHost;
+    readonly clients: readonly ClientIdentity[];
+    readonly brokerAddress: string;
+    readonly tlsPort: number;
+    readonly teachingPort?: number;
+    /** Anything whose change must re-run the checks (certificates, the broker's apply output). */
+    readonly triggers: pulumi.Input<unknown>[];
+}
+
+/** Post-deploy checks: a failing check fails `pulumi up`, naming the check, host and what was seen. */
+export class Checks extends pulumi.ComponentResource {
+    readonly results: pulumi.Output<string>[];
+
+    constructor(name: string, args: ChecksArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mqttlab:checks:Checks", name, {}, opts);
+        this.results = args.clients.map((c) => {
+            const script = clientChecksScript({
+                identity: c.name,
+                topics: c.topics,
+                brokerAddress: args.brokerAddress,
+                tlsPort: args.tlsPort,
+                teachingPort: args.teachingPort,
+                plaintextPort: args.teachingPort ?? 1883,
+            });
+            const check = new command.remote.Command(`${name}-${c.name}`, {
+                connection: args.hostOf(c).connection,
+                create: script,
+                // Why: triggers replace the command, so the checks run again whenever what they check changes.
+                triggers: args.triggers,
+            }, { parent: this });
+            return check.stdout;
+        });
+        this.registerOutputs({ results: this.results });
+    }
+}

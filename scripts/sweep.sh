@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# sweep.sh — remove what killed test runs left: containers and networks labelled
+# mqtt-lab-run (tests label everything they create with their run id), and their state dirs.
+# Only test resources carry that label; the local lab stack's do not.
+set -euo pipefail
+ids=$(docker ps -aq --filter label=mqtt-lab-run)
+[ -z "$ids" ] || docker rm -f $ids >/dev/null
+nets=$(docker network ls -q --filter label=mqtt-lab-run)
+[ -z "$nets" ] || docker network rm $nets >/dev/null
+rm -rf "${TMPDIR:-/tmp}"/mqtt-lab-test-*
+echo "sweep: removed $(echo $ids | wc -w) containers, $(echo $nets | wc -w) networks"

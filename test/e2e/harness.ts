@@ -1,0 +1,64 @@
+/**
+ * End-to-end harness: real CLI (Automation API), file backend in a temp dir, passphrase secrets,
+ * a unique stack and run id, cleanup registered before setup. Anything missing fails loudly.
+ */
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+
+export const repoRoot = path.resolve(__dirname, "..", "..", "..");
+
+/** Fails with a clear message when something a suite needs is not there. */
+export function requireEnv(name: string): string {
+    const v = process.env[name];
+    if (!v) throw new Error(`${name} is not set: run the tests through \`npm test\` (scripts/test.sh sets it up).`);
+    return v;
+}
+
+export function runId(): string {
+    return `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
+}
+
+export interface TestStack {
+    stack: Stack;
+    id: string;
+    backend: string;
+    /** destroy, then remove the stack and its backend dir; safe to call twice. */
+    cleanup: () => Promise<void>;
+}
+
+export async function createTestStack(workDir: string, config: Record<string, { value: string; secret?: boolean }>): Promise<TestStack> {
+    requireEnv("PULUMI_HOME");
+    const id = runId();
+    const backend = mkdtempSync(path.join(tmpdir(), "mqtt-lab-test-"));
+    const envVars = {
+        PULUMI_BACKEND_URL: `file://${backend}`,
+        PULUMI_CONFIG_PASSPHRASE: "mqtt-lab-test",
+        MQTTLAB_RUN_ID: id,
+    };
+    let stack: Stack | undefined;
+    let done = false;
+    const cleanup = async () => {
+        if (done) return;
+        done = true;
+        try {
+            if (stack) {
+                await stack.destroy({ color: "never" });
+                await stack.workspace.removeStack(stack.name);
+            }
+        } finally {
+            rmSync(backend, { recursive: true, force: true });
+        }
+    };
+    stack = await LocalWorkspace.createOrSelectStack({ stackName: id, workDir }, { envVars, secretsProvider: "passphrase" });
+    await stack.setAllConfig({ runId: { value: id }, ...config });
+    return { stack, id, backend, cleanup };
+}
+
+/** Containers carrying this run's label, as `docker ps` sees them. */
+export function containersOfRun(id: string): string[] {
+    const out = execFileSync("docker", ["ps", "-a", "--filter", `label=mqtt-lab-run=${id}`, "--format", "{{.Names}}"], { encoding: "utf8" });
+    return out.split("\n").filter(Boolean);
+}

@@ -1,0 +1,26 @@
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { containersOfRun, createTestStack, repoRoot, requireEnv, TestStack } from "./harness";
+
+describe("Toolchain smoke test", () => {
+    let t: TestStack;
+    before(async () => {
+        t = await createTestStack(path.join(repoRoot, "test", "fixtures", "smoke"), {
+            image: { value: requireEnv("MQTTLAB_IMAGE") },
+        });
+    });
+    after(async () => { await t?.cleanup(); });
+
+    it("creates a tls key, a local command and a container with the real engine, then destroys them", async () => {
+        const up = await t.stack.up({ color: "never" });
+        assert.equal(up.summary.result, "succeeded");
+        assert.match(String(up.outputs.publicKey.value), /^ssh-ed25519 /);
+        assert.equal(up.outputs.echoed.value, `smoke-${t.id}`);
+        assert.deepEqual(containersOfRun(t.id), [`mqtt-lab-smoke-${t.id}`], "the container labelled with this run exists");
+
+        const destroy = await t.stack.destroy({ color: "never" });
+        assert.equal(destroy.summary.result, "succeeded");
+        assert.deepEqual(containersOfRun(t.id), [], "no container of this run is left");
+    });
+});

@@ -1,0 +1,362 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { pbkdf2Sync } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import type { ClientIdentity } from "../../lib/config";
+import {
+    BrokerConfOptions,
+    brokerPaths,
+    ChangedFiles,
+    chooseReload,
+    hashMosquittoPassword,
+    listenerSignature,
+    ReloadAction,
+    renderAcl,
+    renderBrokerConf,
+    renderPasswordFile,
+} from "../../lib/mosquittoConf";
+
+/** One `listener` section: its port and the directives up to the next listener. */
+interface ListenerBlock {
+    port: number;
+    lines: string[];
+}
+
+/** Splits a conf into listener sections the way mosquitto reads them (comments and blanks dropped). */
+function listeners(conf: string): { global: string[]; blocks: ListenerBlock[] } {
+    const global: string[] = [];
+    const blocks: ListenerBlock[] = [];
+    for (const raw of conf.split("\n")) {
+        const line = raw.trim();
+        if (line === "" || line.startsWith("#")) continue;
+        const m = /^listener\s+(\d+)/.exec(line);
+        if (m) blocks.push({ port: Number(m[1]), lines: [] });
+        else if (blocks.length > 0) blocks[blocks.length - 1].lines.push(line);
+        else global.push(line);
+    }
+    return { global, blocks };
+}
+
+/** Checks a `$7$` password line the way mosquitto 2.0 does: base64-decoded salt, PBKDF2-SHA512 over its raw bytes. */
+function brokerAccepts(line: string, username: string, password: string): boolean {
+    const m = /^([^:]+):\$7\$(\d+)\$([^$]+)\$([^$]+)$/.exec(line.trim());
+    if (!m || m[1] !== username) return false;
+    const salt = Buffer.from(m[3], "base64");
+    const hash = Buffer.from(m[4], "base64");
+    if (salt.length !== 12 || hash.length !== 64) return false;
+    return pbkdf2Sync(password, salt, Number(m[2]), 64, "sha512").equals(hash);
+}
+
+const mosquittoPasswd = spawnSync("sh", ["-c", "command -v mosquitto_passwd"], { encoding: "utf8" }).stdout.trim();
+
+const teaching = { port: 1883, username: "student" };
+
+describe("renderBrokerConf", () => {
+    const combos: BrokerConfOptions[] = [];
+    for (const withTeaching of [false, true])
+        for (const trust of ["cafile", "capath"] as const)
+            for (const tlsVersion of ["tlsv1.2", "tlsv1.3"] as const)
+                for (const tlsPort of [8883, 18883])
+                    combos.push({ owner: "mqtt-lab/dev", tlsPort, tlsVersion, trust, teaching: withTeaching ? { ...teaching, port: tlsPort === 8883 ? 1883 : 11883 } : undefined });
+
+    for (const o of combos) {
+        const label = `TLS on ${o.tlsPort}, ${o.tlsVersion}, ${o.trust}, ${o.teaching ? `teaching on ${o.teaching.port}` : "no teaching listener"}`;
+        describe(label, () => {
+            const conf = renderBrokerConf(o);
+            const { global, blocks } = listeners(conf);
+
+            it("sets per_listener_settings true before any listener", () => {
+                assert.deepEqual(global, ["per_listener_settings true"]);
+            });
+
+            it("opens exactly the TLS listener and, when asked, the teaching listener", () => {
+                assert.deepEqual(blocks.map((b) => b.port), o.teaching ? [o.tlsPort, o.teaching.port] : [o.tlsPort]);
+            });
+
+            it("never has a listener without allow_anonymous false, and never allows anonymous", () => {
+                for (const b of blocks) {
+                    assert.ok(b.lines.includes("allow_anonymous false"), `listener ${b.port} lacks allow_anonymous false`);
+                    assert.ok(!b.lines.some((l) => /^allow_anonymous\s+true/.test(l)), `listener ${b.port} allows anonymous`);
+                }
+            });
+
+            it("requires a client certificate on the TLS listener and makes its CN the user", () => {
+                const tls = blocks[0].lines;
+                assert.ok(tls.includes("require_certificate true"));
+                assert.ok(tls.includes("use_identity_as_username true"));
+                assert.ok(!tls.some((l) => l.startsWith("password_file")), "a password file is not used with certificate identities");
+            });
+
+            it(`sets tls_version ${o.tlsVersion} and the server's certificate and key`, () => {
+                const tls = blocks[0].lines;
+                assert.deepEqual(tls.filter((l) => l.startsWith("tls_version")), [`tls_version ${o.tlsVersion}`]);
+                assert.ok(tls.includes(`certfile ${brokerPaths.certFile}`));
+                assert.ok(tls.includes(`keyfile ${brokerPaths.keyFile}`));
+            });
+
+            it(`trusts the lab CA through ${o.trust} only`, () => {
+                const trust = blocks[0].lines.filter((l) => /^(cafile|capath)\b/.test(l));
+                assert.deepEqual(trust, [o.trust === "capath" ? `capath ${brokerPaths.caPath}` : `cafile ${brokerPaths.caFile}`]);
+            });
+
+            it("applies the ACL on every listener", () => {
+                for (const b of blocks) assert.ok(b.lines.includes(`acl_file ${brokerPaths.aclFile}`), `listener ${b.port} has no ACL`);
+            });
+
+            if (o.teaching) {
+                it("asks for a password on the plaintext teaching listener and offers it no TLS", () => {
+                    const plain = blocks[1].lines;
+                    assert.ok(plain.includes(`password_file ${brokerPaths.passwordFile}`));
+                    assert.ok(!plain.some((l) => /^(cafile|capath|certfile|keyfile|tls_version|require_certificate|use_identity_as_username)\b/.test(l)));
+                });
+            }
+
+            it("names its owner in a header and ends with a newline", () => {
+                assert.ok(conf.startsWith(`# Managed by mqtt-lab (${o.owner}).`));
+                assert.ok(conf.endsWith("\n") && !conf.endsWith("\n\n"));
+            });
+        });
+    }
+
+    it("renders the same text for the same options", () => {
+        const o: BrokerConfOptions = { owner: "x", tlsPort: 8883, tlsVersion: "tlsv1.3", trust: "capath", teaching };
+        assert.equal(renderBrokerConf(o), renderBrokerConf({ ...o, teaching: { ...teaching } }));
+    });
+
+    it("never listens on 1883 without authentication", () => {
+        for (const o of combos) {
+            const b = listeners(renderBrokerConf(o)).blocks.find((x) => x.port === 1883);
+            if (!b) continue;
+            assert.ok(b.lines.includes("allow_anonymous false"));
+            assert.ok(b.lines.some((l) => l.startsWith("password_file ") || l === "require_certificate true"));
+        }
+    });
+});
+
+describe("renderAcl", () => {
+    const clients: ClientIdentity[] = [
+        { name: "zeta", topics: ["z/#"], host: "client" },
+        { name: "alpha", topics: ["sensors/+/temp", "lab/alpha/#"], host: "broker" },
+        { name: "Mid", topics: ["m"], host: "client" },
+        { name: "aa-sensor", topics: ["#"], host: "client" },
+    ];
+    const users = (acl: string) => acl.split("\n").filter((l) => l.startsWith("user ")).map((l) => l.slice(5));
+
+    it("writes one block per identity, its topics under its user line", () => {
+        const acl = renderAcl(clients);
+        const blocks = acl.trimEnd().split("\n\n").slice(1);
+        assert.equal(blocks.length, clients.length);
+        for (const c of clients) {
+            assert.ok(blocks.includes([`user ${c.name}`, ...c.topics.map((t) => `topic readwrite ${t}`)].join("\n")), `no block for ${c.name}`);
+        }
+    });
+
+    it("sorts the blocks by name in code-unit order, whatever the input order", () => {
+        assert.deepEqual(users(renderAcl(clients)), ["Mid", "aa-sensor", "alpha", "zeta"]);
+        const reversed = renderAcl([...clients].reverse());
+        const rotated = renderAcl([...clients.slice(2), ...clients.slice(0, 2)]);
+        assert.equal(reversed, renderAcl(clients));
+        assert.equal(rotated, renderAcl(clients));
+    });
+
+    it("renders the same file under any locale (a Danish laptop sorts 'aa' after 'z')", () => {
+        const script = `process.stdout.write(require(${JSON.stringify(path.resolve(__dirname, "../../lib/mosquittoConf.js"))}).renderAcl(${JSON.stringify(clients)}, "student"))`;
+        const here = renderAcl(clients, "student");
+        for (const locale of ["C", "da_DK.UTF-8", "tr_TR.UTF-8", "sv_SE.UTF-8"]) {
+            const out = execFileSync(process.execPath, ["-e", script], { env: { ...process.env, LANG: locale, LC_ALL: locale }, encoding: "utf8" });
+            assert.equal(out, here, `ACL differs under ${locale}`);
+        }
+    });
+
+    it("keeps each identity's topics in the order given", () => {
+        const acl = renderAcl([{ name: "a", topics: ["b/#", "a/#", "c"], host: "client" }]);
+        assert.ok(acl.includes("user a\ntopic readwrite b/#\ntopic readwrite a/#\ntopic readwrite c\n"));
+    });
+
+    it("gives the teaching user a lab/# sandbox after the identities", () => {
+        const acl = renderAcl(clients, "student");
+        assert.deepEqual(users(acl), ["Mid", "aa-sensor", "alpha", "zeta", "student"]);
+        assert.ok(acl.endsWith("\n\nuser student\ntopic readwrite lab/#\n"));
+    });
+
+    it("has no teaching block and no lab/# grant without a teaching user", () => {
+        const acl = renderAcl([{ name: "a", topics: ["x"], host: "client" }]);
+        assert.deepEqual(users(acl), ["a"]);
+        assert.ok(!acl.includes("lab/#"));
+        assert.ok(!/^topic\s/m.test(acl.split("\n\n")[0]), "no topic line before the first user line (that would apply to anonymous clients)");
+    });
+
+    it("does not reorder the caller's list", () => {
+        const input = [...clients];
+        renderAcl(input);
+        assert.deepEqual(input.map((c) => c.name), clients.map((c) => c.name));
+    });
+});
+
+describe("hashMosquittoPassword", () => {
+    const format = /^student:\$7\$101\$([A-Za-z0-9+/]{16})\$([A-Za-z0-9+/]{86}==)$/;
+
+    it("writes user:$7$101$<12-byte salt>$<64-byte hash> in base64", () => {
+        const m = format.exec(hashMosquittoPassword("student", "s3cret"));
+        assert.ok(m, "not in mosquitto's $7$ format");
+        assert.equal(Buffer.from(m[1], "base64").length, 12);
+        assert.equal(Buffer.from(m[2], "base64").length, 64);
+    });
+
+    it("is deterministic, so an unchanged password changes no file", () => {
+        assert.equal(hashMosquittoPassword("student", "s3cret"), hashMosquittoPassword("student", "s3cret"));
+    });
+
+    it("is accepted by mosquitto's check: PBKDF2-SHA512 over the decoded salt bytes", () => {
+        for (const [user, pw] of [["student", "s3cret"], ["student", ""], ["teacher", "pâté 🔑 with spaces"]]) {
+            assert.ok(brokerAccepts(hashMosquittoPassword(user, pw), user, pw), `${user}/${JSON.stringify(pw)} would be refused`);
+        }
+    });
+
+    it("does not verify a wrong password", () => {
+        assert.ok(!brokerAccepts(hashMosquittoPassword("student", "s3cret"), "student", "s3cret "));
+        assert.ok(!brokerAccepts(hashMosquittoPassword("student", "s3cret"), "student", "S3cret"));
+    });
+
+    it("uses a different salt for users sharing a password, and for different passwords", () => {
+        const salt = (line: string) => line.split("$")[3];
+        assert.notEqual(salt(hashMosquittoPassword("alice", "same")), salt(hashMosquittoPassword("bob", "same")));
+        assert.notEqual(salt(hashMosquittoPassword("alice", "one")), salt(hashMosquittoPassword("alice", "two")));
+    });
+
+    it("writes and uses the iteration count it is given", () => {
+        const line = hashMosquittoPassword("student", "s3cret", 1000);
+        assert.match(line, /^student:\$7\$1000\$/);
+        assert.ok(brokerAccepts(line, "student", "s3cret"));
+        assert.notEqual(line.split("$")[4], hashMosquittoPassword("student", "s3cret").split("$")[4]);
+    });
+
+    it("renders the password file as that one line and a newline", () => {
+        assert.equal(renderPasswordFile("student", "s3cret"), `${hashMosquittoPassword("student", "s3cret")}\n`);
+    });
+
+    it("checks passwords as mosquitto_passwd writes them (validates the checker above)", { skip: mosquittoPasswd === "" && "mosquitto_passwd is not installed" }, () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "mqtt-lab-passwd-"));
+        try {
+            const file = path.join(dir, "passwd");
+            execFileSync(mosquittoPasswd, ["-c", "-b", file, "student", "s3cret"]);
+            const line = readFileSync(file, "utf8").trim();
+            assert.ok(brokerAccepts(line, "student", "s3cret"));
+            assert.ok(!brokerAccepts(line, "student", "wrong"));
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("chooseReload", () => {
+    const none: ChangedFiles = { listeners: false, caFile: false, cert: false, key: false, acl: false, passwords: false, otherConf: false };
+    const table: [Partial<ChangedFiles>, ReloadAction][] = [
+        [{}, "none"],
+        [{ listeners: true }, "restart"],
+        [{ caFile: true }, "restart"],
+        [{ cert: true }, "sighup"],
+        [{ key: true }, "sighup"],
+        [{ acl: true }, "sighup"],
+        [{ passwords: true }, "sighup"],
+        [{ otherConf: true }, "sighup"],
+        [{ cert: true, key: true, acl: true, passwords: true, otherConf: true }, "sighup"],
+        [{ listeners: true, cert: true }, "restart"],
+        [{ caFile: true, acl: true }, "restart"],
+        [{ listeners: true, caFile: true, cert: true, key: true, acl: true, passwords: true, otherConf: true }, "restart"],
+    ];
+    for (const [changed, action] of table) {
+        const what = Object.keys(changed).join(" + ") || "nothing";
+        it(`answers ${action} when ${what} changed`, () => assert.equal(chooseReload({ ...none, ...changed }), action));
+    }
+
+    it("restarts whenever listeners or the CA file changed, whatever else changed (all 128 combinations)", () => {
+        const keys = Object.keys(none) as (keyof ChangedFiles)[];
+        for (let bits = 0; bits < 1 << keys.length; bits++) {
+            const changed = Object.fromEntries(keys.map((k, i) => [k, (bits & (1 << i)) !== 0])) as unknown as ChangedFiles;
+            const expected: ReloadAction = changed.listeners || changed.caFile ? "restart" : bits === 0 ? "none" : "sighup";
+            assert.equal(chooseReload(changed), expected, JSON.stringify(changed));
+        }
+    });
+});
+
+describe("listenerSignature", () => {
+    const base: BrokerConfOptions = { owner: "mqtt-lab/dev", tlsPort: 8883, tlsVersion: "tlsv1.2", trust: "cafile" };
+    const sig = (o: Partial<BrokerConfOptions>) => listenerSignature(renderBrokerConf({ ...base, ...o }));
+    const conf = renderBrokerConf({ ...base, teaching });
+
+    it("keeps the listener lines and the options only a restart applies, in order", () => {
+        assert.equal(
+            listenerSignature(conf),
+            [
+                "per_listener_settings true",
+                "listener 8883",
+                "protocol mqtt",
+                `cafile ${brokerPaths.caFile}`,
+                `certfile ${brokerPaths.certFile}`,
+                `keyfile ${brokerPaths.keyFile}`,
+                "tls_version tlsv1.2",
+                "require_certificate true",
+                "use_identity_as_username true",
+                "listener 1883",
+                "protocol mqtt",
+            ].join("\n") + "\n",
+        );
+    });
+
+    const changes: [string, Partial<BrokerConfOptions>][] = [
+        ["the TLS port", { tlsPort: 8884 }],
+        ["the TLS version", { tlsVersion: "tlsv1.3" }],
+        ["cafile for capath", { trust: "capath" }],
+        ["adding the teaching listener", { teaching }],
+    ];
+    for (const [what, o] of changes) {
+        it(`changes with ${what}`, () => assert.notEqual(sig(o), sig({})));
+    }
+
+    it("changes with the teaching listener's port", () => {
+        assert.notEqual(sig({ teaching }), sig({ teaching: { ...teaching, port: 1884 } }));
+    });
+
+    it("does not change with the owner in the header comment", () => {
+        assert.equal(sig({ owner: "someone-else/prod" }), sig({}));
+    });
+
+    // Lines mosquitto re-reads on SIGHUP (acl_file, password_file, allow_anonymous) and comments.
+    const reloadable: [string, string, string][] = [
+        ["the ACL path", `acl_file ${brokerPaths.aclFile}`, "acl_file /etc/mosquitto/other.acl"],
+        ["the password file path", `password_file ${brokerPaths.passwordFile}`, "password_file /etc/mosquitto/other.passwd"],
+        ["a comment", "# Teaching listener: plaintext on purpose, to show what tshark sees. Never anonymous.", "# reworded"],
+        ["a commented-out listener", "# Teaching listener: plaintext on purpose, to show what tshark sees. Never anonymous.", "# listener 9999"],
+    ];
+    for (const [what, from, to] of reloadable) {
+        it(`does not change with ${what}`, () => {
+            assert.ok(conf.includes(from), `fixture lacks ${from}`);
+            assert.equal(listenerSignature(conf.replace(from, to)), listenerSignature(conf));
+        });
+    }
+
+    // Listener options mosquitto 2.0.11 does not re-read on SIGHUP (conf.c: "Listeners not valid for reloading").
+    const restartOnly: [string, string, string][] = [
+        ["the server certificate path", `certfile ${brokerPaths.certFile}`, "certfile /etc/mosquitto/other.crt"],
+        ["the server key path", `keyfile ${brokerPaths.keyFile}`, "keyfile /etc/mosquitto/other.key"],
+        ["an added CRL", `tls_version tlsv1.2`, "tls_version tlsv1.2\ncrlfile /etc/mosquitto/mqtt-lab/ca.crl"],
+        ["an added use_username_as_clientid", "use_identity_as_username true", "use_identity_as_username true\nuse_username_as_clientid true"],
+        ["an added bind_address", "listener 8883", "listener 8883\nbind_address 0.0.0.0"],
+        ["per_listener_settings", "per_listener_settings true", "per_listener_settings false"],
+    ];
+    for (const [what, from, to] of restartOnly) {
+        it(`changes with ${what}`, () => {
+            assert.ok(conf.includes(from), `fixture lacks ${from}`);
+            assert.notEqual(listenerSignature(conf.replace(from, to)), listenerSignature(conf));
+        });
+    }
+
+    it("ignores indentation and trailing blanks", () => {
+        const indented = conf.split("\n").map((l) => (l.startsWith("listener") || l === "" ? l : `    ${l}  `)).join("\n");
+        assert.equal(listenerSignature(indented), listenerSignature(conf));
+    });
+});
