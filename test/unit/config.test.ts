@@ -96,7 +96,7 @@ const bad: BadCase[] = [
     { why: "an expiry check no fresh certificate passes", raw: { ...containers, minCertDaysLeft: 100 }, key: "minCertDaysLeft", says: "is not less than [mqtt-lab:pki.leafValidityHours] (2400 h)" },
 
     // client identities
-    { why: "duplicate client names differing only in case", raw: { ...containers, clients: [{ name: "Sensor" }, { name: "sensor" }] }, key: "clients[1].name", says: "is a duplicate: each client identity must be unique" },
+    { why: "duplicate client names differing only in case", raw: { ...containers, clients: [{ name: "client-A" }, { name: "Client-a" }] }, key: "clients[1].name", says: `"Client-a" is a duplicate: each client identity must be unique (names are compared without case)` },
     { why: "an empty identity name", raw: { ...containers, clients: [{ name: "" }] }, key: "clients[0].name", says: "allowed: 1 to 64 letters, digits" },
     { why: "an identity name of blanks", raw: { ...containers, clients: [{ name: "   " }] }, key: "clients[0].name", says: "allowed: 1 to 64 letters, digits" },
     { why: "an identity name with a slash", raw: { ...containers, clients: [{ name: "a/b" }] }, key: "clients[0].name", says: "allowed: 1 to 64 letters" },
