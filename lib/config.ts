@@ -349,8 +349,14 @@ export function validateLabConfig(raw: RawConfig): LabConfig {
     const teaching: TeachingListenerConfig = {
         enabled: r.bool("teachingListener.enabled", t.enabled, defaults.teaching.enabled),
         port: r.intValue("teachingListener.port", t.port, defaults.teaching.port, 1, 65535, "a TCP port"),
-        username: typeof t.username === "string" ? t.username : defaults.teaching.username,
+        username: t.username === undefined ? defaults.teaching.username : typeof t.username === "string" ? t.username : "",
     };
+    for (const key of Object.keys(t)) {
+        if (!Object.keys(defaults.teaching).includes(key)) r.problems.push(`${k(`teachingListener.${key}`)} is not a known setting; known: ${Object.keys(defaults.teaching).join(", ")}.`);
+    }
+    for (const [key, port] of [["tlsPort", tlsPort], ["teachingListener.port", teaching.port]] as const) {
+        if (port === sshPort && (key === "tlsPort" || teaching.enabled)) r.problems.push(`${k(key)} ${port} is also ${k("sshPort")}; allowed: another port, such as ${key === "tlsPort" ? 8883 : 1883}.`);
+    }
     if (!identityName.test(teaching.username)) {
         r.problems.push(`${k("teachingListener.username")} is "${teaching.username}"; allowed: 1 to 64 letters, digits, ".", "_" or "-".`);
     }

@@ -55,7 +55,7 @@ export function judgeKeySpec(spec: KeySpec): string | undefined {
 export function judgeKeyObject(key: { asymmetricKeyType?: string; asymmetricKeyDetails?: { modulusLength?: number; namedCurve?: string } }): string | undefined {
     switch (key.asymmetricKeyType) {
         case "rsa":
-            return judgeKeySpec({ algorithm: "RSA", rsaBits: key.asymmetricKeyDetails?.modulusLength });
+            return judgeKeySpec({ algorithm: "RSA", rsaBits: key.asymmetricKeyDetails?.modulusLength ?? 0 }); // unknown size: refuse
         case "ec": {
             const named = key.asymmetricKeyDetails?.namedCurve;
             const curve = named === "prime256v1" ? "P256" : named === "secp384r1" ? "P384" : named ?? "unknown";
