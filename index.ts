@@ -104,6 +104,7 @@ const checks = new Checks("lab-checks", {
 
 export const brokerAddress = hosts.broker.address;
 export const checkResults = checks.results;
+export const checkPlan = checks.plan;
 export const brokerDnsName = cfg.brokerDnsName;
 export const tlsPort = cfg.tlsPort;
 export const teachingPort = cfg.teaching.enabled ? cfg.teaching.port : undefined;

@@ -18,9 +18,12 @@ export interface ChecksArgs {
 /** Post-deploy checks: a failing check fails `pulumi up`, naming the check, host and what was seen. */
 export class Checks extends pulumi.ComponentResource {
     readonly results: pulumi.Output<string>[];
+    /** The scripts as run, per identity: `npm run verify` runs exactly these again. */
+    readonly plan: { identity: string; host: string; script: string }[];
 
     constructor(name: string, args: ChecksArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mqttlab:checks:Checks", name, {}, opts);
+        this.plan = [];
         this.results = args.clients.map((c) => {
             const script = clientChecksScript({
                 identity: c.name,
@@ -30,6 +33,7 @@ export class Checks extends pulumi.ComponentResource {
                 teachingPort: args.teachingPort,
                 plaintextPort: args.teachingPort ?? 1883,
             });
+            this.plan.push({ identity: c.name, host: c.host, script });
             const check = new command.remote.Command(`${name}-${c.name}`, {
                 connection: args.hostOf(c).connection,
                 create: script,
