@@ -131,7 +131,7 @@ export class ContainerHosts extends pulumi.ComponentResource {
                 image: args.image,
                 networksAdvanced: [{ name: this.network.name, ipv4Address: address, aliases: [role] }],
                 // tshark needs raw sockets; nothing else is granted.
-                capabilities: { adds: ["NET_RAW", "NET_ADMIN"] },
+                capabilities: { adds: ["NET_RAW"] },
                 uploads: [
                     { file: "/etc/ssh/ssh_host_ed25519_key", content: hostKey.privateKeyOpenssh },
                     { file: "/etc/ssh/ssh_host_ed25519_key.pub", content: hostKey.publicKeyOpenssh },

@@ -12,11 +12,12 @@
 #
 # Environment:
 #   MQTTLAB_CACHE   machine-wide cache (default /var/cache/mqtt-lab): rootfs tarballs,
-#                   dockerd.log, base-image, lock file. Keeping the tarballs means a wiped
+#                   dockerd.log, base-image, .substrate.lock. Keeping the tarballs means a wiped
 #                   /var/lib/docker only costs a re-import (seconds), not a debootstrap.
 #   MQTTLAB_DOCKER_WAIT        seconds to wait for dockerd to answer (default 60)
 #   MQTTLAB_VERIFY_SUBNET      subnet of the --verify test network (default 172.30.56.0/24)
 set -euo pipefail
+shopt -s inherit_errexit  # also stop on errors inside $(...)
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 IMAGE_DIR="$SCRIPT_DIR/image"
@@ -54,7 +55,7 @@ configure_rootfs() {
   # The mosquitto user is the image's, not the host's: look its ids up in the tree.
   uid="$(awk -F: '$1 == "mosquitto" { print $3 }' "$root/etc/passwd")"
   gid="$(awk -F: '$1 == "mosquitto" { print $4 }' "$root/etc/passwd")"
-  [ -n "$uid" ] && [ -n "$gid" ] || die "no mosquitto user in the rootfs"
+  if [ -z "$uid" ] || [ -z "$gid" ]; then die "no mosquitto user in the rootfs"; fi
   install -d -m 0755 "$root/run/sshd"
   install -d -m 0755 -o "$uid" -g "$gid" "$root/run/mosquitto" "$root/var/log/mosquitto"
   install -m 0755 "$IMAGE_DIR/lab-init" "$root/usr/local/sbin/lab-init"
@@ -132,7 +133,8 @@ spawn_dockerd() {
   fi
   log "starting dockerd ${args[*]} $* (log: $CACHE/dockerd.log)"
   echo "---- $(date -u +%FT%TZ) dockerd ${args[*]} $*" >> "$CACHE/dockerd.log"
-  setsid dockerd "${args[@]}" "$@" >> "$CACHE/dockerd.log" 2>&1 < /dev/null &
+  # 9>&-: the daemon must not inherit (and so hold forever) the lock taken in main.
+  setsid dockerd "${args[@]}" "$@" >> "$CACHE/dockerd.log" 2>&1 < /dev/null 9>&- &
   DOCKERD_PID=$!
   echo "$DOCKERD_PID" > "$CACHE/dockerd.pid"
 }
@@ -158,6 +160,10 @@ ensure_docker() {
   # Fallback: with no working iptables (no nf_tables/legacy support in a kernel), dockerd
   # refuses to start. Without its iptables rules, containers on one bridge still reach each
   # other and the host reaches them (all the lab needs); only NAT to the outside is lost.
+  # (Tested: the host still reaches the containers, but container-to-container traffic is
+  # dropped if a FORWARD policy DROP is in force, e.g. left by an earlier dockerd, because
+  # br_netfilter passes bridged frames through FORWARD. With no iptables, there is none.)
+  # On this project's machines (Debian 12, kernel 6.x) iptables-nft works and this is unused.
   if grep -qiE 'iptables|nf_tables|xtables' <(tail -n 30 "$CACHE/dockerd.log"); then
     kill "$DOCKERD_PID" 2>/dev/null || true
     wait_for_exit "$DOCKERD_PID"
@@ -175,6 +181,7 @@ wait_for_exit() {
 }
 
 # CIDR helpers for the overlap check.
+# shellcheck disable=SC2086  # split on the dots, on purpose
 ip_to_int() { local IFS=.; set -- $1; echo $(( ($1 << 24) | ($2 << 16) | ($3 << 8) | $4 )); }
 cidr_overlaps() {  # a/len b/len
   local a="${1%/*}" al="${1#*/}" b="${2%/*}" bl="${2#*/}" len mask
@@ -205,9 +212,8 @@ cleanup() {
   # debootstrap may leave proc/sys (or a bind-mounted /dev) mounted after a failure:
   # unmount before deleting, and never let rm cross into another filesystem.
   local m
-  for m in $(awk -v d="$BUILD_DIR/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r); do
-    umount -l "$m" 2>/dev/null || true
-  done
+  awk -v d="$BUILD_DIR/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r \
+    | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   rm -rf --one-file-system "$BUILD_DIR"
 }
 
@@ -262,12 +268,26 @@ ensure_rootfs_tar() {
   echo "$tar"
 }
 
+# Each recipe change leaves a tarball (~330 MB) behind: keep the few most recently used.
+# Another checkout that needs a pruned one rebuilds it from the debootstrap tarball (seconds).
+prune_cache() {
+  local f
+  { find "$CACHE" -maxdepth 1 -name 'rootfs-*.tar' -printf '%T@ %p\n' | sort -rn | tail -n +4
+    find "$CACHE" -maxdepth 1 -name 'debootstrap-*.tar' -printf '%T@ %p\n' | sort -rn | tail -n +3
+  } | while read -r _ f; do
+    log "pruning $f"
+    rm -f "$f"
+  done
+}
+
 ensure_image() {
   local tag image tar changes=() c
   tag="$(image_tag)"
   image="$IMAGE_REPO:$tag"
   if docker image inspect "$image" >/dev/null 2>&1; then
     log "image $image present"
+    # Mark the tarball as in use, for prune_cache.
+    touch -c "$CACHE/rootfs-$tag.tar"
   else
     BUILD_DIR="$(mktemp -d "$CACHE/tmp/build.XXXXXX")"
     tar="$(ensure_rootfs_tar "$tag")"
@@ -276,6 +296,8 @@ ensure_image() {
     docker import "${changes[@]}" -m "mqtt-lab substrate $tag" - "$image" < "$tar" >/dev/null
     cleanup
     BUILD_DIR=""
+    touch -c "$tar"
+    prune_cache
   fi
   echo "$image" > "$CACHE/base-image.tmp"
   mv "$CACHE/base-image.tmp" "$CACHE/base-image"
@@ -302,52 +324,75 @@ wait_until() {  # seconds, command...
 }
 
 verify() {
-  local a b c ip_a ip_b got
+  local a b c ip_a ip_b got tmpd pinned scanned i
   trap 'verify_cleanup; cleanup' EXIT
   log "verify: network $VERIFY_NET ($VERIFY_SUBNET)"
   docker network create --driver bridge --subnet "$VERIFY_SUBNET" "$VERIFY_NET" >/dev/null
   a="$VERIFY_NET-a"; b="$VERIFY_NET-b"
   VERIFY_CTRS=("$a" "$b")
+  tmpd="$(mktemp -d "$CACHE/tmp/verify.XXXXXX")"
   # Test-only broker config: a TCP listener for anonymous clients, in these containers only.
-  local tmpd; tmpd="$(mktemp -d "$CACHE/tmp/verify.XXXXXX")"
   printf 'listener 1883\nallow_anonymous true\n' > "$tmpd/zz-verify.conf"
+  # b gets an injected host key (mode 0644 on purpose: lab-init must fix it); a gets none.
+  ssh-keygen -q -t ed25519 -N '' -C verify -f "$tmpd/ssh_host_ed25519_key"
+  chmod 0644 "$tmpd/ssh_host_ed25519_key"
+  # Capabilities: Docker's defaults plus NET_RAW, named explicitly because tshark needs it
+  # (it is in Docker's default set today). NET_ADMIN is not needed.
   for c in "$a" "$b"; do
     docker create --name "$c" --hostname "${c##*-}" --network "$VERIFY_NET" \
-      --cap-add NET_ADMIN --cap-add NET_RAW "$IMAGE" >/dev/null
+      --cap-add NET_RAW "$IMAGE" >/dev/null
     docker cp "$tmpd/zz-verify.conf" "$c:/etc/mosquitto/conf.d/zz-verify.conf"
-    docker start "$c" >/dev/null
   done
+  docker cp "$tmpd/ssh_host_ed25519_key" "$b:/etc/ssh/ssh_host_ed25519_key"
+  docker cp "$tmpd/ssh_host_ed25519_key.pub" "$b:/etc/ssh/ssh_host_ed25519_key.pub"
+  pinned="$(cut -d' ' -f1-2 "$tmpd/ssh_host_ed25519_key.pub")"
   rm -rf "$tmpd"
+  for c in "$a" "$b"; do docker start "$c" >/dev/null; done
+  for c in "$a" "$b"; do
+    wait_until 60 sh -c "docker logs '$c' 2>&1 | grep -q 'lab-init: ready'" \
+      || die "verify: $c did not get ready: $(docker logs "$c" 2>&1 | tail -5)"
+  done
   ip_a="$(ctr_ip "$a")"; ip_b="$(ctr_ip "$b")"
   log "verify: $a=$ip_a $b=$ip_b"
 
-  # 1. sshd answers on the container's IP, from the host.
-  wait_until 20 ssh-keyscan -T 2 "$ip_a" || die "verify: no ssh host key from $ip_a:22"
-  log "verify: ssh-keyscan $ip_a: $(ssh-keyscan -T 2 "$ip_a" 2>/dev/null | awk '{print $2}' | sort | tr '\n' ' ')"
+  # 1. sshd answers on the containers' IPs, from the host: a with generated keys of every
+  #    type, b with exactly the injected key.
+  scanned="$(ssh-keyscan -T 5 "$ip_a" 2>/dev/null | awk '{print $2}' | sort | tr '\n' ' ')"
+  [ -n "$scanned" ] || die "verify: no ssh host key from $ip_a:22"
+  log "verify: ssh-keyscan $ip_a (generated keys): $scanned"
+  scanned="$(ssh-keyscan -T 5 "$ip_b" 2>/dev/null | cut -d' ' -f2-3)"
+  [ "$scanned" = "$pinned" ] || die "verify: $ip_b:22 serves '$scanned', expected only the injected key"
+  log "verify: ssh-keyscan $ip_b serves only the injected ed25519 key"
 
   # 2. mosquitto runs in a container.
-  wait_until 10 docker exec "$a" pgrep -x mosquitto || die "verify: mosquitto not running in $a"
+  docker exec "$a" pgrep -x mosquitto >/dev/null || die "verify: mosquitto not running in $a"
   log "verify: mosquitto running in $a (pid $(docker exec "$a" pgrep -x mosquitto))"
 
   # 3. pub/sub between the two containers over port 1883 (b subscribes to a's broker).
-  docker exec -d "$b" sh -c "mosquitto_sub -h $ip_a -p 1883 -t lab/verify -C 1 -W 20 > /tmp/got 2>&1"
-  sleep 1
-  wait_until 10 docker exec "$b" pgrep -x mosquitto_sub || die "verify: mosquitto_sub did not start in $b"
-  docker exec "$a" sh -c "mosquitto_pub -h $ip_a -p 1883 -t lab/verify -m hello-$$ -q 1" \
-    || die "verify: mosquitto_pub to $ip_a:1883 failed"
-  wait_until 10 sh -c "docker exec '$b' cat /tmp/got | grep -qx hello-$$" \
-    || die "verify: $b did not receive the message from $ip_a (got: $(docker exec "$b" cat /tmp/got 2>&1))"
+  docker exec -d "$b" sh -c "mosquitto_sub -h $ip_a -p 1883 -t lab/verify -C 1 -W 30 > /tmp/got 2>&1"
+  got=""
+  for ((i = 0; i < 20; i++)); do
+    sleep 0.5
+    # Retained, so that a subscriber that connects after the publish still gets it.
+    docker exec "$a" mosquitto_pub -h "$ip_a" -p 1883 -t lab/verify -m "hello-$$" -r -q 1 \
+      || die "verify: mosquitto_pub to $ip_a:1883 failed"
+    got="$(docker exec "$b" cat /tmp/got 2>/dev/null || true)"
+    [ "$got" = "hello-$$" ] && break
+  done
+  [ "$got" = "hello-$$" ] || die "verify: $b did not receive the message from $ip_a (got: $got)"
   log "verify: $b received hello-$$ from broker on $ip_a:1883"
 
-  # 4. tshark captures inside a container (b), while a publishes to b's broker.
-  docker exec -d "$b" sh -c "timeout 15 tshark -i eth0 -c 1 -f 'tcp port 1883' -w /tmp/cap.pcap > /tmp/tshark.out 2>&1"
-  sleep 2
-  docker exec "$a" mosquitto_pub -h "$ip_b" -p 1883 -t lab/verify -m cap-$$ \
-    || die "verify: mosquitto_pub to $ip_b:1883 failed"
-  wait_until 15 sh -c "! docker exec '$b' pgrep -x tshark" || true
+  # 4. tshark captures inside a container (b) while a publishes to b's broker; publish
+  #    until tshark has its packets, as its capture starts a moment after it is launched.
+  docker exec -d "$b" sh -c "timeout 30 tshark -i eth0 -c 3 -f 'tcp port 1883' -w /tmp/cap.pcap > /tmp/tshark.out 2>&1"
+  for ((i = 0; i < 40; i++)); do
+    sleep 0.5
+    docker exec "$b" pgrep -x tshark >/dev/null || break
+    docker exec "$a" mosquitto_pub -h "$ip_b" -p 1883 -t lab/verify -m "cap-$$" >/dev/null 2>&1 || true
+  done
   got="$(docker exec "$b" tshark -r /tmp/cap.pcap 2>/dev/null | wc -l)"
   [ "$got" -ge 1 ] || die "verify: tshark captured nothing in $b: $(docker exec "$b" cat /tmp/tshark.out)"
-  log "verify: tshark captured $got packet(s) in $b"
+  log "verify: tshark captured $got packet(s) in $b (no NET_ADMIN)"
 
   verify_cleanup
   trap cleanup EXIT
@@ -365,7 +410,7 @@ main() {
   [ "$(id -u)" = 0 ] || die "run as root"
   mkdir -p "$CACHE/tmp"
   # One run at a time per machine (the cache and the daemon are machine-wide).
-  exec 9> "$CACHE/lock"
+  exec 9> "$CACHE/.substrate.lock"
   flock 9
   trap cleanup EXIT
   ensure_host_packages
