@@ -9,8 +9,12 @@
  * skipped for that resource; at `pulumi up` the same rule runs again with the real values.
  * `PreviewGaps` catches the error where a value is read, lets the rule judge everything that
  * is known (and report violations), and only then throws the engine's error again, with a
- * sentence saying exactly what could not be judged.
+ * sentence saying exactly what could not be judged. (The engine's own proxy is the only source
+ * of that error, so a gap is never invented: what is merely absent is judged as absent.)
  */
+import * as policy from "@pulumi/policy";
+import { EnforcementLevel, ReportViolation, ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
+import { Resource } from "@pulumi/pulumi";
 import { ns } from "../lib/config";
 
 /** A config key the way config validation prints it: `[mqtt-lab:tlsVersion]`. */
@@ -23,9 +27,13 @@ export function resourceLabel(type: string, name: string): string {
     return `${type} "${name}"`;
 }
 
-/** The engine's error for a value unknown at preview (policy server's `UnknownValueError`). */
+/** The policy server's error class for a value unknown at preview (exported by @pulumi/policy, untyped). */
+const UnknownValueError = (policy as unknown as { UnknownValueError?: new (...args: never[]) => Error }).UnknownValueError;
+
+/** True for the error the policy server's proxy throws when a rule touches a value unknown at preview. */
 export function isUnknownValueError(e: unknown): e is Error {
-    return e instanceof Error && (e.constructor?.name === "UnknownValueError" || "unknownTypeSentinel" in e);
+    if (UnknownValueError && e instanceof UnknownValueError) return true;
+    return e instanceof Error && e.constructor?.name === "UnknownValueError";
 }
 
 /** What `PreviewGaps.read` returns for a value that is not known yet. */
@@ -34,7 +42,10 @@ export type Maybe<T> = T | typeof UNKNOWN;
 
 /** Collects what could not be judged at preview; see the file comment. */
 export class PreviewGaps {
-    private readonly notes: string[] = [];
+    /** Values the engine said are unknown (it threw `error` for the first). */
+    private readonly unknown: string[] = [];
+    /** Values missing for another reason (no engine error to hand back): reported, failing closed. */
+    private readonly unresolved: string[] = [];
     private error: Error | undefined;
 
     /** Reads a value; on an unknown, records `what` ("environment.MQTTLAB_CONF of ...") and returns UNKNOWN. */
@@ -43,38 +54,38 @@ export class PreviewGaps {
             return get();
         } catch (e) {
             if (!isUnknownValueError(e)) throw e;
-            this.note(what, e);
+            if (!this.unknown.includes(what)) this.unknown.push(what);
+            this.error ??= e;
             return UNKNOWN;
         }
     }
 
-    /** Records a gap found some other way (the value was read through another gap). */
-    note(what: string, e?: Error): void {
-        if (!this.notes.includes(what)) this.notes.push(what);
-        if (e && !this.error) this.error = e;
+    /** Records something that cannot be judged until the certificate is issued, for want of its inputs here. */
+    note(what: string): void {
+        if (!this.unresolved.includes(what)) this.unresolved.push(what);
     }
 
     get empty(): boolean {
-        return this.notes.length === 0;
+        return this.unknown.length === 0 && this.unresolved.length === 0;
     }
 
-    /** The sentence the engine shows: what could not be judged, and when it will be. */
-    get message(): string {
-        return `could not be judged at preview: ${this.notes.join("; ")}. These values are computed from other resources; the rule judges them again at \`pulumi up\`.`;
+    private static sentence(notes: string[], why: string): string {
+        return `could not be judged at preview: ${notes.join("; ")}. ${why}; the rule judges them again at \`pulumi up\`.`;
     }
 
     /**
-     * Call last, after every known value has been judged: hands the gaps to the engine as its
-     * advisory "can't run policy during preview" note. Without the engine's own error (a gap
-     * found without one), `fallback` reports the gaps instead, so they are never dropped.
+     * Call last, after every known value has been judged. Unresolved gaps go to `report` (the
+     * rule's own level: a mandatory rule fails closed); unknown values go to the engine as its
+     * advisory "can't run policy during preview" note, by throwing its own error again.
      */
-    finish(fallback: (message: string) => void): void {
-        if (this.empty) return;
-        if (this.error) {
-            this.error.message = this.message;
+    finish(report: (message: string) => void): void {
+        if (this.unresolved.length > 0) {
+            report(PreviewGaps.sentence(this.unresolved, "These inputs are not tls resources of this stack, and nothing else tells until the certificate is issued"));
+        }
+        if (this.unknown.length > 0 && this.error) {
+            this.error.message = PreviewGaps.sentence(this.unknown, "These values are computed from other resources");
             throw this.error;
         }
-        fallback(this.message);
     }
 }
 
@@ -86,4 +97,26 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 /** Strings in a list that may contain non-strings; [] for anything else. */
 export function stringList(v: unknown): string[] {
     return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+}
+
+/** What every policy factory accepts. */
+export interface PolicyOptions {
+    /** Overrides the rule's level (a stack's policy config can too). @default the rule's own */
+    readonly enforcementLevel?: EnforcementLevel;
+}
+
+type ResourceClass = { new (...rest: any[]): Resource };
+
+/**
+ * Like `validateResourceOfType`, for a rule that applies to several types. (An array of
+ * `validateResourceOfType` would mark the rule "not applicable" on every resource, from the
+ * validation of the other type.)
+ */
+export function validateResourceOfTypes(classes: ResourceClass[], validate: (props: Record<string, unknown>, args: ResourceValidationArgs, report: ReportViolation) => void): ResourceValidation {
+    return (args, report) => {
+        if (!classes.some((c) => args.isType(c))) {
+            args.notApplicable(`Policy only applies to resources of type ${classes.map((c) => `'${(c as { __pulumiType?: string }).__pulumiType ?? c.name}'`).join(" or ")}`);
+        }
+        return validate(args.props, args, report);
+    };
 }

@@ -1,0 +1,86 @@
+/**
+ * Where the policies find the broker's files, in what a `command:remote:Command` sends:
+ * - the program's broker component embeds them in its script as quoted heredocs
+ *   (lib/remoteScript.ts `embedFile`), inside `bash -c '...'`, in `create` and `update`; an
+ *   environment would depend on the SSH server's AcceptEnv, which drops unknown variables;
+ * - the convention for other programs (and the seed fixture): `environment.MQTTLAB_CONF`
+ *   holds the conf text and `environment.MQTTLAB_ACL` the ACL.
+ * Both are rendered from config, so they are known at preview.
+ */
+import { basename } from "node:path";
+import * as command from "@pulumi/command";
+import { PolicyResource } from "@pulumi/policy";
+import { brokerPaths } from "../lib/mosquittoConf";
+import { embeddedFiles } from "../lib/remoteScript";
+import { isRecord, Maybe, PreviewGaps, UNKNOWN } from "./judge";
+
+export const confEnv = "MQTTLAB_CONF";
+export const aclEnv = "MQTTLAB_ACL";
+const confName = basename(brokerPaths.conf);
+const aclName = basename(brokerPaths.aclFile);
+
+/** The broker files one command sends one way. `acl` is undefined when that way sends no ACL. */
+export interface BrokerFiles {
+    /** Where the text is, for messages: "environment.MQTTLAB_CONF", "the script in create". */
+    source: string;
+    conf: Maybe<string>;
+    acl?: Maybe<string>;
+}
+
+/**
+ * The script inside `bash -c '...'` (as `asRootScript` wraps it, quotes escaped as '\''), or
+ * the text itself when it is not wrapped.
+ */
+export function unwrapBashC(text: string): string {
+    const at = text.indexOf("bash -c '");
+    if (at < 0) return text;
+    let i = at + "bash -c ".length;
+    let out = "";
+    while (i < text.length) {
+        if (text[i] === "'") {
+            const close = text.indexOf("'", i + 1);
+            if (close < 0) return text;
+            out += text.slice(i + 1, close);
+            i = close + 1;
+        } else if (text.startsWith("\\'", i)) {
+            out += "'";
+            i += 2;
+        } else break;
+    }
+    return out;
+}
+
+/**
+ * Reads the broker files a remote command sends, every way it sends them ([] when it sends
+ * none). What is unknown at preview and may carry a conf is a gap, returned as UNKNOWN.
+ */
+export function readBrokerFiles(props: Record<string, unknown>, label: string, gaps: PreviewGaps): BrokerFiles[] {
+    const found: BrokerFiles[] = [];
+    const env = gaps.read(`the environment of ${label} (it may carry ${confEnv})`, () => props.environment);
+    if (env === UNKNOWN) found.push({ source: "environment", conf: UNKNOWN, acl: UNKNOWN });
+    else if (isRecord(env) && confEnv in env) {
+        const text = (key: string): Maybe<string> | undefined => {
+            if (!(key in env)) return undefined;
+            const v = gaps.read(`environment.${key} of ${label}`, () => env[key]);
+            return v === UNKNOWN || typeof v === "string" ? v : String(v ?? "");
+        };
+        found.push({ source: `environment.${confEnv}`, conf: text(confEnv)!, acl: text(aclEnv) });
+    }
+    for (const field of ["create", "update"]) {
+        const script = gaps.read(`${field} of ${label} (it may embed a mosquitto conf)`, () => props[field]);
+        if (script === UNKNOWN) {
+            found.push({ source: `the script in ${field}`, conf: UNKNOWN, acl: UNKNOWN });
+        } else if (typeof script === "string") {
+            const files = embeddedFiles(unwrapBashC(script));
+            if (files[confName] === undefined) continue;
+            const dup = found.some((f) => f.conf === files[confName] && f.acl === files[aclName]);
+            if (!dup) found.push({ source: `the script in ${field}`, conf: files[confName], acl: files[aclName] });
+        }
+    }
+    return found;
+}
+
+/** The remote commands of a stack that send a mosquitto conf (or may: unknown at preview). */
+export function brokerCommands(resources: PolicyResource[], gaps: PreviewGaps): PolicyResource[] {
+    return resources.filter((r) => r.isType(command.remote.Command) && readBrokerFiles(r.props, `${r.type} "${r.name}"`, gaps).length > 0);
+}

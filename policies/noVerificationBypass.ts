@@ -1,0 +1,55 @@
+import * as command from "@pulumi/command";
+import { ResourceValidationPolicy } from "@pulumi/policy";
+import { isRecord, PolicyOptions, PreviewGaps, resourceLabel, UNKNOWN, validateResourceOfTypes } from "./judge";
+
+/** Switches that turn TLS or SSH verification off, with what each does. */
+export const verificationBypasses: readonly { pattern: RegExp; what: string }[] = [
+    { pattern: /(^|[\s"'=])--insecure\b/, what: "--insecure (mosquitto_pub/sub then skip the check of the server's host name; curl accepts any certificate)" },
+    { pattern: /StrictHostKeyChecking\s*[=\s]\s*["']?no\b/i, what: "StrictHostKeyChecking no (ssh then accepts any host key)" },
+    { pattern: /UserKnownHostsFile\s*[=\s]\s*["']?\/dev\/null/i, what: "UserKnownHostsFile=/dev/null (ssh then forgets every host key it sees)" },
+    { pattern: /rejectUnauthorized["']?\s*:\s*false/, what: "rejectUnauthorized: false (Node.js then accepts any certificate)" },
+    { pattern: /NODE_TLS_REJECT_UNAUTHORIZED\s*=\s*["']?0/, what: "NODE_TLS_REJECT_UNAUTHORIZED=0 (Node.js then accepts any certificate)" },
+    { pattern: /\bcurl\b[^\n;&|]*?\s-(?!-)[A-Za-z]*k[A-Za-z]*(?=\s|$)/, what: "curl -k (curl then accepts any server certificate)" },
+    { pattern: /--no-check-certificate\b/, what: "--no-check-certificate (wget then accepts any server certificate)" },
+    { pattern: /\btls_insecure\s+true\b/, what: "tls_insecure true (mosquitto then skips the host name check)" },
+];
+
+/** The bypasses found in a text, by description. */
+export function findBypasses(text: string): string[] {
+    return verificationBypasses.filter((b) => b.pattern.test(text)).map((b) => b.what);
+}
+
+/**
+ * Mandatory: no command switches TLS or SSH verification off. Looks at what pulumi-command runs
+ * (create, update, delete) and at the environment it passes. stdin is left out: the program
+ * sends certificate bundles there, unknown at preview, never commands.
+ */
+export function requireNoVerificationBypass(opts: PolicyOptions = {}): ResourceValidationPolicy {
+    return {
+        name: "no-verification-bypass",
+        description: "No command disables TLS or SSH verification (--insecure, StrictHostKeyChecking=no, curl -k, ...).",
+        enforcementLevel: opts.enforcementLevel ?? "mandatory",
+        validateResource: validateResourceOfTypes([command.remote.Command, command.local.Command], (props, args, report) => {
+            const gaps = new PreviewGaps();
+            const label = resourceLabel(args.type, args.name);
+            const texts: { field: string; text: string }[] = [];
+            for (const field of ["create", "update", "delete"]) {
+                const v = gaps.read(`${field} of ${label}`, () => props[field]);
+                if (v !== UNKNOWN && typeof v === "string") texts.push({ field, text: v });
+            }
+            const env = gaps.read(`the environment of ${label}`, () => props.environment);
+            if (env !== UNKNOWN && isRecord(env)) {
+                for (const key of Object.keys(env)) {
+                    const v = gaps.read(`environment.${key} of ${label}`, () => env[key]);
+                    if (v !== UNKNOWN && typeof v === "string") texts.push({ field: `environment.${key}`, text: v });
+                }
+            }
+            for (const { field, text } of texts) {
+                for (const what of findBypasses(text)) {
+                    report(`${label} switches verification off in ${field}: ${what}. No config key enables this; trust the lab's own material instead (mosquitto_pub --cafile with the lab CA, the pinned SSH host key, curl --cacert).`);
+                }
+            }
+            gaps.finish(report);
+        }),
+    };
+}

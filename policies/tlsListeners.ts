@@ -1,0 +1,51 @@
+import * as command from "@pulumi/command";
+import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { tlsVersions } from "../lib/config";
+import { describeListener, MosquittoListener, parseMosquittoConf } from "../lib/mosquittoParse";
+import { readBrokerFiles } from "./brokerFiles";
+import { configKey, PolicyOptions, PreviewGaps, resourceLabel, UNKNOWN } from "./judge";
+
+/** Why a TLS listener is weak, as sentence fragments; empty when it is sound. */
+export function tlsListenerFlaws(l: MosquittoListener): string[] {
+    const flaws: string[] = [];
+    if ((l.certfile === undefined) !== (l.keyfile === undefined)) {
+        flaws.push(`has ${l.certfile ? "certfile without keyfile" : "keyfile without certfile"}, so mosquitto refuses to start (both are needed for TLS); the program writes both`);
+    }
+    if (!l.tls) return flaws;
+    if (!l.requireCertificate) {
+        flaws.push("does not set require_certificate true, so clients without a certificate from the lab CA complete the TLS handshake; renderBrokerConf always writes it and no config key turns it off");
+    } else if (!l.cafile && !l.capath) {
+        flaws.push("sets require_certificate true but neither cafile nor capath, so mosquitto cannot verify client certificates; the program writes one of them");
+    }
+    if (l.tlsVersion === undefined) {
+        flaws.push(`sets no tls_version, and mosquitto before 2.0.16 then still accepts TLS 1.1; set ${configKey("tlsVersion")} to tlsv1.2 or tlsv1.3`);
+    } else if (!(tlsVersions as readonly string[]).includes(l.tlsVersion)) {
+        flaws.push(`sets tls_version ${l.tlsVersion}; allowed: tlsv1.2 or tlsv1.3, through ${configKey("tlsVersion")}`);
+    }
+    return flaws;
+}
+
+/**
+ * Mandatory: every TLS listener of the conf the program sends requires a client certificate
+ * (and has a CA to check it against) and accepts TLS 1.2 or later only.
+ */
+export function requireHardenedTlsListeners(opts: PolicyOptions = {}): ResourceValidationPolicy {
+    return {
+        name: "mosquitto-tls-listener-hardened",
+        description: "Every mosquitto TLS listener has require_certificate true and tls_version tlsv1.2 or tlsv1.3.",
+        enforcementLevel: opts.enforcementLevel ?? "mandatory",
+        validateResource: validateResourceOfType(command.remote.Command, (props, args, report) => {
+            const gaps = new PreviewGaps();
+            const label = resourceLabel(args.type, args.name);
+            for (const files of readBrokerFiles(props as Record<string, unknown>, label, gaps)) {
+                if (files.conf === UNKNOWN) continue;
+                for (const l of parseMosquittoConf(files.conf).listeners) {
+                    for (const flaw of tlsListenerFlaws(l)) {
+                        report(`${label} sends, in ${files.source}, a mosquitto conf whose TLS ${describeListener(l)} ${flaw}.`);
+                    }
+                }
+            }
+            gaps.finish(report);
+        }),
+    };
+}
