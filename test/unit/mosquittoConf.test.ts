@@ -248,7 +248,7 @@ describe("hashMosquittoPassword", () => {
                 // The real mosquitto_passwd of the lab's image: never skip, fail loudly when neither exists.
                 const image = process.env.MQTTLAB_IMAGE;
                 assert.ok(image, "neither mosquitto_passwd nor MQTTLAB_IMAGE (set by npm test) is available");
-                execFileSync("docker", ["run", "--rm", "-v", `${dir}:/w`, image, "mosquitto_passwd", "-c", "-b", "/w/passwd", "student", "s3cret"]);
+                execFileSync("docker", ["run", "--rm", "--network", "none", "-v", `${dir}:/w`, image, "mosquitto_passwd", "-c", "-b", "/w/passwd", "student", "s3cret"]);
             }
             const line = readFileSync(file, "utf8").trim();
             assert.ok(brokerAccepts(line, "student", "s3cret"));
