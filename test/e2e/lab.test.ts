@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
+import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { OutputMap } from "@pulumi/pulumi/automation";
 import { sshExec, SshTarget } from "../../lib/sshExec";
@@ -103,6 +104,12 @@ describe("Lab on containers", () => {
         }
         const preview = await t.stack.preview({ color: "never", diff: true });
         assert.ok(!preview.stdout.includes(body.slice(0, 40)), "the key body is not in the CLI output");
+    });
+
+    it("passes the policy pack once deployed, with every value known", async () => {
+        const preview = await t.stack.preview({ color: "never", policyPacks: [path.join(repoRoot, "policies")] });
+        assert.doesNotMatch(preview.stdout, /\[mandatory\]/, `no mandatory rule is broken:\n${preview.stdout}`);
+        assert.match(preview.stdout, /mqtt-lab@v0\.1\.0/, "the pack ran");
     });
 
     it("converges: a second up changes nothing", async () => {

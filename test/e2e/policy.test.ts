@@ -1,0 +1,80 @@
+/**
+ * The policy pack through the real engine: `pulumi preview --policy-pack policies` fails on a
+ * program that reproduces the seed's mistakes, naming each broken rule, and passes on the `dev`
+ * stack's configuration, previewed with test keys inside a network namespace with no route out,
+ * so nothing can reach the seed's VMs. (The local lab stack's pass is in lab.test.ts, on the
+ * deployed lab.)
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { after, describe, it } from "node:test";
+import { utils } from "ssh2";
+import { createTestStack, repoRoot, TestStack } from "./harness";
+
+const policies = path.join(repoRoot, "policies");
+
+/** Runs the CLI with no network at all: a fresh namespace holding only loopback. */
+function previewOffline(t: TestStack, workDir: string): { code: number | null; out: string } {
+    const cmd = `ip link set lo up && ip route | grep -q . && { echo "namespace has a route out" >&2; exit 99; }; exec pulumi preview --stack ${t.stack.name} --policy-pack ${policies} --non-interactive --color never`;
+    const r = spawnSync("unshare", ["-n", "sh", "-c", cmd], {
+        cwd: workDir,
+        encoding: "utf8",
+        timeout: 600_000,
+        env: { ...process.env, PULUMI_BACKEND_URL: `file://${t.backend}`, PULUMI_CONFIG_PASSPHRASE: "mqtt-lab-test", MQTTLAB_RUN_ID: t.id },
+    });
+    if (r.error) throw r.error;
+    return { code: r.status, out: `${r.stdout}\n${r.stderr}` };
+}
+
+/** The flat `key: value` entries of a committed stack file. */
+function stackFileConfig(file: string): Record<string, { value: string }> {
+    const out: Record<string, { value: string }> = {};
+    for (const m of readFileSync(file, "utf8").matchAll(/^ {2}(mqtt-lab:[\w.]+): (.+)$/gm)) out[m[1]] = { value: m[2].trim() };
+    return out;
+}
+
+function publicKeyLine(): string {
+    const pair = utils.generateKeyPairSync("ed25519");
+    return pair.public.trim().split(" ").slice(0, 2).join(" ");
+}
+
+describe("Policy pack through the engine", () => {
+    const stacks: TestStack[] = [];
+    after(async () => { for (const t of stacks) await t.cleanup(); });
+
+    it("fails the seed's setup, naming every rule it breaks", async () => {
+        const t = await createTestStack(path.join(repoRoot, "test", "fixtures", "seed-program"), {});
+        stacks.push(t);
+        const r = previewOffline(t, path.join(repoRoot, "test", "fixtures", "seed-program"));
+        assert.notEqual(r.code, 0, `the preview must fail; it printed:\n${r.out}`);
+        for (const rule of [
+            "mosquitto-no-anonymous-plaintext",
+            "mosquitto-tls-listener-hardened",
+            "x509-key-allowed",
+            "ca-certificate-can-sign",
+            "leaf-certificate-not-ca-distinct-subject",
+            "ssh-host-key-pinned",
+            "no-verification-bypass",
+        ]) {
+            assert.match(r.out, new RegExp(`\\[mandatory\\]\\s+${rule}`), `rule ${rule} is reported as broken:\n${r.out}`);
+        }
+    });
+
+    it("passes the dev stack's configuration, previewed offline with test keys", async () => {
+        const devConfig = stackFileConfig(path.join(repoRoot, "Pulumi.dev.yaml"));
+        assert.equal(devConfig["mqtt-lab:hostSource"]?.value, "existing", "Pulumi.dev.yaml describes existing hosts");
+        const t = await createTestStack(repoRoot, {
+            ...devConfig,
+            "mqtt-lab:sshPrivateKey": { value: utils.generateKeyPairSync("ed25519").private, secret: true },
+            "mqtt-lab:brokerHostKey": { value: publicKeyLine() },
+            "mqtt-lab:clientHostKey": { value: publicKeyLine() },
+        });
+        stacks.push(t);
+        const r = previewOffline(t, repoRoot);
+        assert.equal(r.code, 0, `the preview must pass; it printed:\n${r.out}`);
+        assert.doesNotMatch(r.out, /\[mandatory\]/, "no mandatory rule is broken");
+        assert.match(r.out, /mqtt-lab@v0\.1\.0/, "the pack ran and reported");
+    });
+});
