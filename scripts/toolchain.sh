@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# Builds the Pulumi engine that the project runs, from the Go module proxy only, into a
+# machine-wide cache (default /var/cache/mqtt-lab, override with MQTTLAB_CACHE):
+#
+#   $MQTTLAB_CACHE/bin/pulumi                          CLI + engine, pkg/v3 v3.248.0
+#   $MQTTLAB_CACHE/bin/pulumi-language-nodejs          Node.js language host (see below)
+#   $MQTTLAB_CACHE/bin/pulumi-resource-pulumi-nodejs   dynamic-provider launcher (from sdk/v3 v3.248.0)
+#   $MQTTLAB_CACHE/gomod, gocache                      Go module and build caches
+#   $MQTTLAB_CACHE/pulumi-home                         PULUMI_HOME (plugins, file-backend logins)
+#
+# Usage: scripts/toolchain.sh, then `. scripts/env.sh` to use it. A run with everything in place
+# only checks `go version -m` of each binary (a second or two); a cold run takes about ten minutes
+# on two cores. Every binary is built into a temporary directory and renamed into place only after
+# the build finished and its build info checked out, so an interrupted run leaves nothing half-made.
+#
+# Why the language host is not at v3.248.0: its module
+# (github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3) is a separate module that the
+# proxy serves only at a few pseudo-versions, the newest found being
+# v3.0.0-20250806165243-bee5e4fa4815 (23 commits after v3.187.0). It does not compile against
+# pkg/sdk v3.248.0, so it is built in its own wrapper module against pkg/sdk v3.187.0. It speaks the
+# same gRPC protocol and runs @pulumi/pulumi 3.248.0 programs and Node.js policy packs.
+#
+# Resource providers (tls, command, docker) are not built: their Go modules are not served by the
+# proxy at any version tried (HTTP 403 "This module version is not available"), see PROVIDERS below.
+set -euo pipefail
+# shellcheck disable=SC2317  # functions are called indirectly (traps, build's check argument)
+# The whole script is one brace group, so bash parses it completely before running any of it
+# (editing the file while a run is under way cannot derail that run).
+{
+
+die() { printf 'toolchain.sh: error: %s\n' "$*" >&2; exit 1; }
+log() { printf 'toolchain.sh: %s\n' "$*" >&2; }
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/env.sh
+. "$HERE/env.sh"
+CACHE=$MQTTLAB_CACHE
+BIN=$CACHE/bin
+
+# --- Go -------------------------------------------------------------------------------------------
+GO=${GO:-/usr/local/go/bin/go}
+GO_WANTED=$GO
+if [ ! -x "$GO" ]; then GO=$(command -v go 2>/dev/null || true); fi
+if [ -z "$GO" ] || [ ! -x "$GO" ]; then
+  die "Go is missing: nothing at $GO_WANTED and no 'go' on PATH (set GO=/path/to/go). The Pulumi CLI needs Go >= 1.25.11 (made with go1.26.8)."
+fi
+GOVER=$("$GO" env GOVERSION 2>/dev/null) || die "'$GO env GOVERSION' failed: is $GO a working Go install?"
+if [ "$(printf '%s\n' go1.25.11 "$GOVER" | sort -V | head -n1)" != go1.25.11 ]; then
+  die "$GO is $GOVER; the Pulumi CLI v3.248.0 needs Go >= 1.25.11 (made with go1.26.8)."
+fi
+
+mkdir -p "$BIN" "$CACHE/tmp" "$PULUMI_HOME/plugins" 2>/dev/null \
+  || die "cannot create $CACHE (set MQTTLAB_CACHE to a writable directory)"
+[ -w "$CACHE" ] || die "$CACHE is not writable (set MQTTLAB_CACHE to a writable directory)"
+
+export GOMODCACHE=$CACHE/gomod GOCACHE=$CACHE/gocache
+export GOTOOLCHAIN=local                  # never fetch another Go toolchain
+export GOFLAGS="-mod=readonly -modcacherw -buildvcs=false -trimpath"
+# The sum database behind the proxy has no entry for the language host's pseudo-version; the
+# committed go.sum pins its hash, so this only matters when the wrapper modules are re-tidied.
+export GONOSUMDB=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs
+
+# One run at a time per cache (CI and a developer may share the machine).
+exec 9>"$CACHE/.toolchain.lock"
+flock 9
+
+# Leftovers of a run that was killed outright (they were never moved into $BIN, so never trusted).
+rm -rf "$CACHE"/tmp/build.* "$CACHE"/tmp/copy.*
+TMPDIRS=()
+BUILD_PID=
+cleanup() { local d; for d in "${TMPDIRS[@]}"; do rm -rf "$d"; done; }
+# On a signal, stop the go build under way too (it runs in the background so that bash can react).
+stop() { if [ -n "$BUILD_PID" ]; then kill -TERM "$BUILD_PID" 2>/dev/null || true; fi; exit "$1"; }
+trap cleanup EXIT
+trap 'stop 130' INT
+trap 'stop 143' TERM
+
+# --- what to build ----------------------------------------------------------------------------------
+PULUMI_VERSION=v3.248.0
+VERSION_PKG=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
+CLI_DIR=$HERE/toolchain/pulumi
+CLI_PKG=github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+LH_DIR=$HERE/toolchain/language-nodejs
+LH_MOD=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
+LH_PKG=$LH_MOD
+
+# modver DIR MODULE: the version of MODULE that DIR/go.mod requires.
+modver() {
+  awk -v m="$2" '{ for (i = 1; i < NF; i++) if ($i == m) { print $(i + 1); exit } }' "$1/go.mod"
+}
+LH_VERSION=$(modver "$LH_DIR" "$LH_MOD")
+LH_SDK=$(modver "$LH_DIR" github.com/pulumi/pulumi/sdk/v3)
+[ "$(modver "$CLI_DIR" github.com/pulumi/pulumi/pkg/v3)" = "$PULUMI_VERSION" ] \
+  || die "$CLI_DIR/go.mod does not require github.com/pulumi/pulumi/pkg/v3 $PULUMI_VERSION"
+[ "$(modver "$CLI_DIR" github.com/pulumi/pulumi/sdk/v3)" = "$PULUMI_VERSION" ] \
+  || die "$CLI_DIR/go.mod does not require github.com/pulumi/pulumi/sdk/v3 $PULUMI_VERSION"
+if [ -z "$LH_VERSION" ] || [ -z "$LH_SDK" ]; then die "cannot read versions from $LH_DIR/go.mod"; fi
+# The language host has no version of its own; report the sdk it is built against plus its commit.
+LH_LDVERSION="${LH_SDK}-langhost.${LH_VERSION##*-}"
+
+# binary_ok FILE PKG [MODULE VERSION]... : FILE is a Go binary of package PKG whose build info
+# lists every MODULE at VERSION (as its main module or as a dependency).
+binary_ok() {
+  local file=$1 pkg=$2 info
+  shift 2
+  [ -f "$file" ] && [ -x "$file" ] || return 1
+  info=$("$GO" version -m "$file" 2>/dev/null) || return 1
+  awk -v p="$pkg" '$1 == "path" && $2 == p { ok = 1 } END { exit !ok }' <<<"$info" || return 1
+  while [ $# -ge 2 ]; do
+    awk -v m="$1" -v v="$2" '($1 == "mod" || $1 == "dep") && $2 == m && $3 == v { ok = 1 } END { exit !ok }' <<<"$info" \
+      || return 1
+    shift 2
+  done
+}
+
+# cli_ok FILE: the CLI reports the version it was linked with (-trimpath keeps -ldflags out of the
+# build info, so the -X version is checked by running it).
+cli_ok() { [ "$("$1" version 2>/dev/null)" = "$PULUMI_VERSION" ]; }
+
+# build NAME MODDIR PKG LDVERSION EXTRA-CHECK CHECK-ARGS...: unless $BIN/NAME already passes
+# binary_ok and EXTRA-CHECK, go build PKG from the wrapper module MODDIR into a temporary file, check
+# it the same way, then rename it into $BIN (same file system: atomic).
+build() {
+  local name=$1 dir=$2 pkg=$3 ldversion=$4 extra=$5 tmp start
+  shift 5
+  if binary_ok "$BIN/$name" "$pkg" "$@" && "$extra" "$BIN/$name"; then
+    return 0
+  fi
+  tmp=$(mktemp -d "$CACHE/tmp/build.XXXXXX")
+  TMPDIRS+=("$tmp")
+  log "building $name from $pkg (this takes minutes on a cold cache) ..."
+  start=$SECONDS
+  (cd "$dir" && exec "$GO" build -ldflags "-X $VERSION_PKG=$ldversion" -o "$tmp/$name" "$pkg") &
+  BUILD_PID=$!
+  wait "$BUILD_PID" || die "go build of $name failed (module dir $dir; see the errors above)"
+  BUILD_PID=
+  binary_ok "$tmp/$name" "$pkg" "$@" \
+    || die "built $name, but its 'go version -m' does not show $pkg with $*"
+  "$extra" "$tmp/$name" || die "built $name, but it fails its check ($extra)"
+  mv -f "$tmp/$name" "$BIN/$name"
+  log "built $name in $((SECONDS - start)) s"
+}
+
+build pulumi "$CLI_DIR" "$CLI_PKG" "$PULUMI_VERSION" cli_ok \
+  github.com/pulumi/pulumi/pkg/v3 "$PULUMI_VERSION" github.com/pulumi/pulumi/sdk/v3 "$PULUMI_VERSION"
+build pulumi-language-nodejs "$LH_DIR" "$LH_PKG" "$LH_LDVERSION" true \
+  "$LH_MOD" "$LH_VERSION" github.com/pulumi/pulumi/sdk/v3 "$LH_SDK"
+
+# The launcher the engine runs for pulumi.dynamic providers ships in sdk/v3's module zip.
+SDK_DIR=$GOMODCACHE/github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION
+if [ ! -f "$SDK_DIR/nodejs/dist/pulumi-resource-pulumi-nodejs" ]; then
+  (cd "$CLI_DIR" && "$GO" mod download "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION") \
+    || die "cannot download github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION"
+fi
+if ! cmp -s "$SDK_DIR/nodejs/dist/pulumi-resource-pulumi-nodejs" "$BIN/pulumi-resource-pulumi-nodejs"; then
+  tmp=$(mktemp -d "$CACHE/tmp/copy.XXXXXX")
+  TMPDIRS+=("$tmp")
+  cp "$SDK_DIR/nodejs/dist/pulumi-resource-pulumi-nodejs" "$tmp/"
+  chmod 0755 "$tmp/pulumi-resource-pulumi-nodejs"
+  mv -f "$tmp/pulumi-resource-pulumi-nodejs" "$BIN/pulumi-resource-pulumi-nodejs"
+fi
+
+# --- resource providers -----------------------------------------------------------------------------
+# name  plugin version (= npm package version)  Go module it would be built from
+PROVIDERS=(
+  "tls     5.6.1  github.com/pulumi/pulumi-tls/provider/v5"
+  "command 1.2.1  github.com/pulumi/pulumi-command/provider"
+  "docker  5.2.0  github.com/pulumi/pulumi-docker/provider/v5"
+)
+# None of these modules is served by the Go module proxy (403 at the release tags and at the
+# pseudo-versions of the release commits; the root module github.com/pulumi/pulumi-command@v1.2.1 is
+# served but holds no Go code, since provider/ was a nested module then), so no provider is built.
+# A plugin installed by other means (`pulumi plugin install resource NAME VERSION --file BINARY`
+# with PULUMI_HOME from scripts/env.sh) is reported below and used by the engine.
+MISSING=()
+for p in "${PROVIDERS[@]}"; do
+  read -r name version module <<<"$p"
+  if [ ! -x "$PULUMI_HOME/plugins/resource-$name-v$version/pulumi-resource-$name" ]; then
+    MISSING+=("pulumi-resource-$name v$version ($module: not served by the Go module proxy)")
+  fi
+done
+
+# --- summary ----------------------------------------------------------------------------------------
+summary() {
+  "$GO" version -m "$1" | awk -v f="$(basename "$1")" '
+    NR == 1 { gover = $2 }
+    $1 == "path" { path = $2 }
+    $1 == "mod" { mod = $2 " " $3 }
+    $1 == "dep" && ($2 == "github.com/pulumi/pulumi/pkg/v3" || $2 == "github.com/pulumi/pulumi/sdk/v3" ||
+                    $2 ~ /pulumi-language-nodejs/) { deps = deps "\n    dep  " $2 " " $3 }
+    END { printf "%s (%s)\n    path %s\n    mod  %s%s\n", f, gover, path, mod, deps }'
+}
+echo "Pulumi toolchain in $BIN (PULUMI_HOME=$PULUMI_HOME):"
+summary "$BIN/pulumi"
+summary "$BIN/pulumi-language-nodejs"
+echo "pulumi-resource-pulumi-nodejs (script from github.com/pulumi/pulumi/sdk/v3 $PULUMI_VERSION)"
+for d in "$PULUMI_HOME"/plugins/resource-*; do
+  [ -d "$d" ] && echo "plugin $(basename "$d")"
+done
+for m in "${MISSING[@]}"; do
+  echo "NOT BUILT: $m" >&2
+done
+echo "Use it with: . scripts/env.sh"
+exit 0
+}
