@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ClientIdentity, TlsVersion } from "../lib/config";
-import { listenerSignature, renderAcl, renderBrokerConf, renderPasswordFile } from "../lib/mosquittoConf";
+import { renderAcl, renderBrokerConf, renderPasswordFile } from "../lib/mosquittoConf";
 import { asRootScript, brokerApplyScript, brokerRemoveScript, renderBundle } from "../lib/remoteScript";
 import { LabHost } from "./hosts";
 import { IssuedCert } from "./pki";
@@ -51,7 +51,6 @@ export class Broker extends pulumi.ComponentResource {
             shell: args.host.shell,
             conf: this.conf,
             acl: this.acl,
-            listenerSignature: listenerSignature(this.conf),
             tlsPort,
             takeOverConfFiles: args.takeOverConfFiles ?? false,
             withPasswords: args.teaching !== undefined,

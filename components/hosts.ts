@@ -2,7 +2,8 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { HostRole } from "../lib/config";
+import { HostRole, seedNetwork } from "../lib/config";
+import { cidrsOverlap, parseCidr } from "../lib/net";
 import { HostShell } from "../lib/remoteScript";
 
 /**
@@ -108,6 +109,11 @@ export class ContainerHosts extends pulumi.ComponentResource {
     readonly network: docker.Network;
 
     constructor(name: string, args: ContainerHostsArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Checked before anything is declared: a bridge on the seed's network would cut its VMs off.
+        const cidr = parseCidr(args.subnet);
+        if (!cidr || cidrsOverlap(cidr, parseCidr(seedNetwork)!)) {
+            throw new Error(`[subnet] "${args.subnet}" must be an IPv4 network in CIDR form that does not overlap ${seedNetwork}, the seed's VM network, such as 172.30.56.0/24.`);
+        }
         super("mqttlab:hosts:ContainerHosts", name, {}, opts);
         const labels = Object.entries({ "mqtt-lab": args.labName, ...(args.labels ?? {}) }).map(([label, value]) => ({ label, value }));
 

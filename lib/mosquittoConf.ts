@@ -105,43 +105,21 @@ export function renderPasswordFile(username: string, password: string): string {
 }
 
 /**
- * What mosquitto must re-read to apply a change of files, from what changed.
- * - listeners (ports, protocols, trust store paths) and the CA file are read only at start:
- *   a restart, which drops connected clients;
+ * What mosquitto must re-read to apply a change, by file. One table, used by `chooseReload` and
+ * rendered into the broker's apply script, so what is tested is what runs.
+ * - the conf (listeners, require_certificate, tls_version…: mosquitto 2.0.11 skips listener
+ *   options on reload) and the CA file are read only at start: a restart, which drops clients;
  * - certificate, key, ACL and password file are re-read on SIGHUP: connected clients stay.
+ * Comparing whole files (not a summary of them) also catches a conf edited by hand on the host.
  */
 export type ReloadAction = "none" | "sighup" | "restart";
 
-export interface ChangedFiles {
-    /** The lines that define listeners, compared by `listenerSignature`. */
-    listeners: boolean;
-    caFile: boolean;
-    cert: boolean;
-    key: boolean;
-    acl: boolean;
-    passwords: boolean;
-    /** Any other line of the conf (a SIGHUP re-reads the conf). */
-    otherConf: boolean;
-}
+export const restartFiles = ["mqtt-lab.conf", "ca.crt"] as const;
+export const sighupFiles = ["server.crt", "server.key", "acl", "passwd"] as const;
+export type BrokerFile = (typeof restartFiles)[number] | (typeof sighupFiles)[number];
 
-export function chooseReload(changed: ChangedFiles): ReloadAction {
-    if (changed.listeners || changed.caFile) return "restart";
-    if (changed.cert || changed.key || changed.acl || changed.passwords || changed.otherConf) return "sighup";
+export function chooseReload(changed: readonly BrokerFile[]): ReloadAction {
+    if (changed.some((f) => (restartFiles as readonly string[]).includes(f))) return "restart";
+    if (changed.some((f) => (sighupFiles as readonly string[]).includes(f))) return "sighup";
     return "none";
-}
-
-/**
- * The part of a conf that only a restart applies: listener lines and the settings that shape a
- * listener's socket or trust store. Written beside the conf, so the host can compare old and new
- * without parsing mosquitto's grammar in shell.
- */
-export function listenerSignature(conf: string): string {
-    // Besides the socket lines: the listener options mosquitto 2.0.11 skips on reload
-    // (conf.c, "Listeners not valid for reloading"), e.g. a new certfile/keyfile/crlfile path.
-    const startOnly = /^(listener|port|bind_address|bind_interface|protocol|socket_domain|cafile|capath|certfile|keyfile|crlfile|dhparamfile|psk_hint|tls_version|tls_engine|tls_engine_kpass_sha1|tls_keyform|require_certificate|use_identity_as_username|use_subject_as_username|use_username_as_clientid|max_connections|max_qos|max_topic_alias|mount_point|http_dir|per_listener_settings|ciphers|ciphers_tls1\.3)\b/;
-    return conf
-        .split("\n")
-        .map((l) => l.trim())
-        .filter((l) => startOnly.test(l))
-        .join("\n") + "\n";
 }

@@ -10,7 +10,7 @@
  * ever readable by others, and no half-written file is ever live.
  */
 import { createHash } from "node:crypto";
-import { brokerPaths } from "./mosquittoConf";
+import { brokerPaths, restartFiles, sighupFiles } from "./mosquittoConf";
 
 /** Quotes a string for a POSIX shell. */
 export function shQuote(s: string): string {
@@ -92,8 +92,6 @@ export interface BrokerApplyOptions {
     shell: HostShell;
     conf: string;
     acl: string;
-    /** Restart-only lines of the conf, compared with the live copy to choose restart vs SIGHUP. */
-    listenerSignature: string;
     tlsPort: number;
     takeOverConfFiles: boolean;
     /** Whether the bundle carries a password file (teaching listener). */
@@ -107,7 +105,7 @@ export interface BrokerApplyOptions {
  */
 export function brokerApplyScript(o: BrokerApplyOptions): string {
     const p = brokerPaths;
-    const dataFiles = ["ca.crt", "server.crt", "server.key", "acl", "listeners.sig", ...(o.withPasswords ? ["passwd"] : [])];
+    const files = [...restartFiles, ...sighupFiles].filter((f) => f !== "passwd" || o.withPasswords).join(" ");
     return `set -eu
 umask 077
 D=${p.dir}; CONF=${p.conf}; LOG=${p.log}
@@ -116,7 +114,7 @@ install -d -m 0750 -o root -g mosquitto "$D"
 S=$(mktemp -d "$D/.stage.XXXXXX")
 trap 'rm -rf "$S"' EXIT
 ${readBundle}
-${embedFile("mqtt-lab.conf", o.conf)}${embedFile("acl", o.acl)}${embedFile("listeners.sig", o.listenerSignature)}
+${embedFile("mqtt-lab.conf", o.conf)}${embedFile("acl", o.acl)}
 for f in ca.crt server.crt server.key; do
   [ -s "$S/$f" ] || { echo "mqtt-lab: $f missing from the bundle" >&2; exit 2; }
 done
@@ -138,12 +136,13 @@ chgrp mosquitto "$S"/*
 chmod 0640 "$S"/*
 chmod 0644 "$S/ca.crt" "$S/server.crt" "$S/mqtt-lab.conf"
 live() { if [ "$1" = mqtt-lab.conf ]; then echo "$CONF"; else echo "$D/$1"; fi; }
+# The action, from lib/mosquittoConf.ts's table: files read only at start, or re-read on SIGHUP.
 action=none
-for f in mqtt-lab.conf ${dataFiles.join(" ")}; do cmp -s "$S/$f" "$(live $f)" || action=sighup; done
-if ! cmp -s "$S/listeners.sig" "$D/listeners.sig" || ! cmp -s "$S/ca.crt" "$D/ca.crt"; then action=restart; fi
+for f in ${sighupFiles.filter((f) => f !== "passwd" || o.withPasswords).join(" ")}; do cmp -s "$S/$f" "$(live $f)" || action=sighup; done
+for f in ${restartFiles.join(" ")}; do cmp -s "$S/$f" "$(live $f)" || action=restart; done
 B="$D/.previous"; rm -rf "$B"; mkdir -m 0700 "$B"
-for f in mqtt-lab.conf ${dataFiles.join(" ")}; do [ -e "$(live $f)" ] && cp -p "$(live $f)" "$B/$f"; done
-for f in mqtt-lab.conf ${dataFiles.join(" ")}; do mv -f "$S/$f" "$(live $f)"; done
+for f in ${files}; do [ -e "$(live $f)" ] && cp -p "$(live $f)" "$B/$f"; done
+for f in ${files}; do mv -f "$S/$f" "$(live $f)"; done
 listening() { ss -Hltn "sport = :${o.tlsPort}" 2>/dev/null | grep -q . ; }
 wait_listening() { i=0; while [ $i -lt 100 ]; do listening && pgrep -x mosquitto >/dev/null && return 0; sleep 0.1; i=$((i+1)); done; return 1; }
 mark=$(wc -l < "$LOG" 2>/dev/null || echo 0)
@@ -155,7 +154,7 @@ esac
 [ $ok = yes ] && { wait_listening || ok=no; }
 if [ $ok = no ]; then
   said=$(tail -n +$((mark+1)) "$LOG" 2>/dev/null | grep -iE 'error|unable|invalid|unknown' | tail -n 5 || true)
-  for f in mqtt-lab.conf ${dataFiles.join(" ")}; do if [ -e "$B/$f" ]; then cp -p "$B/$f" "$(live $f)"; else rm -f "$(live $f)"; fi; done
+  for f in ${files}; do if [ -e "$B/$f" ]; then cp -p "$B/$f" "$(live $f)"; else rm -f "$(live $f)"; fi; done
   ( ${o.shell.restart} ) >/dev/null 2>&1 || true
   wait_listening || true
   echo "mqtt-lab: mosquitto refused the new configuration (${"$"}{action}); the previous one was restored. mosquitto said: $out $said" >&2

@@ -6,17 +6,19 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { ClientIdentity } from "../../lib/config";
+import { brokerApplyScript } from "../../lib/remoteScript";
 import {
     BrokerConfOptions,
     brokerPaths,
-    ChangedFiles,
+    BrokerFile,
     chooseReload,
     hashMosquittoPassword,
-    listenerSignature,
     ReloadAction,
     renderAcl,
     renderBrokerConf,
     renderPasswordFile,
+    restartFiles,
+    sighupFiles,
 } from "../../lib/mosquittoConf";
 
 /** One `listener` section: its port and the directives up to the next listener. */
@@ -260,110 +262,34 @@ describe("hashMosquittoPassword", () => {
 });
 
 describe("chooseReload", () => {
-    const none: ChangedFiles = { listeners: false, caFile: false, cert: false, key: false, acl: false, passwords: false, otherConf: false };
-    const table: [Partial<ChangedFiles>, ReloadAction][] = [
-        [{}, "none"],
-        [{ listeners: true }, "restart"],
-        [{ caFile: true }, "restart"],
-        [{ cert: true }, "sighup"],
-        [{ key: true }, "sighup"],
-        [{ acl: true }, "sighup"],
-        [{ passwords: true }, "sighup"],
-        [{ otherConf: true }, "sighup"],
-        [{ cert: true, key: true, acl: true, passwords: true, otherConf: true }, "sighup"],
-        [{ listeners: true, cert: true }, "restart"],
-        [{ caFile: true, acl: true }, "restart"],
-        [{ listeners: true, caFile: true, cert: true, key: true, acl: true, passwords: true, otherConf: true }, "restart"],
+    const table: [BrokerFile[], ReloadAction][] = [
+        [[], "none"],
+        [["mqtt-lab.conf"], "restart"],
+        [["ca.crt"], "restart"],
+        [["server.crt"], "sighup"],
+        [["server.key"], "sighup"],
+        [["acl"], "sighup"],
+        [["passwd"], "sighup"],
+        [["server.crt", "server.key", "acl", "passwd"], "sighup"],
+        [["mqtt-lab.conf", "server.crt"], "restart"],
+        [["ca.crt", "acl"], "restart"],
     ];
     for (const [changed, action] of table) {
-        const what = Object.keys(changed).join(" + ") || "nothing";
-        it(`answers ${action} when ${what} changed`, () => assert.equal(chooseReload({ ...none, ...changed }), action));
+        it(`answers ${action} when ${changed.join(" + ") || "nothing"} changed`, () => assert.equal(chooseReload(changed), action));
     }
 
-    it("restarts whenever listeners or the CA file changed, whatever else changed (all 128 combinations)", () => {
-        const keys = Object.keys(none) as (keyof ChangedFiles)[];
-        for (let bits = 0; bits < 1 << keys.length; bits++) {
-            const changed = Object.fromEntries(keys.map((k, i) => [k, (bits & (1 << i)) !== 0])) as unknown as ChangedFiles;
-            const expected: ReloadAction = changed.listeners || changed.caFile ? "restart" : bits === 0 ? "none" : "sighup";
-            assert.equal(chooseReload(changed), expected, JSON.stringify(changed));
+    it("restarts whenever the conf or the CA file changed, whatever else changed (every combination)", () => {
+        const files: BrokerFile[] = [...restartFiles, ...sighupFiles];
+        for (let bits = 0; bits < 1 << files.length; bits++) {
+            const changed = files.filter((_, i) => (bits & (1 << i)) !== 0);
+            const expected: ReloadAction = changed.some((f) => f === "mqtt-lab.conf" || f === "ca.crt") ? "restart" : bits === 0 ? "none" : "sighup";
+            assert.equal(chooseReload(changed), expected, changed.join(","));
         }
     });
-});
 
-describe("listenerSignature", () => {
-    const base: BrokerConfOptions = { owner: "mqtt-lab/dev", tlsPort: 8883, tlsVersion: "tlsv1.2", trust: "cafile" };
-    const sig = (o: Partial<BrokerConfOptions>) => listenerSignature(renderBrokerConf({ ...base, ...o }));
-    const conf = renderBrokerConf({ ...base, teaching });
-
-    it("keeps the listener lines and the options only a restart applies, in order", () => {
-        assert.equal(
-            listenerSignature(conf),
-            [
-                "per_listener_settings true",
-                "listener 8883",
-                "protocol mqtt",
-                `cafile ${brokerPaths.caFile}`,
-                `certfile ${brokerPaths.certFile}`,
-                `keyfile ${brokerPaths.keyFile}`,
-                "tls_version tlsv1.2",
-                "require_certificate true",
-                "use_identity_as_username true",
-                "listener 1883",
-                "protocol mqtt",
-            ].join("\n") + "\n",
-        );
-    });
-
-    const changes: [string, Partial<BrokerConfOptions>][] = [
-        ["the TLS port", { tlsPort: 8884 }],
-        ["the TLS version", { tlsVersion: "tlsv1.3" }],
-        ["cafile for capath", { trust: "capath" }],
-        ["adding the teaching listener", { teaching }],
-    ];
-    for (const [what, o] of changes) {
-        it(`changes with ${what}`, () => assert.notEqual(sig(o), sig({})));
-    }
-
-    it("changes with the teaching listener's port", () => {
-        assert.notEqual(sig({ teaching }), sig({ teaching: { ...teaching, port: 1884 } }));
-    });
-
-    it("does not change with the owner in the header comment", () => {
-        assert.equal(sig({ owner: "someone-else/prod" }), sig({}));
-    });
-
-    // Lines mosquitto re-reads on SIGHUP (acl_file, password_file, allow_anonymous) and comments.
-    const reloadable: [string, string, string][] = [
-        ["the ACL path", `acl_file ${brokerPaths.aclFile}`, "acl_file /etc/mosquitto/other.acl"],
-        ["the password file path", `password_file ${brokerPaths.passwordFile}`, "password_file /etc/mosquitto/other.passwd"],
-        ["a comment", "# Teaching listener: plaintext on purpose, to show what tshark sees. Never anonymous.", "# reworded"],
-        ["a commented-out listener", "# Teaching listener: plaintext on purpose, to show what tshark sees. Never anonymous.", "# listener 9999"],
-    ];
-    for (const [what, from, to] of reloadable) {
-        it(`does not change with ${what}`, () => {
-            assert.ok(conf.includes(from), `fixture lacks ${from}`);
-            assert.equal(listenerSignature(conf.replace(from, to)), listenerSignature(conf));
-        });
-    }
-
-    // Listener options mosquitto 2.0.11 does not re-read on SIGHUP (conf.c: "Listeners not valid for reloading").
-    const restartOnly: [string, string, string][] = [
-        ["the server certificate path", `certfile ${brokerPaths.certFile}`, "certfile /etc/mosquitto/other.crt"],
-        ["the server key path", `keyfile ${brokerPaths.keyFile}`, "keyfile /etc/mosquitto/other.key"],
-        ["an added CRL", `tls_version tlsv1.2`, "tls_version tlsv1.2\ncrlfile /etc/mosquitto/mqtt-lab/ca.crl"],
-        ["an added use_username_as_clientid", "use_identity_as_username true", "use_identity_as_username true\nuse_username_as_clientid true"],
-        ["an added bind_address", "listener 8883", "listener 8883\nbind_address 0.0.0.0"],
-        ["per_listener_settings", "per_listener_settings true", "per_listener_settings false"],
-    ];
-    for (const [what, from, to] of restartOnly) {
-        it(`changes with ${what}`, () => {
-            assert.ok(conf.includes(from), `fixture lacks ${from}`);
-            assert.notEqual(listenerSignature(conf.replace(from, to)), listenerSignature(conf));
-        });
-    }
-
-    it("ignores indentation and trailing blanks", () => {
-        const indented = conf.split("\n").map((l) => (l.startsWith("listener") || l === "" ? l : `    ${l}  `)).join("\n");
-        assert.equal(listenerSignature(indented), listenerSignature(conf));
+    it("is the table the broker's apply script runs", () => {
+        const script = brokerApplyScript({ shell: { asRoot: "", reload: "R", restart: "X" }, conf: "c\n", acl: "a\n", tlsPort: 8883, takeOverConfFiles: false, withPasswords: true });
+        assert.match(script, new RegExp(`for f in ${sighupFiles.join(" ")}; do cmp -s "\\$S/\\$f" "\\$\\(live \\$f\\)" \\|\\| action=sighup; done`));
+        assert.match(script, new RegExp(`for f in ${restartFiles.join(" ")}; do cmp -s "\\$S/\\$f" "\\$\\(live \\$f\\)" \\|\\| action=restart; done`));
     });
 });

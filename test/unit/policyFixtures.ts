@@ -8,7 +8,7 @@
  * (rsaBits 2048, ecdsaCurve P224) whatever the algorithm, so the keys here carry them. At
  * preview, outputs such as certPem are `unknownValue`; `issued: true` gives real certificates.
  */
-import { listenerSignature, renderAcl, renderBrokerConf } from "../../lib/mosquittoConf";
+import { renderAcl, renderBrokerConf } from "../../lib/mosquittoConf";
 import { asRootScript, brokerApplyScript, brokerRemoveScript, HostShell } from "../../lib/remoteScript";
 import { StackResourceSpec, unknownValue } from "./policyUtil";
 
@@ -112,7 +112,7 @@ const containerShell: HostShell = { asRoot: "", reload: "pkill -HUP -x mosquitto
  */
 export function applyCommand(conf: string = labConf, acl: string = labAcl, overrides: Record<string, unknown> = {}): Record<string, unknown> {
     const script = asRootScript(containerShell, brokerApplyScript({
-        shell: containerShell, conf, acl, listenerSignature: listenerSignature(conf), tlsPort: 8883, takeOverConfFiles: false, withPasswords: false,
+        shell: containerShell, conf, acl, tlsPort: 8883, takeOverConfFiles: false, withPasswords: false,
     }));
     return {
         connection: connection(), create: script, update: script, delete: asRootScript(containerShell, brokerRemoveScript(containerShell)),

@@ -1,0 +1,158 @@
+/**
+ * The program's remote scripts against a real broker: real containers from the lab image, real
+ * SSH with pinned host keys, real TLS, real mosquitto. One pair of hosts shared by every case.
+ * (The same scripts run under `pulumi up` through the command provider.)
+ */
+import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
+import { after, before, describe, it } from "node:test";
+import { clientChecksScript } from "../../lib/checkScripts";
+import { brokerPaths, renderAcl, renderBrokerConf, renderPasswordFile } from "../../lib/mosquittoConf";
+import { asRootScript, brokerApplyScript, brokerRemoveScript, clientInstallScript, renderBundle } from "../../lib/remoteScript";
+import { LabHosts, OpensslPki, Pem, startLabHosts } from "./labHosts";
+
+const containerShell = {
+    asRoot: "",
+    reload: "pkill -HUP -x mosquitto",
+    restart: "pkill -x mosquitto || true; i=0; while pgrep -x mosquitto >/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; mosquitto -c /etc/mosquitto/mosquitto.conf -d",
+};
+const clients = [{ name: "client-a", topics: ["lab/#"], host: "client" as const }];
+
+describe("Broker scripts on a real mosquitto", () => {
+    let lab: LabHosts;
+    let pki: OpensslPki;
+    let server: Pem;
+    let ca: Pem;
+
+    const apply = async (o: { server?: Pem; tlsPort?: number; takeOver?: boolean; teaching?: { password: string } } = {}) => {
+        const tlsPort = o.tlsPort ?? 8883;
+        const conf = renderBrokerConf({ owner: "integration", tlsPort, tlsVersion: "tlsv1.2", trust: "cafile", teaching: o.teaching ? { port: 1883, username: "student" } : undefined });
+        const script = brokerApplyScript({
+            shell: containerShell, conf, acl: renderAcl(clients, o.teaching ? "student" : undefined),
+            tlsPort, takeOverConfFiles: o.takeOver ?? false, withPasswords: o.teaching !== undefined,
+        });
+        const s = o.server ?? server;
+        const bundle = renderBundle({ "ca.crt": ca.cert, "server.crt": s.cert, "server.key": s.key, ...(o.teaching ? { passwd: renderPasswordFile("student", o.teaching.password) } : {}) });
+        return lab.run("broker", asRootScript(containerShell, script), bundle);
+    };
+    const checks = (teachingPort?: number) => lab.run("client", clientChecksScript({
+        identity: "client-a", topics: clients[0].topics, brokerAddress: lab.broker.address, tlsPort: 8883, teachingPort, plaintextPort: teachingPort ?? 1883,
+    }));
+
+    before(async () => {
+        lab = await startLabHosts("172.30.202");
+        pki = new OpensslPki();
+        ca = pki.ca("ca", "integration CA generation 1");
+        server = pki.leaf("server", "ca", "broker.it.internal", "server", [`IP:${lab.broker.address}`, "DNS:broker.it.internal"]);
+        const client = pki.leaf("client-a", "ca", "client-a", "client");
+        const install = await lab.run("client", clientInstallScript("client-a"), renderBundle({ "ca.crt": ca.cert, "client.crt": client.cert, "client.key": client.key }));
+        assert.equal(install.code, 0, install.stderr);
+    });
+    after(() => { lab?.cleanup(); pki?.cleanup(); });
+
+    it("installs the files with a key only mosquitto can read, and starts the TLS listener", async () => {
+        const r = await apply();
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /mosquitto action: restart/, "a first install restarts: a new listener");
+        const perms = await lab.run("broker", `stat -c '%n %a %U:%G' ${brokerPaths.keyFile} ${brokerPaths.dir} ${brokerPaths.caFile}; ls -A ${brokerPaths.dir}`);
+        assert.match(perms.stdout, new RegExp(`${brokerPaths.keyFile} 640 root:mosquitto`));
+        assert.match(perms.stdout, new RegExp(`${brokerPaths.dir} 750 root:mosquitto`));
+        assert.doesNotMatch(perms.stdout, /\.stage\./, "no staging directory is left");
+        const c = await lab.run("client", "stat -c '%a' .mqtt-lab/client-a/client.key .mqtt-lab/client-a");
+        assert.deepEqual(c.stdout.trim().split("\n"), ["600", "700"]);
+    });
+
+    it("passes the post-deploy checks: mutual-TLS round trip, no certificate refused, 1883 refused", async () => {
+        const r = await checks();
+        assert.equal(r.code, 0, r.stderr);
+        for (const check of ["tls-roundtrip", "no-certificate", "plaintext-refused"]) assert.match(r.stdout, new RegExp(`^PASS ${check}`, "m"));
+    });
+
+    it("does nothing when applied again with the same files", async () => {
+        const r = await apply();
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /mosquitto action: none/);
+    });
+
+    it("reloads with SIGHUP for a new server certificate: a connected subscriber stays connected", async () => {
+        const sub = lab.run("client", `timeout 60 mosquitto_sub -h ${lab.broker.address} -p 8883 --cafile .mqtt-lab/client-a/ca.crt --cert .mqtt-lab/client-a/client.crt --key .mqtt-lab/client-a/client.key -i steady-sub -q 1 -t lab/steady -C 40 -d`);
+        const pub = (from: number, to: number) => lab.run("client", `for i in $(seq ${from} ${to}); do mosquitto_pub -h ${lab.broker.address} -p 8883 --cafile .mqtt-lab/client-a/ca.crt --cert .mqtt-lab/client-a/client.crt --key .mqtt-lab/client-a/client.key -q 1 -t lab/steady -m "m$i" || exit 1; done`);
+        await new Promise((r) => setTimeout(r, 1500));
+        assert.equal((await pub(1, 20)).code, 0);
+        const rotated = pki.leaf("server2", "ca", "broker.it.internal", "server", [`IP:${lab.broker.address}`, "DNS:broker.it.internal"]);
+        const r = await apply({ server: rotated });
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /mosquitto action: sighup/);
+        assert.equal((await pub(21, 40)).code, 0);
+        const s = await sub;
+        const got = s.stdout.split("\n").filter((l) => /^m\d+$/.test(l));
+        assert.deepEqual(got, Array.from({ length: 40 }, (_, i) => `m${i + 1}`), "every QoS 1 message arrived, in order");
+        assert.equal((s.stdout.match(/Client steady-sub sending CONNECT/g) ?? []).length, 1, "the subscriber connected once: no reconnect");
+        const seen = await lab.run("client", `echo | openssl s_client -connect ${lab.broker.address}:8883 -CAfile .mqtt-lab/client-a/ca.crt -cert .mqtt-lab/client-a/client.crt -key .mqtt-lab/client-a/client.key 2>/dev/null | openssl x509 -noout -serial`);
+        assert.equal(seen.stdout.trim().replace(/^serial=/, "").toUpperCase(), new X509Certificate(rotated.cert).serialNumber.toUpperCase(), "a new connection sees the new certificate");
+        server = rotated;
+    });
+
+    it("the reconnect detector sees a restart (its positive control)", async () => {
+        const sub = lab.run("client", `timeout 30 mosquitto_sub -h ${lab.broker.address} -p 8883 --cafile .mqtt-lab/client-a/ca.crt --cert .mqtt-lab/client-a/client.crt --key .mqtt-lab/client-a/client.key -i restart-sub -q 1 -c -t lab/restart -C 1 -d`);
+        await new Promise((r) => setTimeout(r, 1500));
+        await lab.run("broker", containerShell.restart);
+        await new Promise((r) => setTimeout(r, 1500));
+        await lab.run("client", `mosquitto_pub -h ${lab.broker.address} -p 8883 --cafile .mqtt-lab/client-a/ca.crt --cert .mqtt-lab/client-a/client.crt --key .mqtt-lab/client-a/client.key -q 1 -t lab/restart -m after`);
+        const s = await sub;
+        assert.ok((s.stdout.match(/Client restart-sub sending CONNECT/g) ?? []).length >= 2, `a restart forces a reconnect; the subscriber said:\n${s.stdout}`);
+    });
+
+    it("refuses to run beside a conf.d file that opens a listener, unless told to take it over", async () => {
+        await lab.run("broker", "printf 'listener 1883\\nallow_anonymous true\\n' > /etc/mosquitto/conf.d/confTP.conf");
+        const refused = await apply();
+        assert.equal(refused.code, 3);
+        assert.match(refused.stderr, /confTP\.conf.*mqtt-lab:takeOverConfFiles/s);
+        const taken = await apply({ takeOver: true });
+        assert.equal(taken.code, 0, taken.stderr);
+        const ls = await lab.run("broker", "ls /etc/mosquitto/conf.d");
+        assert.match(ls.stdout, /confTP\.conf\.mqtt-lab-disabled/);
+        assert.equal((await checks()).code, 0, "1883 is closed again");
+    });
+
+    it("restores the previous files when mosquitto refuses the new ones, and says what mosquitto said", async () => {
+        const wrongKey = pki.leaf("mismatch", "ca", "broker.it.internal", "server", [`IP:${lab.broker.address}`]);
+        const bad = await apply({ server: { cert: server.cert, key: wrongKey.key }, tlsPort: 8884 });
+        assert.equal(bad.code, 1);
+        assert.match(bad.stderr, /mosquitto refused the new configuration \(restart\); the previous one was restored/);
+        assert.match(bad.stderr, /key|Error/i, "mosquitto's own words are passed on");
+        const conf = await lab.run("broker", `grep -c 'listener 8883' ${brokerPaths.conf}`);
+        assert.equal(conf.stdout.trim(), "1", "the previous conf is live again");
+        assert.equal((await checks()).code, 0, "the broker still serves");
+    });
+
+    it("fails the right check when a protection is broken out of band", async () => {
+        await lab.run("broker", `sed -i 's/^require_certificate true/require_certificate false/' ${brokerPaths.conf} && ${containerShell.restart}`);
+        await new Promise((r) => setTimeout(r, 1000));
+        const r = await checks();
+        assert.notEqual(r.code, 0);
+        assert.match(r.stderr, /check failed on host client: no-certificate: refused only at the MQTT CONNECT step, not at the TLS handshake, so require_certificate is off/);
+        const fixed = await apply({ takeOver: true });
+        assert.equal(fixed.code, 0, fixed.stderr);
+        assert.match(fixed.stdout, /mosquitto action: restart/, "our conf is put back");
+        assert.equal((await checks()).code, 0);
+    });
+
+    it("opens a teaching listener that refuses anonymous clients but lets the student in", async () => {
+        const r = await apply({ takeOver: true, teaching: { password: "s3cret-teach" } });
+        assert.equal(r.code, 0, r.stderr);
+        const c = await checks(1883);
+        assert.equal(c.code, 0, c.stderr);
+        assert.match(c.stdout, /^PASS anonymous-refused/m);
+        const student = await lab.run("client", `mosquitto_pub -h ${lab.broker.address} -p 1883 -u student -P s3cret-teach -t lab/hello -m hi`);
+        assert.equal(student.code, 0, `the student's password works: ${student.stderr}`);
+    });
+
+    it("leaves the broker as it found it on destroy", async () => {
+        const r = await lab.run("broker", asRootScript(containerShell, brokerRemoveScript(containerShell)));
+        assert.equal(r.code, 0, r.stderr);
+        const ls = await lab.run("broker", `ls /etc/mosquitto/conf.d; test -e ${brokerPaths.dir} && echo still-there || true`);
+        assert.match(ls.stdout, /^confTP\.conf$/m, "the rival file is back under its own name");
+        assert.doesNotMatch(ls.stdout, /mqtt-lab/);
+    });
+});

@@ -1,0 +1,118 @@
+/**
+ * Integration fixture: two real containers from the lab's base image on a private network made
+ * for this run, reached over SSH with ssh2 and a pinned host key, and a PKI made with the openssl
+ * CLI. It runs the program's own remote scripts (lib/remoteScript.ts, lib/checkScripts.ts)
+ * exactly as the command provider would, without the Pulumi engine.
+ */
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { utils } from "ssh2";
+import { sshFingerprint } from "../../lib/fingerprint";
+import { sshExec, SshTarget, ExecResult } from "../../lib/sshExec";
+
+export function requireImage(): string {
+    const image = process.env.MQTTLAB_IMAGE;
+    if (!image) throw new Error("MQTTLAB_IMAGE is not set: run the tests through `npm test` (scripts/setup.sh builds the image).");
+    return image;
+}
+
+const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8" }).trim();
+const openssl = (cwd: string, ...args: string[]) => execFileSync("openssl", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+
+export interface LabHosts {
+    id: string;
+    broker: SshTarget;
+    client: SshTarget;
+    brokerContainer: string;
+    clientContainer: string;
+    run: (host: "broker" | "client", cmd: string, stdin?: string) => Promise<ExecResult>;
+    cleanup: () => void;
+}
+
+/** Starts the two hosts; `cleanup` removes containers and network even after a failure. */
+export async function startLabHosts(subnetPrefix: string): Promise<LabHosts> {
+    const image = requireImage();
+    const id = `it${Date.now().toString(36)}`;
+    const label = `mqtt-lab-run=${id}`;
+    const dir = mkdtempSync(path.join(tmpdir(), "mqtt-lab-test-"));
+    const names: string[] = [];
+    const cleanup = () => {
+        for (const n of names) { try { docker("rm", "-f", n); } catch { /* already gone */ } }
+        try { docker("network", "rm", `mqtt-lab-${id}`); } catch { /* already gone */ }
+        rmSync(dir, { recursive: true, force: true });
+    };
+    try {
+        docker("network", "create", "--subnet", `${subnetPrefix}.0/24`, "--label", label, `mqtt-lab-${id}`);
+        const client = utils.generateKeyPairSync("ed25519");
+        const make = (role: string, ip: string): SshTarget => {
+            const hostKey = utils.generateKeyPairSync("ed25519");
+            const root = path.join(dir, role);
+            mkdirSync(path.join(root, "etc", "ssh"), { recursive: true });
+            mkdirSync(path.join(root, "root", ".ssh"), { recursive: true, mode: 0o700 });
+            writeFileSync(path.join(root, "etc", "ssh", "ssh_host_ed25519_key"), hostKey.private, { mode: 0o600 });
+            writeFileSync(path.join(root, "etc", "ssh", "ssh_host_ed25519_key.pub"), hostKey.public);
+            writeFileSync(path.join(root, "root", ".ssh", "authorized_keys"), client.public, { mode: 0o600 });
+            chmodSync(path.join(root, "root", ".ssh"), 0o700);
+            const name = `mqtt-lab-${id}-${role}`;
+            names.push(name);
+            docker("create", "--name", name, "--hostname", role, "--network", `mqtt-lab-${id}`, "--ip", ip, "--cap-add", "NET_RAW", "--label", label, image);
+            docker("cp", `${root}/.`, `${name}:/`);
+            docker("start", name);
+            return { address: ip, port: 22, user: "root", fingerprint: sshFingerprint(hostKey.public), privateKey: client.private };
+        };
+        const broker = make("broker", `${subnetPrefix}.10`);
+        const clientHost = make("client", `${subnetPrefix}.11`);
+        const run = (host: "broker" | "client", cmd: string, stdin?: string) => sshExec(host === "broker" ? broker : clientHost, cmd, { stdin, timeoutMs: 120000 });
+        // sshd comes up a moment after the container: retry, bounded.
+        for (let i = 0; ; i++) {
+            try { await run("broker", "true"); await run("client", "true"); break; } catch (e) {
+                if (i >= 40) throw e;
+                await new Promise((r) => setTimeout(r, 250));
+            }
+        }
+        return { id, broker, client: clientHost, brokerContainer: names[0], clientContainer: names[1], run, cleanup };
+    } catch (e) {
+        cleanup();
+        throw e;
+    }
+}
+
+export interface Pem { cert: string; key: string }
+
+/** A small PKI made with the openssl CLI: what a careful admin would do by hand. */
+export class OpensslPki {
+    readonly dir = mkdtempSync(path.join(tmpdir(), "mqtt-lab-test-pki-"));
+    private serial = 1;
+
+    /** A v3 CA (CA:TRUE, keyCertSign) with its own subject. */
+    ca(name: string, cn: string): Pem {
+        openssl(this.dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.crt`,
+            "-days", "30", "-subj", `/O=mqtt-lab-test/CN=${cn}`, "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+        return this.read(name);
+    }
+
+    /** A leaf signed by `ca`: server (SAN ip/dns) or client (CN = identity). */
+    leaf(name: string, ca: string, cn: string, kind: "server" | "client", sans: string[] = [], days = 30): Pem {
+        const ext = path.join(this.dir, `${name}.ext`);
+        writeFileSync(ext, [
+            "basicConstraints=critical,CA:FALSE",
+            "keyUsage=critical,digitalSignature,keyEncipherment",
+            `extendedKeyUsage=${kind === "server" ? "serverAuth" : "clientAuth"}`,
+            ...(sans.length ? [`subjectAltName=${sans.join(",")}`] : []),
+        ].join("\n") + "\n");
+        openssl(this.dir, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/O=mqtt-lab-test/OU=${kind}/CN=${cn}`);
+        openssl(this.dir, "x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.crt`, "-CAkey", `${ca}.key`, "-set_serial", String(this.serial++ + Date.now()),
+            "-days", String(days), "-extfile", ext, "-out", `${name}.crt`);
+        return this.read(name);
+    }
+
+    private read(name: string): Pem {
+        return { cert: readFileSync(path.join(this.dir, `${name}.crt`), "utf8"), key: readFileSync(path.join(this.dir, `${name}.key`), "utf8") };
+    }
+
+    cleanup(): void {
+        rmSync(this.dir, { recursive: true, force: true });
+    }
+}
