@@ -4,7 +4,7 @@
  */
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
@@ -61,4 +61,31 @@ export async function createTestStack(workDir: string, config: Record<string, { 
 export function containersOfRun(id: string): string[] {
     const out = execFileSync("docker", ["ps", "-a", "--filter", `label=mqtt-lab-run=${id}`, "--format", "{{.Names}}"], { encoding: "utf8" });
     return out.split("\n").filter(Boolean);
+}
+
+/**
+ * The state exactly as stored by the file backend (the Automation API's exportStack decrypts
+ * secrets, so it cannot show what is at rest): every file under the backend, concatenated.
+ */
+export function storedState(t: TestStack): string {
+    const out: string[] = [];
+    const walk = (dir: string) => {
+        for (const e of readdirSync(dir, { withFileTypes: true })) {
+            const p = path.join(dir, e.name);
+            if (e.isDirectory()) walk(p); else out.push(readFileSync(p, "utf8"));
+        }
+    };
+    walk(t.backend);
+    if (out.length === 0) throw new Error(`no state file under ${t.backend}`);
+    return out.join("\n");
+}
+
+/** The provider plugins the lab needs; throws naming each one that `pulumi plugin ls` lacks. */
+export function requireProviderPlugins(): void {
+    const listed = execFileSync("pulumi", ["plugin", "ls", "--json"], { encoding: "utf8" });
+    const have = (JSON.parse(listed || "[]") as { name: string; kind: string }[]).filter((p) => p.kind === "resource").map((p) => p.name);
+    const missing = ["tls", "command", "docker"].filter((n) => !have.includes(n));
+    if (missing.length > 0) {
+        throw new Error(`provider plugins missing: ${missing.map((n) => `pulumi-resource-${n}`).join(", ")}. scripts/toolchain.sh could not build them: their Go modules are not served here (see its summary and README "Status").`);
+    }
 }

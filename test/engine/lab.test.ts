@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { OutputMap } from "@pulumi/pulumi/automation";
 import { sshExec, SshTarget } from "../../lib/sshExec";
-import { containersOfRun, createTestStack, repoRoot, requireEnv, TestStack } from "./harness";
+import { containersOfRun, createTestStack, repoRoot, requireEnv, storedState, TestStack, requireProviderPlugins } from "../e2e/harness";
 
 const serverAuth = "1.3.6.1.5.5.7.3.1";
 const clientAuth = "1.3.6.1.5.5.7.3.2";
@@ -17,6 +17,7 @@ const clientAuth = "1.3.6.1.5.5.7.3.2";
 interface Endpoint { address: string; port: number; user: string; hostKey: string; fingerprint: string }
 
 describe("Lab on containers", () => {
+    before(() => requireProviderPlugins());
     let t: TestStack;
     let outputs: OutputMap;
     const target = (role: "broker" | "client"): SshTarget => {
@@ -98,7 +99,7 @@ describe("Lab on containers", () => {
         const keyPem = (outputs.clientCerts.value as Record<string, { privateKeyPem: string }>)["client-a"].privateKeyPem;
         const body = keyPem.split("\n").filter((l) => l && !l.startsWith("-----")).join("");
         assert.ok(body.length > 40, "the key body was read from the stack's secret output");
-        const state = JSON.stringify(await t.stack.exportStack());
+        const state = storedState(t);
         for (const chunk of [body.slice(0, 40), body.slice(-40)]) {
             assert.ok(!state.includes(chunk), "the key body is not in the state in plaintext");
         }

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { containersOfRun, createTestStack, repoRoot, requireEnv, TestStack } from "./harness";
+import { containersOfRun, createTestStack, repoRoot, requireEnv, TestStack, requireProviderPlugins } from "../e2e/harness";
 
 describe("Toolchain smoke test", () => {
+    before(() => requireProviderPlugins());
     let t: TestStack;
     before(async () => {
         t = await createTestStack(path.join(repoRoot, "test", "fixtures", "smoke"), {

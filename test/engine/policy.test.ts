@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { utils } from "ssh2";
-import { createTestStack, repoRoot, TestStack } from "./harness";
+import { createTestStack, repoRoot, TestStack, requireProviderPlugins } from "../e2e/harness";
 
 const policies = path.join(repoRoot, "policies");
 
@@ -41,6 +41,7 @@ function publicKeyLine(): string {
 }
 
 describe("Policy pack through the engine", () => {
+    before(() => requireProviderPlugins());
     const stacks: TestStack[] = [];
     after(async () => { for (const t of stacks) await t.cleanup(); });
 
