@@ -9,6 +9,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup.sh"
 cd "$ROOT"
 step "typecheck and build"
+rm -rf bin  # stale outputs of moved or deleted tests must not run
 npx tsc -p tsconfig.json
 step "sweep leftovers of killed test runs"
 bash "$ROOT/scripts/sweep.sh" >&2
