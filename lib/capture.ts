@@ -1,0 +1,30 @@
+/**
+ * Packet capture on the broker, as the seed did with tshark, and a detector that looks for
+ * strings in the raw bytes. The detector is one function for both ports: on 1883 it must find
+ * the topic and payload (its positive control), on 8883 it must find neither.
+ */
+
+/** Shell (run as root on the broker) that captures `seconds` of traffic on `port` in classic pcap. */
+export function captureScript(port: number, seconds: number, file: string): string {
+    return `rm -f ${file}; (timeout ${seconds + 5} tshark -i eth0 -F pcap -w ${file} -f 'tcp port ${port}' -a duration:${seconds} -q >/dev/null 2>&1 &)
+i=0; while [ ! -s ${file} ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; [ -s ${file} ] || { echo "tshark did not start" >&2; exit 1; }`;
+}
+
+/** Number of packets in a classic pcap file (24-byte header, then 16-byte record headers). */
+export function pcapPacketCount(pcap: Buffer): number {
+    if (pcap.length < 24) throw new Error(`not a pcap file: ${pcap.length} bytes`);
+    const magic = pcap.readUInt32LE(0);
+    const le = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
+    if (!le && pcap.readUInt32BE(0) !== 0xa1b2c3d4 && pcap.readUInt32BE(0) !== 0xa1b23c4d) throw new Error("not a pcap file: bad magic");
+    let count = 0;
+    for (let off = 24; off + 16 <= pcap.length; count++) {
+        const incl = le ? pcap.readUInt32LE(off + 8) : pcap.readUInt32BE(off + 8);
+        off += 16 + incl;
+    }
+    return count;
+}
+
+/** Which of `needles` appear, as plain bytes, anywhere in the capture. */
+export function cleartextHits(pcap: Buffer, needles: readonly string[]): string[] {
+    return needles.filter((n) => pcap.includes(Buffer.from(n, "utf8")));
+}
