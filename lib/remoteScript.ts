@@ -144,7 +144,8 @@ B="$D/.previous"; rm -rf "$B"; mkdir -m 0700 "$B"
 for f in ${files}; do [ -e "$(live $f)" ] && cp -p "$(live $f)" "$B/$f"; done
 for f in ${files}; do mv -f "$S/$f" "$(live $f)"; done
 listening() { ss -Hltn "sport = :${o.tlsPort}" 2>/dev/null | grep -q . ; }
-wait_listening() { i=0; while [ $i -lt 100 ]; do listening && pgrep -x mosquitto >/dev/null && return 0; sleep 0.1; i=$((i+1)); done; return 1; }
+# Up to 10 s for the port; a mosquitto that is gone after 1 s refused its files: no need to wait more.
+wait_listening() { i=0; while [ $i -lt 100 ]; do listening && pgrep -x mosquitto >/dev/null && return 0; [ $i -gt 10 ] && ! pgrep -x mosquitto >/dev/null && return 1; sleep 0.1; i=$((i+1)); done; return 1; }
 mark=$(wc -l < "$LOG" 2>/dev/null || echo 0)
 ok=yes; out=""
 case $action in
