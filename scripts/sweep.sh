@@ -8,7 +8,7 @@ ids=$(docker ps -aq --filter label=mqtt-lab-run)
 nets=$(docker network ls -q --filter label=mqtt-lab-run)
 [ -z "$nets" ] || docker network rm $nets >/dev/null
 rm -rf "${TMPDIR:-/tmp}"/mqtt-lab-test-*
-# Stack files the Automation API wrote for test stacks (named t<run id>) beside their programs.
+# Stack files the Automation API wrote for test stacks (named mlt<run id>) beside their programs.
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-find "$root" "$root/test/fixtures" -maxdepth 2 -name 'Pulumi.t[0-9a-z]*.yaml' -newer "$root/package.json" -delete 2>/dev/null || true
+find "$root" "$root/test/fixtures" -maxdepth 2 -name 'Pulumi.mlt*.yaml' -delete 2>/dev/null || true
 echo "sweep: removed $(echo $ids | wc -w) containers, $(echo $nets | wc -w) networks"

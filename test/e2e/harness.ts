@@ -18,7 +18,7 @@ export function requireEnv(name: string): string {
 }
 
 export function runId(): string {
-    return `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
+    return `mlt${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
 }
 
 export interface TestStack {
