@@ -78,8 +78,8 @@ const clientHostKey = "ssh-ed25519 Q0xJRU5ULUhPU1QtS0VZ";
 
 function existingHosts(name: string, over: Partial<Components.ExistingHostsArgs> = {}): Components.ExistingHosts {
     return new C.ExistingHosts(name, {
-        brokerAddress: "192.168.56.101",
-        clientAddress: "192.168.56.102",
+        brokerAddress: "203.0.113.101",
+        clientAddress: "203.0.113.102",
         user: "olivier",
         privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nssh-client\n-----END OPENSSH PRIVATE KEY-----\n",
         brokerHostKey,
@@ -227,7 +227,7 @@ describe("ExistingHosts", () => {
     for (const c of cases) {
         it(`connects to each host at its address with that host's own pinned key, on ${c.why}`, async () => {
             const h = existingHosts(`eh-${c.port}`, { sshPort: c.sshPort });
-            for (const [role, address, hostKey] of [["broker", "192.168.56.101", brokerHostKey], ["client", "192.168.56.102", clientHostKey]] as const) {
+            for (const [role, address, hostKey] of [["broker", "203.0.113.101", brokerHostKey], ["client", "203.0.113.102", clientHostKey]] as const) {
                 const host = h[role];
                 assert.equal(host.role, role);
                 assert.equal(host.sshPort, c.port);
@@ -536,7 +536,7 @@ describe("Broker", () => {
     it("runs its apply script as root on the broker host, over that host's pinned connection", async () => {
         const { apply } = await declare("br-conn");
         const conn = reveal<Record<string, unknown>>(apply.inputs.connection);
-        assert.equal(conn.host, "192.168.56.101");
+        assert.equal(conn.host, "203.0.113.101");
         assert.equal(conn.hostKey, brokerHostKey);
         assertPinnedConnection(apply.inputs.connection, "broker apply");
         assert.match(text(apply.inputs.create), /^sudo -n bash -c '/);
@@ -566,7 +566,7 @@ describe("Client", () => {
 
     it("installs on the host it is given, over that host's pinned connection", () => {
         const conn = reveal<Record<string, unknown>>(install.inputs.connection);
-        assert.equal(conn.host, "192.168.56.102");
+        assert.equal(conn.host, "203.0.113.102");
         assert.equal(conn.hostKey, clientHostKey);
         assertPinnedConnection(install.inputs.connection, "client install");
     });
@@ -606,7 +606,7 @@ describe("Checks", () => {
             checks = new C.Checks(name, {
                 hostOf: (c) => (c.host === "broker" ? hosts.broker : hosts.client),
                 clients: [alice, bob],
-                brokerAddress: "192.168.56.101",
+                brokerAddress: "203.0.113.101",
                 tlsPort: 8883,
                 teachingPort,
                 triggers: triggers.map((t) => pulumi.output(t)),
@@ -616,8 +616,8 @@ describe("Checks", () => {
     };
 
     const placement = [
-        { identity: alice, address: "192.168.56.102", hostKey: clientHostKey },
-        { identity: bob, address: "192.168.56.101", hostKey: brokerHostKey },
+        { identity: alice, address: "203.0.113.102", hostKey: clientHostKey },
+        { identity: bob, address: "203.0.113.101", hostKey: brokerHostKey },
     ];
     for (const p of placement) {
         it(`runs ${p.identity.name}'s check on the ${p.identity.host} host, where its files are`, async () => {

@@ -161,7 +161,7 @@ const teachingPassword = "tshark-sees-this-1";
 
 const containers = { hostSource: "containers", image: "img:1" };
 const existing = {
-    hostSource: "existing", brokerAddress: "192.168.56.101", clientAddress: "192.168.56.102", sshUser: "olivier",
+    hostSource: "existing", brokerAddress: "203.0.113.101", clientAddress: "203.0.113.102", sshUser: "olivier",
     brokerHostKey, clientHostKey, sshPrivateKey: sshKeyPair.private,
 };
 
@@ -426,9 +426,9 @@ if (process.env[scenarioVar]) {
         it("connects to each VM as the configured user with its configured key and host key", async () => {
             const o = await graphOf("existing");
             const want: Record<string, { host: string; hostKey: string }> = {
-                "lab-apply": { host: "192.168.56.101", hostKey: brokerHostKey },
-                "lab-client-a-install": { host: "192.168.56.102", hostKey: clientHostKey },
-                "lab-checks-client-a": { host: "192.168.56.102", hostKey: clientHostKey },
+                "lab-apply": { host: "203.0.113.101", hostKey: brokerHostKey },
+                "lab-client-a-install": { host: "203.0.113.102", hostKey: clientHostKey },
+                "lab-checks-client-a": { host: "203.0.113.102", hostKey: clientHostKey },
             };
             for (const [name, w] of Object.entries(want)) {
                 const r = named(o, T.command, name);
