@@ -1,8 +1,7 @@
-import * as command from "@pulumi/command";
-import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { describeListener, matchesAllTopics, parseMosquittoAcl, parseMosquittoConf } from "../lib/mosquittoParse";
-import { aclEnv, readBrokerFiles } from "./brokerFiles";
-import { configKey, PolicyOptions, PreviewGaps, resourceLabel, UNKNOWN } from "./judge";
+import { ResourceValidationPolicy } from "@pulumi/policy";
+import { describeListener, matchesAllTopics, parseMosquittoAcl } from "../lib/mosquittoParse";
+import { aclEnv, validateSentConfs } from "./brokerFiles";
+import { configKey, PolicyOptions, UNKNOWN } from "./judge";
 
 /**
  * Advisory: an ACL limits the topics of every network listener, and no ACL line grants all
@@ -14,34 +13,27 @@ export function requireTopicLimitingAcl(opts: PolicyOptions = {}): ResourceValid
         name: "mosquitto-acl-limits-topics",
         description: "Warns when no ACL limits topics, or an ACL grants all topics (#) to anyone.",
         enforcementLevel: opts.enforcementLevel ?? "advisory",
-        validateResource: validateResourceOfType(command.remote.Command, (props, args, report) => {
-            const gaps = new PreviewGaps();
-            const label = resourceLabel(args.type, args.name);
-            for (const files of readBrokerFiles(props as Record<string, unknown>, label, gaps)) {
-                if (files.conf === UNKNOWN) continue;
-                const conf = parseMosquittoConf(files.conf);
-                const network = conf.listeners.filter((l) => !l.localOnly);
-                const bare = network.filter((l) => !l.aclFile);
-                if (bare.length > 0 && !conf.perListenerSettings) {
-                    report(`${label} sends, in ${files.source}, a mosquitto conf without acl_file (global, as per_listener_settings is false): every client that gets in may use every topic. The program renders one from ${configKey("clients")}; send that conf.`);
-                } else {
-                    for (const l of bare) {
-                        report(`${label} sends, in ${files.source}, a mosquitto conf whose ${describeListener(l)} has no acl_file: every client that gets in there may use every topic. The program renders one from ${configKey("clients")}; send that conf.`);
-                    }
-                }
-                if (network.some((l) => l.aclFile) && files.acl === undefined) {
-                    report(`${label} sends, in ${files.source}, a mosquitto conf with an acl_file but not the ACL itself (an embedded acl file or environment.${aclEnv}), so which topics it grants cannot be checked. The broker component sends both; keep them together.`);
-                }
-                if (files.acl !== undefined && files.acl !== UNKNOWN) {
-                    const acl = parseMosquittoAcl(files.acl);
-                    for (const p of acl.problems) report(`${label} sends, in ${files.source}, an ACL that mosquitto rejects: ${p}`);
-                    for (const r of acl.rules.filter((x) => x.access !== "deny" && matchesAllTopics(x.filter))) {
-                        const who = r.kind === "pattern" ? "every client (a pattern line)" : r.user ? `user "${r.user}"` : "anonymous clients (a topic line before any user line)";
-                        report(`${label} sends, in ${files.source}, an ACL whose line ${r.line} grants ${who} ${r.access} access to "${r.filter}", which is every topic. Give each identity its own topics in ${configKey("clients")}, such as ["lab/<name>/#"].`);
-                    }
+        validateResource: validateSentConfs((conf, files, label, report) => {
+            const network = conf.listeners.filter((l) => !l.localOnly);
+            const bare = network.filter((l) => !l.aclFile);
+            if (bare.length > 0 && !conf.perListenerSettings) {
+                report(`${label} sends, in ${files.source}, a mosquitto conf without acl_file (global, as per_listener_settings is false): every client that gets in may use every topic. The program renders one from ${configKey("clients")}; send that conf.`);
+            } else {
+                for (const l of bare) {
+                    report(`${label} sends, in ${files.source}, a mosquitto conf whose ${describeListener(l)} has no acl_file: every client that gets in there may use every topic. The program renders one from ${configKey("clients")}; send that conf.`);
                 }
             }
-            gaps.finish(report);
+            if (network.some((l) => l.aclFile) && files.acl === undefined) {
+                report(`${label} sends, in ${files.source}, a mosquitto conf with an acl_file but not the ACL itself (an embedded acl file or environment.${aclEnv}), so which topics it grants cannot be checked. The broker component sends both; keep them together.`);
+            }
+            if (files.acl !== undefined && files.acl !== UNKNOWN) {
+                const acl = parseMosquittoAcl(files.acl);
+                for (const p of acl.problems) report(`${label} sends, in ${files.source}, an ACL that mosquitto rejects: ${p}`);
+                for (const r of acl.rules.filter((x) => x.access !== "deny" && matchesAllTopics(x.filter))) {
+                    const who = r.kind === "pattern" ? "every client (a pattern line)" : r.user ? `user "${r.user}"` : "anonymous clients (a topic line before any user line)";
+                    report(`${label} sends, in ${files.source}, an ACL whose line ${r.line} grants ${who} ${r.access} access to "${r.filter}", which is every topic. Give each identity its own topics in ${configKey("clients")}, such as ["lab/<name>/#"].`);
+                }
+            }
         }),
     };
 }

@@ -9,10 +9,11 @@
  */
 import { basename } from "node:path";
 import * as command from "@pulumi/command";
-import { PolicyResource } from "@pulumi/policy";
+import { PolicyResource, ReportViolation, ResourceValidation, validateResourceOfType } from "@pulumi/policy";
 import { brokerPaths } from "../lib/mosquittoConf";
 import { embeddedFiles } from "../lib/remoteScript";
-import { isRecord, Maybe, PreviewGaps, UNKNOWN } from "./judge";
+import { MosquittoConf, parseMosquittoConf } from "../lib/mosquittoParse";
+import { isRecord, Maybe, PreviewGaps, resourceLabel, UNKNOWN } from "./judge";
 
 export const confEnv = "MQTTLAB_CONF";
 export const aclEnv = "MQTTLAB_ACL";
@@ -83,4 +84,21 @@ export function readBrokerFiles(props: Record<string, unknown>, label: string, g
 /** The remote commands of a stack that send a mosquitto conf (or may: unknown at preview). */
 export function brokerCommands(resources: PolicyResource[], gaps: PreviewGaps): PolicyResource[] {
     return resources.filter((r) => r.isType(command.remote.Command) && readBrokerFiles(r.props, `${r.type} "${r.name}"`, gaps).length > 0);
+}
+
+/**
+ * The skeleton every conf rule shares: for each remote command, each set of broker files it
+ * sends whose conf is known, parse the conf and hand it to `judge`; what is still unknown at
+ * preview is reported once, as "could not be judged".
+ */
+export function validateSentConfs(judge: (conf: MosquittoConf, files: BrokerFiles, label: string, report: ReportViolation) => void): ResourceValidation {
+    return validateResourceOfType(command.remote.Command, (props, args, report) => {
+        const gaps = new PreviewGaps();
+        const label = resourceLabel(args.type, args.name);
+        for (const files of readBrokerFiles(props as Record<string, unknown>, label, gaps)) {
+            if (files.conf === UNKNOWN) continue;
+            judge(parseMosquittoConf(files.conf), files, label, report);
+        }
+        gaps.finish(report);
+    });
 }

@@ -1,8 +1,7 @@
-import * as command from "@pulumi/command";
-import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { describeListener, parseMosquittoConf } from "../lib/mosquittoParse";
-import { readBrokerFiles } from "./brokerFiles";
-import { configKey, PolicyOptions, PreviewGaps, resourceLabel, UNKNOWN } from "./judge";
+import { ResourceValidationPolicy } from "@pulumi/policy";
+import { describeListener } from "../lib/mosquittoParse";
+import { validateSentConfs } from "./brokerFiles";
+import { configKey, PolicyOptions } from "./judge";
 
 /**
  * Mandatory: no mosquitto listener without TLS lets anonymous clients in. Judged on the conf text
@@ -15,28 +14,21 @@ export function requireNoAnonymousPlaintextListener(opts: PolicyOptions = {}): R
         name: "mosquitto-no-anonymous-plaintext",
         description: "No mosquitto listener without TLS lets anonymous clients in.",
         enforcementLevel: opts.enforcementLevel ?? "mandatory",
-        validateResource: validateResourceOfType(command.remote.Command, (props, args, report) => {
-            const gaps = new PreviewGaps();
-            const label = resourceLabel(args.type, args.name);
-            for (const files of readBrokerFiles(props as Record<string, unknown>, label, gaps)) {
-                if (files.conf === UNKNOWN) continue;
-                const conf = parseMosquittoConf(files.conf);
-                for (const problem of conf.problems) {
-                    report(`${label} sends, in ${files.source}, a mosquitto conf that mosquitto refuses to start with: ${problem} Only renderBrokerConf (lib/mosquittoConf.ts) should write this conf.`);
-                }
-                for (const l of conf.listeners.filter((x) => !x.tls && x.allowAnonymous && !x.localOnly)) {
-                    const scope = l.securityScope === "global"
-                        ? "allow_anonymous true is global there, because per_listener_settings is false"
-                        : "allow_anonymous true is set on that listener";
-                    report(
-                        `${label} sends, in ${files.source}, a mosquitto conf whose ${describeListener(l)} lets anonymous clients in without TLS (${scope}): ` +
-                        `anyone who reaches port ${l.port} can publish, subscribe and read every message in clear text. ` +
-                        `renderBrokerConf never writes this; the only plaintext listener it renders is the teaching listener, which requires a password. ` +
-                        `Disable it with ${configKey("teachingListener.enabled")} = false, or render the conf from config instead of writing it by hand.`,
-                    );
-                }
+        validateResource: validateSentConfs((conf, files, label, report) => {
+            for (const problem of conf.problems) {
+                report(`${label} sends, in ${files.source}, a mosquitto conf that mosquitto refuses to start with: ${problem} Only renderBrokerConf (lib/mosquittoConf.ts) should write this conf.`);
             }
-            gaps.finish(report);
+            for (const l of conf.listeners.filter((x) => !x.tls && x.allowAnonymous && !x.localOnly)) {
+                const scope = l.securityScope === "global"
+                    ? "allow_anonymous true is global there, because per_listener_settings is false"
+                    : "allow_anonymous true is set on that listener";
+                report(
+                    `${label} sends, in ${files.source}, a mosquitto conf whose ${describeListener(l)} lets anonymous clients in without TLS (${scope}): ` +
+                    `anyone who reaches port ${l.port} can publish, subscribe and read every message in clear text. ` +
+                    `renderBrokerConf never writes this; the only plaintext listener it renders is the teaching listener, which requires a password. ` +
+                    `Disable it with ${configKey("teachingListener.enabled")} = false, or render the conf from config instead of writing it by hand.`,
+                );
+            }
         }),
     };
 }

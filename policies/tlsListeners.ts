@@ -1,9 +1,8 @@
-import * as command from "@pulumi/command";
-import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { ResourceValidationPolicy } from "@pulumi/policy";
 import { tlsVersions } from "../lib/config";
-import { describeListener, MosquittoListener, parseMosquittoConf } from "../lib/mosquittoParse";
-import { readBrokerFiles } from "./brokerFiles";
-import { configKey, PolicyOptions, PreviewGaps, resourceLabel, UNKNOWN } from "./judge";
+import { describeListener, MosquittoListener } from "../lib/mosquittoParse";
+import { validateSentConfs } from "./brokerFiles";
+import { configKey, PolicyOptions } from "./judge";
 
 /** Why a TLS listener is weak, as sentence fragments; empty when it is sound. */
 export function tlsListenerFlaws(l: MosquittoListener): string[] {
@@ -34,18 +33,12 @@ export function requireHardenedTlsListeners(opts: PolicyOptions = {}): ResourceV
         name: "mosquitto-tls-listener-hardened",
         description: "Every mosquitto TLS listener has require_certificate true and tls_version tlsv1.2 or tlsv1.3.",
         enforcementLevel: opts.enforcementLevel ?? "mandatory",
-        validateResource: validateResourceOfType(command.remote.Command, (props, args, report) => {
-            const gaps = new PreviewGaps();
-            const label = resourceLabel(args.type, args.name);
-            for (const files of readBrokerFiles(props as Record<string, unknown>, label, gaps)) {
-                if (files.conf === UNKNOWN) continue;
-                for (const l of parseMosquittoConf(files.conf).listeners) {
-                    for (const flaw of tlsListenerFlaws(l)) {
-                        report(`${label} sends, in ${files.source}, a mosquitto conf whose TLS ${describeListener(l)} ${flaw}.`);
-                    }
+        validateResource: validateSentConfs((conf, files, label, report) => {
+            for (const l of conf.listeners) {
+                for (const flaw of tlsListenerFlaws(l)) {
+                    report(`${label} sends, in ${files.source}, a mosquitto conf whose TLS ${describeListener(l)} ${flaw}.`);
                 }
             }
-            gaps.finish(report);
         }),
     };
 }
