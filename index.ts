@@ -76,7 +76,7 @@ const pki = new Pki("lab", {
 
 const broker = new Broker("lab", {
     host: hosts.broker,
-    caCertPem: pki.caCertPem,
+    trustedCas: pki.trustedCas,
     server: pki.server,
     clients: cfg.clients,
     tlsPort: cfg.tlsPort,
@@ -89,7 +89,7 @@ const broker = new Broker("lab", {
 const clients = cfg.clients.map((c) => new Client(`lab-${c.name}`, {
     host: c.host === "broker" ? hosts.broker : hosts.client,
     identity: c.name,
-    caCertPem: pki.caCertPem,
+    caCertPem: pki.trustBundlePem,
     cert: pki.clients[c.name],
 }, { dependsOn: [broker] }));
 
@@ -99,7 +99,7 @@ const checks = new Checks("lab-checks", {
     brokerAddress: cfg.brokerAddress,
     tlsPort: cfg.tlsPort,
     teachingPort: cfg.teaching.enabled ? cfg.teaching.port : undefined,
-    triggers: [broker.applied, pki.caCertPem, pki.server.certPem, ...cfg.clients.map((c) => pki.clients[c.name].certPem)],
+    triggers: [broker.applied, pki.trustBundlePem, pki.server.certPem, ...cfg.clients.map((c) => pki.clients[c.name].certPem)],
 }, { dependsOn: clients });
 
 export const brokerAddress = hosts.broker.address;
@@ -108,7 +108,9 @@ export const checkPlan = checks.plan;
 export const brokerDnsName = cfg.brokerDnsName;
 export const tlsPort = cfg.tlsPort;
 export const teachingPort = cfg.teaching.enabled ? cfg.teaching.port : undefined;
-export const caCertPem = pki.caCertPem;
+/** The trusted CAs (one, or two during a CA rotation): what any MQTT client should trust. */
+export const caCertPem = pki.trustBundlePem;
+export const signingCaGeneration = cfg.pki.caGeneration;
 export const brokerApplied = broker.applied;
 export const clientCerts = Object.fromEntries(cfg.clients.map((c, i) => [c.name, {
     host: c.host,

@@ -9,7 +9,8 @@ import { IssuedCert } from "./pki";
 export interface BrokerArgs {
     /** The broker host, from the hosts component. */
     readonly host: LabHost;
-    readonly caCertPem: pulumi.Input<string>;
+    /** Every CA the broker trusts for client certificates, by generation (CA rotation keeps two). */
+    readonly trustedCas: readonly { generation: number; certPem: pulumi.Input<string> }[];
     readonly server: IssuedCert;
     /** Identities whose topic patterns make the ACL. */
     readonly clients: readonly ClientIdentity[];
@@ -43,7 +44,7 @@ export class Broker extends pulumi.ComponentResource {
             owner: args.owner,
             tlsPort,
             tlsVersion: args.tlsVersion ?? "tlsv1.2",
-            trust: "cafile",
+            trust: "capath",
             teaching: args.teaching ? { port: args.teaching.port, username: args.teaching.username } : undefined,
         });
         this.acl = renderAcl(args.clients, args.teaching?.username);
@@ -56,9 +57,9 @@ export class Broker extends pulumi.ComponentResource {
             withPasswords: args.teaching !== undefined,
         });
         // Certificates and keys go on stdin: secret, never in a log line or a diff.
-        const bundle = pulumi.secret(pulumi.all([args.caCertPem, args.server.certPem, args.server.privateKeyPem, args.teaching?.password ?? ""])
-            .apply(([ca, cert, key, password]) => renderBundle({
-                "ca.crt": ca,
+        const bundle = pulumi.secret(pulumi.all([pulumi.all(args.trustedCas.map((c) => c.certPem)), args.server.certPem, args.server.privateKeyPem, args.teaching?.password ?? ""])
+            .apply(([cas, cert, key, password]) => renderBundle({
+                ...Object.fromEntries(args.trustedCas.map((c, i) => [`ca-g${c.generation}.crt`, cas[i]])),
                 "server.crt": cert,
                 "server.key": key,
                 ...(args.teaching ? { passwd: renderPasswordFile(args.teaching.username, password) } : {}),

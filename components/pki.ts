@@ -31,7 +31,12 @@ const keySecrets = { additionalSecretOutputs: ["privateKeyPem", "privateKeyOpens
  * seed had a v1 "CA" sharing its subject with the broker certificate (`tlsv1 alert unknown ca`).
  */
 export class Pki extends pulumi.ComponentResource {
+    /** The signing CA's certificate. */
     readonly caCertPem: pulumi.Output<string>;
+    /** Every trusted CA, by generation (two during a CA rotation). */
+    readonly trustedCas: { generation: number; certPem: pulumi.Output<string> }[];
+    /** The trusted CAs as one PEM bundle: what clients verify the broker against. */
+    readonly trustBundlePem: pulumi.Output<string>;
     readonly server: IssuedCert;
     readonly clients: Record<string, IssuedCert>;
 
@@ -46,16 +51,25 @@ export class Pki extends pulumi.ComponentResource {
         const gen = `g${p.caGeneration}`;
 
         // Why: the CA's generation is in its name and subject, so a CA rotation is a new CA beside the old.
-        const caKey = new tls.PrivateKey(`${name}-ca-key-${gen}`, keyArgs, { parent: this, ...keySecrets });
-        const ca = new tls.SelfSignedCert(`${name}-ca-${gen}`, {
-            privateKeyPem: caKey.privateKeyPem,
-            isCaCertificate: true,
-            setSubjectKeyId: true,
-            allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
-            subject: { commonName: caCommonName(args.labName, p.caGeneration), organization: args.labName },
-            validityPeriodHours: p.caValidityHours,
-        }, { parent: this });
+        const makeCa = (generation: number) => {
+            const key = new tls.PrivateKey(`${name}-ca-key-g${generation}`, keyArgs, { parent: this, ...keySecrets });
+            const cert = new tls.SelfSignedCert(`${name}-ca-g${generation}`, {
+                privateKeyPem: key.privateKeyPem,
+                isCaCertificate: true,
+                setSubjectKeyId: true,
+                allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+                subject: { commonName: caCommonName(args.labName, generation), organization: args.labName },
+                validityPeriodHours: p.caValidityHours,
+            }, { parent: this });
+            return { generation, key, cert };
+        };
+        const cas = p.trustedCaGenerations.map(makeCa);
+        const signing = cas.find((c) => c.generation === p.caGeneration) ?? makeCa(p.caGeneration);
+        const ca = signing.cert;
+        const caKey = signing.key;
         this.caCertPem = ca.certPem;
+        this.trustedCas = cas.map((c) => ({ generation: c.generation, certPem: c.cert.certPem }));
+        this.trustBundlePem = pulumi.all(cas.map((c) => c.cert.certPem)).apply((pems) => pems.map((x) => x.trim()).join("\n") + "\n");
 
         const leafSuffix = leafGeneration(p.leafRotation, args.renewalEpoch, p.leafValidityHours);
         const issue = (leafName: string, subject: tls.types.input.CertRequestSubject, uses: string[], sans: Partial<tls.CertRequestArgs>): IssuedCert => {
@@ -90,6 +104,6 @@ export class Pki extends pulumi.ComponentResource {
             this.clients[c.name] = issue(`client-${c.name}`, { commonName: c.name, organization: args.labName, organizationalUnit: "clients" },
                 ["digital_signature", "key_encipherment", "client_auth"], {});
         }
-        this.registerOutputs({ caCertPem: this.caCertPem, serverCertPem: this.server.certPem });
+        this.registerOutputs({ caCertPem: this.caCertPem, trustBundlePem: this.trustBundlePem, serverCertPem: this.server.certPem });
     }
 }

@@ -32,8 +32,10 @@ export interface PkiConfig {
     caValidityHours: number;
     leafValidityHours: number;
     earlyRenewalHours: number;
-    /** Bumped to rotate the CA; named in the CA's subject so each generation has its own. */
+    /** The CA that signs: bumped to rotate the CA; named in its subject so each generation has its own. */
     caGeneration: number;
+    /** CA generations the broker and clients trust; two during a CA rotation. Default: [caGeneration]. */
+    trustedCaGenerations: number[];
     /** Bumped to rotate every leaf without touching validity. */
     leafRotation: number;
 }
@@ -93,6 +95,7 @@ export const defaults = {
         leafValidityHours: 24 * 100, // the seed's 100 days
         earlyRenewalHours: 24 * 14,
         caGeneration: 1,
+        trustedCaGenerations: [] as number[],
         leafRotation: 0,
     },
     clients: [{ name: "client-a", topics: ["#"], host: "client" as HostRole }],
@@ -228,6 +231,18 @@ function readPki(r: Reader): PkiConfig {
     if (leafValidityHours > caValidityHours) {
         r.problems.push(`${k("pki.leafValidityHours")} (${leafValidityHours}) must not exceed ${k("pki.caValidityHours")} (${caValidityHours}): a leaf cannot outlive its CA.`);
     }
+    const caGeneration = r.intValue("pki.caGeneration", o.caGeneration, d.caGeneration, 1, 9999);
+    let trustedCaGenerations = [caGeneration];
+    if (o.trustedCaGenerations !== undefined) {
+        const t = o.trustedCaGenerations;
+        if (!Array.isArray(t) || t.length === 0 || t.length > 2 || t.some((g) => !Number.isInteger(g) || g < 1 || g > 9999) || new Set(t).size !== t.length) {
+            r.problems.push(`${k("pki.trustedCaGenerations")} is ${JSON.stringify(t)}; allowed: one or two distinct CA generations (1 to 9999), such as [1, 2] while rotating from CA 1 to CA 2.`);
+        } else if (!t.includes(caGeneration)) {
+            r.problems.push(`${k("pki.trustedCaGenerations")} ${JSON.stringify(t)} does not include ${k("pki.caGeneration")} ${caGeneration}: the CA that signs must be trusted.`);
+        } else {
+            trustedCaGenerations = [...t].sort((a, b) => a - b);
+        }
+    }
     return {
         algorithm: (why && algorithm !== "RSA" && algorithm !== "ECDSA" ? d.algorithm : algorithm) as KeyAlgorithm,
         rsaBits,
@@ -235,7 +250,8 @@ function readPki(r: Reader): PkiConfig {
         caValidityHours,
         leafValidityHours,
         earlyRenewalHours,
-        caGeneration: r.intValue("pki.caGeneration", o.caGeneration, d.caGeneration, 1, 9999),
+        caGeneration,
+        trustedCaGenerations,
         leafRotation: r.intValue("pki.leafRotation", o.leafRotation, d.leafRotation, 0, 999999),
     };
 }

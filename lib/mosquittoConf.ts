@@ -108,18 +108,23 @@ export function renderPasswordFile(username: string, password: string): string {
  * What mosquitto must re-read to apply a change, by file. One table, used by `chooseReload` and
  * rendered into the broker's apply script, so what is tested is what runs.
  * - the conf (listeners, require_certificate, tls_version…: mosquitto 2.0.11 skips listener
- *   options on reload) and the CA file are read only at start: a restart, which drops clients;
+ *   options on reload) is read only at start: a restart, which drops clients;
+ * - the trusted CAs are a capath directory: a CA added is seen by new connections with no
+ *   reload; a CA removed or changed needs a restart (mosquitto keeps what it loaded);
  * - certificate, key, ACL and password file are re-read on SIGHUP: connected clients stay.
  * Comparing whole files (not a summary of them) also catches a conf edited by hand on the host.
  */
 export type ReloadAction = "none" | "sighup" | "restart";
 
-export const restartFiles = ["mqtt-lab.conf", "ca.crt"] as const;
+export const restartFiles = ["mqtt-lab.conf"] as const;
 export const sighupFiles = ["server.crt", "server.key", "acl", "passwd"] as const;
 export type BrokerFile = (typeof restartFiles)[number] | (typeof sighupFiles)[number];
 
-export function chooseReload(changed: readonly BrokerFile[]): ReloadAction {
-    if (changed.some((f) => (restartFiles as readonly string[]).includes(f))) return "restart";
+/** How the set of trusted CAs changed. */
+export type TrustChange = "none" | "added" | "removed";
+
+export function chooseReload(changed: readonly BrokerFile[], trust: TrustChange = "none"): ReloadAction {
+    if (trust === "removed" || changed.some((f) => (restartFiles as readonly string[]).includes(f))) return "restart";
     if (changed.some((f) => (sighupFiles as readonly string[]).includes(f))) return "sighup";
     return "none";
 }

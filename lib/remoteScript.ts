@@ -101,7 +101,11 @@ export interface BrokerApplyOptions {
 /**
  * The broker's apply script: stage, check conf.d for rival listeners, back up, swap in, reload or
  * restart, wait until mosquitto listens, and roll back with mosquitto's own message if it won't.
- * stdin: bundle with ca.crt, server.crt, server.key (and passwd).
+ * stdin: bundle with one ca-g<N>.crt per trusted CA generation, server.crt, server.key (and passwd).
+ *
+ * Trusted CAs live in a hashed directory (mosquitto's capath), which new connections re-read:
+ * adding a CA needs no reload at all; removing or changing one needs a restart, since mosquitto
+ * keeps what it loaded. `ca.d` is a symlink to a versioned directory, swapped atomically.
  */
 export function brokerApplyScript(o: BrokerApplyOptions): string {
     const p = brokerPaths;
@@ -115,9 +119,14 @@ S=$(mktemp -d "$D/.stage.XXXXXX")
 trap 'rm -rf "$S"' EXIT
 ${readBundle}
 ${embedFile("mqtt-lab.conf", o.conf)}${embedFile("acl", o.acl)}
-for f in ca.crt server.crt server.key; do
+for f in server.crt server.key; do
   [ -s "$S/$f" ] || { echo "mqtt-lab: $f missing from the bundle" >&2; exit 2; }
 done
+ls "$S"/ca-g*.crt >/dev/null 2>&1 || { echo "mqtt-lab: no CA (ca-g<N>.crt) in the bundle" >&2; exit 2; }
+install -d -m 0755 "$S/ca.d"
+mv "$S"/ca-g*.crt "$S/ca.d/"
+chmod 0644 "$S"/ca.d/*
+openssl rehash "$S/ca.d" >/dev/null
 # Other conf.d files that open a listener or change access rules would undo ours.
 rivals=""
 for f in ${p.confD}/*.conf; do
@@ -132,16 +141,24 @@ if [ -n "$rivals" ]; then
     exit 3
   fi
 fi
-chgrp mosquitto "$S"/*
-chmod 0640 "$S"/*
-chmod 0644 "$S/ca.crt" "$S/server.crt" "$S/mqtt-lab.conf"
+for f in "$S"/*; do [ -d "$f" ] || { chgrp mosquitto "$f"; chmod 0640 "$f"; }; done
+chmod 0644 "$S/server.crt" "$S/mqtt-lab.conf"
 live() { if [ "$1" = mqtt-lab.conf ]; then echo "$CONF"; else echo "$D/$1"; fi; }
 # The action, from lib/mosquittoConf.ts's table: files read only at start, or re-read on SIGHUP.
 action=none
 for f in ${sighupFiles.filter((f) => f !== "passwd" || o.withPasswords).join(" ")}; do cmp -s "$S/$f" "$(live $f)" || action=sighup; done
 for f in ${restartFiles.join(" ")}; do cmp -s "$S/$f" "$(live $f)" || action=restart; done
+# A CA removed or changed: restart. A CA added: nothing, new connections read the directory.
+ca_change=none
+for f in "$S"/ca.d/ca-g*.crt; do cmp -s "$f" "$D/ca.d/$(basename "$f")" || ca_change=added; done
+for f in "$D"/ca.d/ca-g*.crt; do [ -e "$f" ] || continue; cmp -s "$f" "$S/ca.d/$(basename "$f")" || ca_change=removed; done
+[ $ca_change = removed ] && action=restart
 B="$D/.previous"; rm -rf "$B"; mkdir -m 0700 "$B"
 for f in ${files}; do [ -e "$(live $f)" ] && cp -p "$(live $f)" "$B/$f"; done
+old_ca=$(readlink "$D/ca.d" 2>/dev/null || true)
+new_ca="ca.d.$(date +%s%N)"
+mv "$S/ca.d" "$D/$new_ca"
+ln -sfn "$new_ca" "$D/.ca.d.next" && mv -T "$D/.ca.d.next" "$D/ca.d"
 for f in ${files}; do mv -f "$S/$f" "$(live $f)"; done
 listening() { ss -Hltn "sport = :${o.tlsPort}" 2>/dev/null | grep -q . ; }
 # Up to 10 s for the port; a mosquitto that is gone after 1 s refused its files: no need to wait more.
@@ -156,12 +173,15 @@ esac
 if [ $ok = no ]; then
   said=$(tail -n +$((mark+1)) "$LOG" 2>/dev/null | grep -iE 'error|unable|invalid|unknown' | tail -n 5 || true)
   for f in ${files}; do if [ -e "$B/$f" ]; then cp -p "$B/$f" "$(live $f)"; else rm -f "$(live $f)"; fi; done
+  if [ -n "$old_ca" ]; then ln -sfn "$old_ca" "$D/.ca.d.next" && mv -T "$D/.ca.d.next" "$D/ca.d"; fi
+  rm -rf "$D/$new_ca"
   ( ${o.shell.restart} ) >/dev/null 2>&1 || true
   wait_listening || true
   echo "mqtt-lab: mosquitto refused the new configuration (${"$"}{action}); the previous one was restored. mosquitto said: $out $said" >&2
   exit 1
 fi
-echo "mqtt-lab: broker files in place; mosquitto action: $action"
+[ -n "$old_ca" ] && [ "$old_ca" != "$new_ca" ] && rm -rf "$D/$old_ca"
+echo "mqtt-lab: broker files in place; trusted CAs: $(cd "$D/ca.d" && ls ca-g*.crt | tr '\\n' ' ')(${"$"}{ca_change}); mosquitto action: $action"
 `;
 }
 

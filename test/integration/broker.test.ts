@@ -25,15 +25,15 @@ describe("Broker scripts on a real mosquitto", () => {
     let server: Pem;
     let ca: Pem;
 
-    const apply = async (o: { server?: Pem; tlsPort?: number; takeOver?: boolean; teaching?: { password: string } } = {}) => {
+    const apply = async (o: { server?: Pem; tlsPort?: number; takeOver?: boolean; teaching?: { password: string }; trusted?: Pem[]; generations?: number[] } = {}) => {
         const tlsPort = o.tlsPort ?? 8883;
-        const conf = renderBrokerConf({ owner: "integration", tlsPort, tlsVersion: "tlsv1.2", trust: "cafile", teaching: o.teaching ? { port: 1883, username: "student" } : undefined });
+        const conf = renderBrokerConf({ owner: "integration", tlsPort, tlsVersion: "tlsv1.2", trust: "capath", teaching: o.teaching ? { port: 1883, username: "student" } : undefined });
         const script = brokerApplyScript({
             shell: containerShell, conf, acl: renderAcl(clients, o.teaching ? "student" : undefined),
             tlsPort, takeOverConfFiles: o.takeOver ?? false, withPasswords: o.teaching !== undefined,
         });
         const s = o.server ?? server;
-        const bundle = renderBundle({ "ca.crt": ca.cert, "server.crt": s.cert, "server.key": s.key, ...(o.teaching ? { passwd: renderPasswordFile("student", o.teaching.password) } : {}) });
+        const bundle = renderBundle({ ...Object.fromEntries((o.trusted ?? [ca]).map((c, i) => [`ca-g${o.generations?.[i] ?? 1}.crt`, c.cert])), "server.crt": s.cert, "server.key": s.key, ...(o.teaching ? { passwd: renderPasswordFile("student", o.teaching.password) } : {}) });
         return lab.run("broker", asRootScript(containerShell, script), bundle);
     };
     const checks = (teachingPort?: number) => lab.run("client", clientChecksScript({
@@ -55,7 +55,7 @@ describe("Broker scripts on a real mosquitto", () => {
         const r = await apply();
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stdout, /mosquitto action: restart/, "a first install restarts: a new listener");
-        const perms = await lab.run("broker", `stat -c '%n %a %U:%G' ${brokerPaths.keyFile} ${brokerPaths.dir} ${brokerPaths.caFile}; ls -A ${brokerPaths.dir}`);
+        const perms = await lab.run("broker", `stat -c '%n %a %U:%G' ${brokerPaths.keyFile} ${brokerPaths.dir}; ls -A ${brokerPaths.dir}`);
         assert.match(perms.stdout, new RegExp(`${brokerPaths.keyFile} 640 root:mosquitto`));
         assert.match(perms.stdout, new RegExp(`${brokerPaths.dir} 750 root:mosquitto`));
         assert.doesNotMatch(perms.stdout, /\.stage\./, "no staging directory is left");
@@ -102,6 +102,49 @@ describe("Broker scripts on a real mosquitto", () => {
         await lab.run("client", `mosquitto_pub -h ${lab.broker.address} -p 8883 --cafile .mqtt-lab/client-a/ca.crt --cert .mqtt-lab/client-a/client.crt --key .mqtt-lab/client-a/client.key -q 1 -t lab/restart -m after`);
         const s = await sub;
         assert.ok((s.stdout.match(/Client restart-sub sending CONNECT/g) ?? []).length >= 2, `a restart forces a reconnect; the subscriber said:\n${s.stdout}`);
+    });
+
+    it("rotates the CA in phases: trust both without a reload, switch the server, drop the old CA with one restart", async () => {
+        const tlsClient = (dir: string) => `-h ${lab.broker.address} -p 8883 --cafile ${dir}/ca.crt --cert ${dir}/client.crt --key ${dir}/client.key`;
+        const ca2 = pki.ca("ca2", "integration CA generation 2");
+        const client2 = pki.leaf("client-a-g2", "ca2", "client-a", "client");
+        // Clients trust both CAs from the start of the rotation, so either server certificate verifies.
+        const both = ca.cert.trim() + "\n" + ca2.cert;
+        const installG2 = await lab.run("client", `mkdir -p -m 0700 g2 && cd g2 && umask 077 && printf '%s' "$0" > ca.crt && printf '%s' "$1" > client.crt && printf '%s' "$2" > client.key`.replace("$0", both).replace("$1", client2.cert).replace("$2", client2.key));
+        assert.equal(installG2.code, 0, installG2.stderr);
+        const steady = lab.run("client", `timeout 40 mosquitto_sub ${tlsClient(".mqtt-lab/client-a")} -i ca-steady -q 1 -t lab/ca -C 2 -d`);
+        await new Promise((r) => setTimeout(r, 1500));
+
+        // Phase 1: trust CA 2 beside CA 1. New connections see it; nothing is reloaded.
+        const phase1 = await apply({ trusted: [ca, ca2], generations: [1, 2] });
+        assert.equal(phase1.code, 0, phase1.stderr);
+        assert.match(phase1.stdout, /trusted CAs: ca-g1\.crt ca-g2\.crt \(added\); mosquitto action: none/);
+        const g2 = await lab.run("client", `mosquitto_pub ${tlsClient("g2")} -q 1 -t lab/ca -m from-g2`);
+        assert.equal(g2.code, 0, `a client of CA 2 gets in without a reload: ${g2.stderr}`);
+
+        // Phase 2: the server certificate from CA 2: a SIGHUP, connected clients stay.
+        const server2 = pki.leaf("server-g2", "ca2", "broker.it.internal", "server", [`IP:${lab.broker.address}`, "DNS:broker.it.internal"]);
+        const phase2 = await apply({ server: server2, trusted: [ca, ca2], generations: [1, 2] });
+        assert.equal(phase2.code, 0, phase2.stderr);
+        assert.match(phase2.stdout, /mosquitto action: sighup/);
+        const g2again = await lab.run("client", `mosquitto_pub ${tlsClient("g2")} -q 1 -t lab/ca -m after-switch`);
+        assert.equal(g2again.code, 0, g2again.stderr);
+        const s = await steady;
+        assert.deepEqual(s.stdout.split("\n").filter((l) => /^(from-g2|after-switch)$/.test(l)), ["from-g2", "after-switch"]);
+        assert.equal((s.stdout.match(/sending CONNECT/g) ?? []).length, 1, "phases 1 and 2 cost no reconnect");
+
+        // Phase 3: drop CA 1: the one planned restart; its clients are refused from then on.
+        const phase3 = await apply({ server: server2, trusted: [ca2], generations: [2] });
+        assert.equal(phase3.code, 0, phase3.stderr);
+        assert.match(phase3.stdout, /trusted CAs: ca-g2\.crt \(removed\); mosquitto action: restart/);
+        const g1 = await lab.run("client", `mosquitto_pub ${tlsClient(".mqtt-lab/client-a")} -q 1 -t lab/ca -m old-ca`);
+        assert.notEqual(g1.code, 0, "a client of the dropped CA is refused");
+        assert.equal((await lab.run("client", `mosquitto_pub ${tlsClient("g2")} -q 1 -t lab/ca -m new-ca`)).code, 0);
+
+        // Back to the suite's CA for the cases that follow.
+        const back = await apply({ trusted: [ca], generations: [1] });
+        assert.equal(back.code, 0, back.stderr);
+        await lab.run("client", "rm -rf g2");
     });
 
     it("refuses to run beside a conf.d file that opens a listener, unless told to take it over", async () => {

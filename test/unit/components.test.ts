@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as Components from "../../components";
 import type { LabHost } from "../../components";
 import { ClientIdentity, defaults, PkiConfig, seedNetwork } from "../../lib/config";
+import { brokerPaths } from "../../lib/mosquittoConf";
 import { parseMosquittoConf } from "../../lib/mosquittoParse";
 import { cidrsOverlap, parseCidr } from "../../lib/net";
 import { caCommonName } from "../../lib/pki";
@@ -435,7 +436,7 @@ describe("Broker", () => {
         const regs = await mocks.capture(() => {
             broker = new C.Broker(name, {
                 host: host ?? hosts.broker,
-                caCertPem: pulumi.output(caPem),
+                trustedCas: [{ generation: 1, certPem: pulumi.output(caPem) }],
                 server: { certPem: pulumi.output(serverPem), privateKeyPem: pulumi.secret(serverKey) },
                 clients: [alice, bob],
                 owner: "mqtt-lab/unit",
@@ -465,7 +466,7 @@ describe("Broker", () => {
             assert.equal(l.useIdentityAsUsername, true);
             assert.equal(l.allowAnonymous, false);
             assert.equal(l.tlsVersion, c.version);
-            assert.ok(l.cafile, "clients are verified against the lab CA");
+            assert.equal(l.capath, brokerPaths.caPath, "clients are verified against the trusted CAs directory");
         });
     }
 
@@ -498,8 +499,8 @@ describe("Broker", () => {
     });
 
     const bundleCases = [
-        { why: "without the teaching listener", teaching: false, files: ["ca.crt", "server.crt", "server.key"] },
-        { why: "with the teaching listener, plus a hashed password file", teaching: true, files: ["ca.crt", "passwd", "server.crt", "server.key"] },
+        { why: "without the teaching listener", teaching: false, files: ["ca-g1.crt", "server.crt", "server.key"] },
+        { why: "with the teaching listener, plus a hashed password file", teaching: true, files: ["ca-g1.crt", "passwd", "server.crt", "server.key"] },
     ];
     for (const [i, c] of bundleCases.entries()) {
         it(`sends the certificates and key on a secret stdin, never in a script, ${c.why}`, async () => {
@@ -507,7 +508,7 @@ describe("Broker", () => {
             assert.ok(isSecretValue(apply.inputs.stdin), "stdin must be a secret");
             const files = parseBundle(text(apply.inputs.stdin));
             assert.deepEqual(Object.keys(files).sort(), c.files);
-            assert.equal(files["ca.crt"], caPem);
+            assert.equal(files["ca-g1.crt"], caPem);
             assert.equal(files["server.crt"], serverPem);
             assert.equal(files["server.key"], serverKey);
             if (c.teaching) {

@@ -163,7 +163,7 @@ describe("validateLabConfig", () => {
         assert.equal(c.tlsPort, 8883);
         assert.equal(c.tlsVersion, "tlsv1.2");
         assert.equal(c.image, image);
-        assert.deepEqual(c.pki, { algorithm: "ECDSA", rsaBits: 3072, ecdsaCurve: "P256", caValidityHours: 17520, leafValidityHours: 2400, earlyRenewalHours: 336, caGeneration: 1, leafRotation: 0 });
+        assert.deepEqual(c.pki, { algorithm: "ECDSA", rsaBits: 3072, ecdsaCurve: "P256", caValidityHours: 17520, leafValidityHours: 2400, earlyRenewalHours: 336, caGeneration: 1, trustedCaGenerations: [1], leafRotation: 0 });
         assert.deepEqual(c.clients, [{ name: "client-a", topics: ["#"], host: "client" }]);
         assert.deepEqual(c.teaching, { enabled: false, port: 1883, username: "student" });
         assert.equal(c.takeOverConfFiles, false);

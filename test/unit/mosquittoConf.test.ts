@@ -14,6 +14,7 @@ import {
     chooseReload,
     hashMosquittoPassword,
     ReloadAction,
+    TrustChange,
     renderAcl,
     renderBrokerConf,
     renderPasswordFile,
@@ -265,24 +266,33 @@ describe("chooseReload", () => {
     const table: [BrokerFile[], ReloadAction][] = [
         [[], "none"],
         [["mqtt-lab.conf"], "restart"],
-        [["ca.crt"], "restart"],
         [["server.crt"], "sighup"],
         [["server.key"], "sighup"],
         [["acl"], "sighup"],
         [["passwd"], "sighup"],
         [["server.crt", "server.key", "acl", "passwd"], "sighup"],
         [["mqtt-lab.conf", "server.crt"], "restart"],
-        [["ca.crt", "acl"], "restart"],
     ];
     for (const [changed, action] of table) {
         it(`answers ${action} when ${changed.join(" + ") || "nothing"} changed`, () => assert.equal(chooseReload(changed), action));
     }
 
-    it("restarts whenever the conf or the CA file changed, whatever else changed (every combination)", () => {
+    const trustTable: [TrustChange, BrokerFile[], ReloadAction][] = [
+        ["added", [], "none"],
+        ["added", ["server.crt"], "sighup"],
+        ["removed", [], "restart"],
+        ["removed", ["acl"], "restart"],
+        ["none", ["server.key"], "sighup"],
+    ];
+    for (const [trust, changed, action] of trustTable) {
+        it(`answers ${action} when a trusted CA was ${trust === "none" ? "left alone" : trust} and ${changed.join(" + ") || "nothing else"} changed`, () => assert.equal(chooseReload(changed, trust), action));
+    }
+
+    it("restarts whenever the conf changed, whatever else changed (every combination)", () => {
         const files: BrokerFile[] = [...restartFiles, ...sighupFiles];
         for (let bits = 0; bits < 1 << files.length; bits++) {
             const changed = files.filter((_, i) => (bits & (1 << i)) !== 0);
-            const expected: ReloadAction = changed.some((f) => f === "mqtt-lab.conf" || f === "ca.crt") ? "restart" : bits === 0 ? "none" : "sighup";
+            const expected: ReloadAction = changed.some((f) => f === "mqtt-lab.conf") ? "restart" : bits === 0 ? "none" : "sighup";
             assert.equal(chooseReload(changed), expected, changed.join(","));
         }
     });
