@@ -63,8 +63,10 @@ export class Pki extends pulumi.ComponentResource {
             }, { parent: this });
             return { generation, key, cert };
         };
-        const cas = p.trustedCaGenerations.map(makeCa);
-        const signing = cas.find((c) => c.generation === p.caGeneration) ?? makeCa(p.caGeneration);
+        // The signing CA is always trusted; during a CA rotation the other generation is trusted too.
+        const generations = [...new Set([...p.trustedCaGenerations, p.caGeneration])].sort((a, b) => a - b);
+        const cas = generations.map(makeCa);
+        const signing = cas.find((c) => c.generation === p.caGeneration)!;
         const ca = signing.cert;
         const caKey = signing.key;
         this.caCertPem = ca.certPem;

@@ -413,6 +413,16 @@ describe("Pki", () => {
         for (const cert of customOfType(regs, T.leafCert)) assert.equal(text(cert.inputs.caCertPem), fake.certPem("pk-gen2-ca-g2"), cert.name);
     });
 
+    it("keeps both CAs during a CA rotation, signs with the new one, and trusts both", async () => {
+        const { regs, pki } = await declare("pk-rot", { pki: pkiConfig({ caGeneration: 2, trustedCaGenerations: [1, 2] }) });
+        only(regs, T.caCert, "pk-rot-ca-g1");
+        only(regs, T.caCert, "pk-rot-ca-g2");
+        for (const cert of customOfType(regs, T.leafCert)) assert.equal(text(cert.inputs.caCertPem), fake.certPem("pk-rot-ca-g2"), cert.name);
+        assert.deepEqual(pki.trustedCas.map((c) => c.generation), [1, 2]);
+        const bundle = await promiseOf(pki.trustBundlePem);
+        assert.ok(bundle.includes(fake.certPem("pk-rot-ca-g1").trim()) && bundle.includes(fake.certPem("pk-rot-ca-g2").trim()), "clients trust both CAs");
+    });
+
     it("keeps every leaf private key a secret and hands out the CA's certificate", async () => {
         assert.equal(await isSecretOutput(base.pki.server.privateKeyPem), true);
         for (const id of ["alice", "bob"]) assert.equal(await isSecretOutput(base.pki.clients[id].privateKeyPem), true, id);
