@@ -147,6 +147,26 @@ describe("Broker scripts on a real mosquitto", () => {
         await lab.run("client", "rm -rf g2");
     });
 
+    it("refuses, at the TLS handshake, a client of another CA with the same subject, and an expired client certificate", async () => {
+        pki.ca("impostor-ca", "integration CA generation 1"); // the real CA's subject, another key: the seed's trap
+        const impostor = pki.leaf("impostor", "impostor-ca", "client-a", "client");
+        const expired = pki.expiredClient("expired", "ca", "client-a");
+        assert.ok(new Date(new X509Certificate(expired.cert).validTo) < new Date(), "the certificate really is expired");
+        const cases = [["another CA with the same subject", impostor, /certificate verify failed|unknown ca/i], ["an expired certificate", expired, /certificate has expired|certificate verify failed/i]] as const;
+        for (const [what, pem, reason] of cases) {
+            const mark = Number((await lab.run("broker", `wc -l < ${brokerPaths.log}`)).stdout.trim());
+            await lab.run("client", "rm -rf probe && mkdir -m 0700 probe && cp .mqtt-lab/client-a/ca.crt probe/ && umask 077 && cat > probe/client.crt", pem.cert);
+            await lab.run("client", "umask 077 && cat > probe/client.key", pem.key);
+            const r = await lab.run("client", `mosquitto_pub -h ${lab.broker.address} -p 8883 --cafile probe/ca.crt --cert probe/client.crt --key probe/client.key -q 1 -t lab/x -m intruder; rc=$?; rm -rf probe; exit $rc`);
+            assert.notEqual(r.code, 0, `${what} is refused`);
+            assert.doesNotMatch(r.stderr, /Connection Refused/, `${what} is refused during TLS, not at MQTT CONNECT: ${r.stderr}`);
+            // TLS 1.3 sends the alert after the client's Finished: the client only sees the connection
+            // drop, so the reason is read where it happens, in the broker's log.
+            const log = (await lab.run("broker", `tail -n +${mark + 1} ${brokerPaths.log}`)).stdout;
+            assert.match(log, reason, `the broker says why it refused ${what}: ${log}`);
+        }
+    });
+
     it("refuses to run beside a conf.d file that opens a listener, unless told to take it over", async () => {
         await lab.run("broker", "printf 'listener 1883\\nallow_anonymous true\\n' > /etc/mosquitto/conf.d/confTP.conf");
         const refused = await apply();

@@ -108,6 +108,24 @@ export class OpensslPki {
         return this.read(name);
     }
 
+    /** A client certificate that expired long ago, made with `openssl ca` (x509 cannot backdate). */
+    expiredClient(name: string, ca: string, cn: string): Pem {
+        const db = path.join(this.dir, `${name}-db`);
+        mkdirSync(db, { recursive: true });
+        writeFileSync(path.join(db, "index.txt"), "");
+        writeFileSync(path.join(db, "serial"), "1000\n");
+        writeFileSync(path.join(this.dir, `${name}.cnf`), [
+            "[ca]", "default_ca = lab", "[lab]", `dir = ${db}`, "database = $dir/index.txt", "new_certs_dir = $dir", "serial = $dir/serial",
+            "default_md = sha256", "policy = any", "copy_extensions = none", "x509_extensions = leaf", "unique_subject = no",
+            "[any]", "commonName = supplied", "organizationName = optional", "organizationalUnitName = optional",
+            "[leaf]", "basicConstraints = critical,CA:FALSE", "keyUsage = critical,digitalSignature,keyEncipherment", "extendedKeyUsage = clientAuth",
+        ].join("\n") + "\n");
+        openssl(this.dir, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/O=mqtt-lab-test/OU=client/CN=${cn}`);
+        openssl(this.dir, "ca", "-batch", "-config", `${name}.cnf`, "-cert", `${ca}.crt`, "-keyfile", `${ca}.key`, "-in", `${name}.csr`, "-out", `${name}.crt`,
+            "-startdate", "20200101000000Z", "-enddate", "20200201000000Z", "-notext");
+        return this.read(name);
+    }
+
     private read(name: string): Pem {
         return { cert: readFileSync(path.join(this.dir, `${name}.crt`), "utf8"), key: readFileSync(path.join(this.dir, `${name}.key`), "utf8") };
     }
