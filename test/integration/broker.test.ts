@@ -17,7 +17,8 @@ const containerShell = {
     reload: "pkill -HUP -x mosquitto",
     restart: "pkill -x mosquitto || true; i=0; while pgrep -x mosquitto >/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; mosquitto -c /etc/mosquitto/mosquitto.conf -d",
 };
-const clients = [{ name: "client-a", topics: ["lab/#"], host: "client" as const }];
+// client-a may use lab/# only; the observer may read everything, to see what client-a gets through.
+const clients = [{ name: "client-a", topics: ["lab/#"], host: "client" as const }, { name: "observer", topics: ["#"], host: "client" as const }];
 
 describe("Broker scripts on a real mosquitto", () => {
     let lab: LabHosts;
@@ -48,6 +49,9 @@ describe("Broker scripts on a real mosquitto", () => {
         const client = pki.leaf("client-a", "ca", "client-a", "client");
         const install = await lab.run("client", clientInstallScript("client-a"), renderBundle({ "ca.crt": ca.cert, "client.crt": client.cert, "client.key": client.key }));
         assert.equal(install.code, 0, install.stderr);
+        const observer = pki.leaf("observer", "ca", "observer", "client");
+        const installObserver = await lab.run("client", clientInstallScript("observer"), renderBundle({ "ca.crt": ca.cert, "client.crt": observer.cert, "client.key": observer.key }));
+        assert.equal(installObserver.code, 0, installObserver.stderr);
     });
     after(() => { lab?.cleanup(); pki?.cleanup(); });
 
@@ -67,6 +71,20 @@ describe("Broker scripts on a real mosquitto", () => {
         const r = await checks();
         assert.equal(r.code, 0, r.stderr);
         for (const check of ["tls-roundtrip", "no-certificate", "plaintext-refused"]) assert.match(r.stdout, new RegExp(`^PASS ${check}`, "m"));
+    });
+
+    it("drops what an identity publishes outside its ACL, and delivers what it publishes inside", async () => {
+        const tlsAs = (id: string) => `-h ${lab.broker.address} -p 8883 --cafile .mqtt-lab/${id}/ca.crt --cert .mqtt-lab/${id}/client.crt --key .mqtt-lab/${id}/client.key`;
+        const watch = lab.run("client", `timeout 8 mosquitto_sub ${tlsAs("observer")} -i acl-observer -q 1 -t '#' -v -W 6`);
+        await new Promise((r) => setTimeout(r, 1500));
+        // A denied publish looks like a success to the client: only a subscriber can tell.
+        const outside = await lab.run("client", `mosquitto_pub ${tlsAs("client-a")} -q 1 -t other/secret -m outside-acl`);
+        assert.equal(outside.code, 0, "mosquitto answers a denied publish as if it went through");
+        const inside = await lab.run("client", `mosquitto_pub ${tlsAs("client-a")} -q 1 -t lab/ok -m inside-acl`);
+        assert.equal(inside.code, 0, inside.stderr);
+        const seen = (await watch).stdout;
+        assert.match(seen, /^lab\/ok inside-acl$/m, "the observer sees the allowed message (positive control)");
+        assert.doesNotMatch(seen, /outside-acl/, "the publish outside the ACL was dropped");
     });
 
     it("does nothing when applied again with the same files", async () => {
