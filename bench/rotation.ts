@@ -1,0 +1,75 @@
+/**
+ * Benchmark: the broker's part of a leaf rotation, the program's way against a floor measured in
+ * the same run on the same hosts. Prints figures and ratios; never fails on time.
+ *
+ * - program: the apply script as `pulumi up` sends it (stage, compare, back up, swap, SIGHUP,
+ *   wait until listening) followed by the post-deploy check script;
+ * - floor: the least a careful admin would do: write the new certificate and key over the same
+ *   SSH connection type, SIGHUP, and run the same check script.
+ * The engine's own cost (state writes, plugin RPC) is not measured here: it needs the provider
+ * plugins (README, Status).
+ *
+ *   npm run bench
+ */
+import { clientChecksScript } from "../lib/checkScripts";
+import { renderAcl, renderBrokerConf } from "../lib/mosquittoConf";
+import { asRootScript, brokerApplyScript, clientInstallScript, renderBundle } from "../lib/remoteScript";
+import { OpensslPki, startLabHosts } from "../test/integration/labHosts";
+
+const shell = {
+    asRoot: "",
+    reload: "pkill -HUP -x mosquitto",
+    restart: "pkill -x mosquitto || true; i=0; while pgrep -x mosquitto >/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; mosquitto -c /etc/mosquitto/mosquitto.conf -d",
+};
+const rounds = Number(process.env.BENCH_ROUNDS ?? 8);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+    const lab = await startLabHosts("172.30.203");
+    const pki = new OpensslPki();
+    try {
+        const ca = pki.ca("ca", "bench CA generation 1");
+        const sans = [`IP:${lab.broker.address}`];
+        const client = pki.leaf("client-a", "ca", "client-a", "client");
+        await lab.run("client", clientInstallScript("client-a"), renderBundle({ "ca.crt": ca.cert, "client.crt": client.cert, "client.key": client.key }));
+        const conf = renderBrokerConf({ owner: "bench", tlsPort: 8883, tlsVersion: "tlsv1.2", trust: "capath" });
+        const apply = asRootScript(shell, brokerApplyScript({ shell, conf, acl: renderAcl([{ name: "client-a", topics: ["#"], host: "client" }]), tlsPort: 8883, takeOverConfFiles: false, withPasswords: false }));
+        const check = clientChecksScript({ identity: "client-a", topics: ["#"], brokerAddress: lab.broker.address, tlsPort: 8883, plaintextPort: 1883 });
+        const bundle = (s: { cert: string; key: string }) => renderBundle({ "ca-g1.crt": ca.cert, "server.crt": s.cert, "server.key": s.key });
+        const first = await lab.run("broker", apply, bundle(pki.leaf("s0", "ca", "broker", "server", sans)));
+        if (first.code !== 0) throw new Error(first.stderr);
+        const floorScript = `set -e; d=/etc/mosquitto/mqtt-lab; while read -r n b; do [ -n "$n" ] || continue; case $n in server.crt|server.key) printf '%s' "$b" | base64 -d > $d/$n ;; esac; done; pkill -HUP -x mosquitto; sleep 0.2`;
+        const certs = Array.from({ length: rounds * 2 }, (_, i) => pki.leaf(`s${i + 1}`, "ca", "broker", "server", sans));
+        const programMs: number[] = [];
+        const floorMs: number[] = [];
+        const applyMs: number[] = [];
+        const floorCopyMs: number[] = [];
+        for (let i = 0; i < rounds; i++) {
+            // Alternate, so drift on this 2-core machine hits both sides alike.
+            let t = process.hrtime.bigint();
+            const a = await lab.run("broker", apply, bundle(certs[2 * i]));
+            applyMs.push(Number(process.hrtime.bigint() - t) / 1e6);
+            const c1 = await lab.run("client", check);
+            programMs.push(Number(process.hrtime.bigint() - t) / 1e6);
+            if (a.code !== 0 || c1.code !== 0) throw new Error(`program round ${i} failed: ${a.stderr}${c1.stderr}`);
+            t = process.hrtime.bigint();
+            const f = await lab.run("broker", floorScript, bundle(certs[2 * i + 1]));
+            floorCopyMs.push(Number(process.hrtime.bigint() - t) / 1e6);
+            const c2 = await lab.run("client", check);
+            floorMs.push(Number(process.hrtime.bigint() - t) / 1e6);
+            if (f.code !== 0 || c2.code !== 0) throw new Error(`floor round ${i} failed: ${f.stderr}${c2.stderr}`);
+        }
+        const p = median(programMs);
+        const f = median(floorMs);
+        const a = median(applyMs);
+        const fc = median(floorCopyMs);
+        console.log(`install + SIGHUP only: program ${a.toFixed(0)} ms, floor ${fc.toFixed(0)} ms, ratio ${(a / fc).toFixed(2)}`);
+        console.log(`rotation, broker side (${rounds} rounds, medians): program ${p.toFixed(0)} ms, floor ${f.toFixed(0)} ms, ratio ${(p / f).toFixed(2)} (goal <= 2.00)`);
+    } finally {
+        lab.cleanup();
+        pki.cleanup();
+    }
+}
+
+main().catch((e) => { console.error(`bench: ${e.message}`); process.exit(1); });
