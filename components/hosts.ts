@@ -143,8 +143,8 @@ export class ContainerHosts extends pulumi.ComponentResource {
                     { file: "/etc/ssh/ssh_host_ed25519_key.pub", content: hostKey.publicKeyOpenssh },
                     { file: "/root/.ssh/authorized_keys", content: sshKey.publicKeyOpenssh },
                 ],
-                // sshd refuses a host key others can read; uploads land 0644.
-                command: ["/bin/sh", "-c", "chmod 600 /etc/ssh/ssh_host_ed25519_key; chmod 700 /root/.ssh; chmod 600 /root/.ssh/authorized_keys; exec /usr/local/sbin/lab-init"],
+                // Uploads land 0644: the image's lab-init makes the host key 0600 before sshd starts,
+                // and serves only the injected key, so the pinned key is the one offered.
                 labels,
                 mustRun: true,
                 restart: "unless-stopped",

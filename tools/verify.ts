@@ -6,7 +6,7 @@
  *   npm run verify [-- --stack lab]
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { sshExec, SshTarget } from "../lib/sshExec";
 
@@ -25,7 +25,7 @@ function privateKey(): string {
         try { return execFileSync("pulumi", ["config", "get", "--stack", stack, key], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim(); } catch { return ""; }
     };
     const keyPath = fromConfig("mqtt-lab:sshPrivateKeyPath");
-    return keyPath ? require("node:fs").readFileSync(keyPath, "utf8") : fromConfig("mqtt-lab:sshPrivateKey");
+    return keyPath ? readFileSync(keyPath, "utf8") : fromConfig("mqtt-lab:sshPrivateKey");
 }
 
 async function main(): Promise<number> {
