@@ -99,6 +99,7 @@ const checks = new Checks("lab-checks", {
     brokerAddress: cfg.brokerAddress,
     tlsPort: cfg.tlsPort,
     teachingPort: cfg.teaching.enabled ? cfg.teaching.port : undefined,
+    minCertDaysLeft: cfg.minCertDaysLeft,
     triggers: [broker.applied, pki.trustBundlePem, pki.server.certPem, ...cfg.clients.map((c) => pki.clients[c.name].certPem)],
 }, { dependsOn: clients });
 

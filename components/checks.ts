@@ -11,6 +11,8 @@ export interface ChecksArgs {
     readonly brokerAddress: string;
     readonly tlsPort: number;
     readonly teachingPort?: number;
+    /** Certificates with fewer days left fail the checks. @default 7 */
+    readonly minCertDaysLeft?: number;
     /** Anything whose change must re-run the checks (certificates, the broker's apply output). */
     readonly triggers: pulumi.Input<unknown>[];
 }
@@ -32,6 +34,7 @@ export class Checks extends pulumi.ComponentResource {
                 tlsPort: args.tlsPort,
                 teachingPort: args.teachingPort,
                 plaintextPort: args.teachingPort ?? 1883,
+                minCertDaysLeft: args.minCertDaysLeft,
             });
             this.plan.push({ identity: c.name, host: c.host, script });
             const check = new command.remote.Command(`${name}-${c.name}`, {

@@ -70,7 +70,7 @@ describe("Broker scripts on a real mosquitto", () => {
     it("passes the post-deploy checks: mutual-TLS round trip, no certificate refused, 1883 refused", async () => {
         const r = await checks();
         assert.equal(r.code, 0, r.stderr);
-        for (const check of ["tls-roundtrip", "no-certificate", "plaintext-refused"]) assert.match(r.stdout, new RegExp(`^PASS ${check}`, "m"));
+        for (const check of ["tls-roundtrip", "no-certificate", "plaintext-refused", "server-chain", "cert-validity"]) assert.match(r.stdout, new RegExp(`^PASS ${check}`, "m"));
     });
 
     it("drops what an identity publishes outside its ACL, and delivers what it publishes inside", async () => {
@@ -183,6 +183,20 @@ describe("Broker scripts on a real mosquitto", () => {
             const log = (await lab.run("broker", `tail -n +${mark + 1} ${brokerPaths.log}`)).stdout;
             assert.match(log, reason, `the broker says why it refused ${what}: ${log}`);
         }
+    });
+
+    it("fails the chain check when the broker serves a certificate for another address, and the validity check when one is about to expire", async () => {
+        const elsewhere = pki.leaf("server-elsewhere", "ca", "broker.it.internal", "server", [`IP:${lab.broker.address.replace(/\.\d+$/, ".99")}`]);
+        assert.equal((await apply({ server: elsewhere })).code, 0);
+        const wrong = await checks();
+        assert.notEqual(wrong.code, 0);
+        assert.match(wrong.stderr, new RegExp(`server-chain: the broker's certificate does not verify against the lab CA for ${lab.broker.address.replace(/\./g, "\\.")}`));
+        const shortLived = pki.leaf("server-short", "ca", "broker.it.internal", "server", [`IP:${lab.broker.address}`], 3);
+        assert.equal((await apply({ server: shortLived })).code, 0);
+        const soon = await lab.run("client", clientChecksScript({ identity: "client-a", topics: clients[0].topics, brokerAddress: lab.broker.address, tlsPort: 8883, plaintextPort: 1883, minCertDaysLeft: 7 }));
+        assert.match(soon.stderr, /cert-validity: the broker's certificate expires within 7 days/);
+        assert.equal((await apply({ server })).code, 0);
+        assert.equal((await checks()).code, 0, "the good certificate passes again");
     });
 
     it("refuses to run beside a conf.d file that opens a listener, unless told to take it over", async () => {
