@@ -121,6 +121,8 @@ describe("Lab on containers", () => {
 
     it("refuses bad config before changing anything, naming the key", async () => {
         const before = JSON.stringify((await t.stack.exportStack()).deployment.resources);
+        const hostFiles = "find /etc/mosquitto -type f -exec sha256sum {} + | sort";
+        const filesBefore = (await sshExec(target("broker"), hostFiles)).stdout;
         await t.stack.setConfig("mqtt-lab:tlsVersion", { value: "tlsv1.1" });
         try {
             await assert.rejects(t.stack.up({ color: "never" }), (e: Error) => {
@@ -132,6 +134,7 @@ describe("Lab on containers", () => {
         }
         const afterState = JSON.stringify((await t.stack.exportStack()).deployment.resources);
         assert.equal(afterState, before, "the state is unchanged");
+        assert.equal((await sshExec(target("broker"), hostFiles)).stdout, filesBefore, "the broker's files are unchanged");
         const r = await sshExec(target("broker"), "pgrep -x mosquitto >/dev/null && echo running");
         assert.equal(r.stdout.trim(), "running", "the broker still runs");
     });
