@@ -13,7 +13,7 @@ import { parseMosquittoConf } from "../../lib/mosquittoParse";
 import { cidrsOverlap, parseCidr } from "../../lib/net";
 import { caCommonName } from "../../lib/pki";
 import { clientDir, embeddedFiles, parseBundle } from "../../lib/remoteScript";
-import { fake, installMocks, isSecretOutput, isSecretValue, promiseOf, Registration, reveal, text } from "./mocks";
+import { fake, installMocks, isSecretOutput, isSecretValue, promiseOf, Registration, reveal, T, text } from "./mocks";
 
 const mocks = installMocks();
 let C: typeof Components;
@@ -25,15 +25,6 @@ before(async () => {
     ({ unwrapBashC } = await import("../../policies/brokerFiles"));
 });
 
-const T = {
-    network: "docker:index/network:Network",
-    container: "docker:index/container:Container",
-    key: "tls:index/privateKey:PrivateKey",
-    caCert: "tls:index/selfSignedCert:SelfSignedCert",
-    csr: "tls:index/certRequest:CertRequest",
-    leafCert: "tls:index/locallySignedCert:LocallySignedCert",
-    command: "command:remote:Command",
-} as const;
 
 const customOfType = (regs: Registration[], type: string) => regs.filter((r) => r.custom && r.type === type);
 const only = (regs: Registration[], type: string, name: string): Registration => {

@@ -176,3 +176,14 @@ export function promiseOf<T>(output: pulumi.Output<T> | pulumi.Input<T>, timeout
 export function isSecretOutput(v: pulumi.Input<unknown>): Promise<boolean> {
     return pulumi.isSecret(pulumi.output(v));
 }
+
+/** The resource types the lab registers, by their Pulumi type tokens. */
+export const T = {
+    network: "docker:index/network:Network",
+    container: "docker:index/container:Container",
+    key: "tls:index/privateKey:PrivateKey",
+    caCert: "tls:index/selfSignedCert:SelfSignedCert",
+    csr: "tls:index/certRequest:CertRequest",
+    leafCert: "tls:index/locallySignedCert:LocallySignedCert",
+    command: "command:remote:Command",
+} as const;

@@ -20,7 +20,7 @@ import { parseMosquittoConf } from "../../lib/mosquittoParse";
 import { cidrsOverlap, parseCidr } from "../../lib/net";
 import { caCommonName } from "../../lib/pki";
 import { embeddedFiles, parseBundle } from "../../lib/remoteScript";
-import { fake, installMocks, isSecretOutput, isSecretValue, promiseOf, Registration, reveal, text } from "./mocks";
+import { fake, installMocks, isSecretOutput, isSecretValue, promiseOf, Registration, reveal, T, text } from "./mocks";
 
 const scenarioVar = "MQTTLAB_UNIT_SCENARIO";
 const resultMarker = "MQTTLAB_UNIT_RESULT ";
@@ -202,15 +202,6 @@ const scenarios = {
     unpinnedHost: { config: { ...existing, brokerHostKey: "" }, secret: ["sshPrivateKey"] },
 } satisfies Record<string, Scenario>;
 
-const T = {
-    network: "docker:index/network:Network",
-    container: "docker:index/container:Container",
-    key: "tls:index/privateKey:PrivateKey",
-    caCert: "tls:index/selfSignedCert:SelfSignedCert",
-    csr: "tls:index/certRequest:CertRequest",
-    leafCert: "tls:index/locallySignedCert:LocallySignedCert",
-    command: "command:remote:Command",
-} as const;
 
 const ofType = (o: Outcome, type: string) => o.registrations.filter((r) => r.type === type);
 const named = (o: Outcome, type: string, name: string): Registration => {
