@@ -100,12 +100,16 @@ const checks = new Checks("lab-checks", {
     tlsPort: cfg.tlsPort,
     teachingPort: cfg.teaching.enabled ? cfg.teaching.port : undefined,
     minCertDaysLeft: cfg.minCertDaysLeft,
+    evidenceDir: path.join(process.cwd(), "evidence"),
+    stack: pulumi.getStack(),
     triggers: [broker.applied, pki.trustBundlePem, pki.server.certPem, ...cfg.clients.map((c) => pki.clients[c.name].certPem)],
 }, { dependsOn: clients });
 
 export const brokerAddress = hosts.broker.address;
 export const checkResults = checks.results;
 export const checkPlan = checks.plan;
+/** The evidence report of the latest checks (Markdown; a JSON twin beside it). */
+export const latestReport = checks.report;
 export const brokerDnsName = cfg.brokerDnsName;
 export const tlsPort = cfg.tlsPort;
 export const teachingPort = cfg.teaching.enabled ? cfg.teaching.port : undefined;

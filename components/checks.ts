@@ -2,6 +2,8 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ClientIdentity } from "../lib/config";
 import { clientChecksScript } from "../lib/checkScripts";
+import { parseCheckRun, renderEvidenceJson, renderEvidenceMarkdown } from "../lib/evidence";
+import { renderBundle, shQuote } from "../lib/remoteScript";
 import { LabHost } from "./hosts";
 
 export interface ChecksArgs {
@@ -15,6 +17,10 @@ export interface ChecksArgs {
     readonly minCertDaysLeft?: number;
     /** Anything whose change must re-run the checks (certificates, the broker's apply output). */
     readonly triggers: pulumi.Input<unknown>[];
+    /** Where the evidence report of each run is written, on the machine running Pulumi. */
+    readonly evidenceDir: string;
+    /** Names the report: the stack. */
+    readonly stack: string;
 }
 
 /** Post-deploy checks: a failing check fails `pulumi up`, naming the check, host and what was seen. */
@@ -22,6 +28,8 @@ export class Checks extends pulumi.ComponentResource {
     readonly results: pulumi.Output<string>[];
     /** The scripts as run, per identity: `npm run verify` runs exactly these again. */
     readonly plan: { identity: string; host: string; script: string }[];
+    /** Path of the Markdown report of the latest run. */
+    readonly report: pulumi.Output<string>;
 
     constructor(name: string, args: ChecksArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mqttlab:checks:Checks", name, {}, opts);
@@ -45,6 +53,21 @@ export class Checks extends pulumi.ComponentResource {
             }, { parent: this });
             return check.stdout;
         });
-        this.registerOutputs({ results: this.results });
+
+        // Why: every run leaves evidence a student can read; it is rewritten whenever the checks re-run.
+        const base = `${args.evidenceDir}/up-${args.stack}`;
+        const report = pulumi.all(this.results).apply((stdouts) => {
+            const outcomes = stdouts.flatMap((stdout, i) => parseCheckRun({ identity: args.clients[i].name, host: args.clients[i].host, stdout, stderr: "", code: 0 }));
+            const r = { stack: args.stack, when: "the latest pulumi up (see the files' time)", broker: `${args.brokerAddress}:${args.tlsPort}`, outcomes };
+            return renderBundle({ "report.md": renderEvidenceMarkdown(r), "report.json": renderEvidenceJson(r) });
+        });
+        const writer = new command.local.Command(`${name}-evidence`, {
+            create: `set -eu; mkdir -p ${shQuote(args.evidenceDir)}; while read -r n b; do [ -n "$n" ] || continue; ` +
+                `printf '%s' "$b" | base64 -d > ${shQuote(base)}."\${n#report.}"; done`,
+            stdin: report,
+            triggers: [report],
+        }, { parent: this });
+        this.report = writer.stdout.apply(() => `${base}.md`);
+        this.registerOutputs({ results: this.results, report: this.report });
     }
 }

@@ -612,6 +612,8 @@ describe("Checks", () => {
                 tlsPort: 8883,
                 teachingPort,
                 triggers: triggers.map((t) => pulumi.output(t)),
+                evidenceDir: "/srv/lab/evidence",
+                stack: "unit",
             });
         });
         return { checks, regs };
@@ -635,6 +637,15 @@ describe("Checks", () => {
             assert.ok(plan.script.includes(`$HOME/${clientDir(p.identity.name)}`));
         });
     }
+
+    it("writes an evidence report of every run, named after the stack, where it was told", async () => {
+        const { regs, checks } = await declare("ck-evidence");
+        const writer = only(regs, "command:local:Command", "ck-evidence-evidence");
+        assert.match(String(writer.inputs.create), /mkdir -p '\/srv\/lab\/evidence'/);
+        assert.match(String(writer.inputs.create), /'\/srv\/lab\/evidence\/up-unit'/);
+        assert.ok(Array.isArray(writer.inputs.triggers) && writer.inputs.triggers.length === 1, "rewritten whenever the report changes");
+        assert.equal(await promiseOf(checks.report), "/srv/lab/evidence/up-unit.md");
+    });
 
     it("re-runs every check when anything in its triggers changes", async () => {
         const { regs } = await declare("ck-trig");

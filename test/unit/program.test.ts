@@ -264,6 +264,7 @@ if (process.env[scenarioVar]) {
                     [T.csr]: 1 + n,
                     [T.leafCert]: 1 + n,
                     [T.command]: 1 + 2 * n, // broker apply, one install and one check per client
+                    "command:local:Command": 1, // the evidence report of the checks
                 });
                 assert.deepEqual(o.calls, [], "the program invokes no provider function");
             });
