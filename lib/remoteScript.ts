@@ -37,20 +37,23 @@ const bundleName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/;
 
 /** Encodes files for stdin. Order is stable so identical content gives an identical bundle. */
 export function renderBundle(files: Record<string, string>): string {
-    return Object.keys(files)
-        .sort()
-        .map((name) => {
-            if (!bundleName.test(name)) throw new Error(`bundle file name "${name}" is not allowed`);
-            return `${name} ${Buffer.from(files[name], "utf8").toString("base64")}\n`;
-        })
-        .join("");
+    const names = Object.keys(files).sort();
+    const lines = names.map((name) => {
+        if (!bundleName.test(name)) throw new Error(`bundle file name "${name}" is not allowed`);
+        return `${name} ${Buffer.from(files[name], "utf8").toString("base64")}\n`;
+    });
+    // The end line lets the host tell a whole bundle from one cut short (a killed copy).
+    return lines.join("") + `${bundleEnd} ${names.length}\n`;
 }
+
+/** Last line of a bundle: this word and the number of files before it. */
+export const bundleEnd = "__end__";
 
 /** Decodes a bundle (used by tests and by the verify tool). */
 export function parseBundle(bundle: string): Record<string, string> {
     const out: Record<string, string> = {};
     for (const line of bundle.split("\n")) {
-        if (!line) continue;
+        if (!line || line.startsWith(`${bundleEnd} `)) continue;
         const [name, b64] = line.split(" ");
         out[name] = Buffer.from(b64 ?? "", "base64").toString("utf8");
     }
@@ -81,12 +84,16 @@ export function embeddedFiles(script: string): Record<string, string> {
     return out;
 }
 
-/** Shell that reads a stdin bundle into "$S". Refuses names with a path. */
-const readBundle = `while IFS=' ' read -r name b64; do
+/** Shell that reads a stdin bundle into "$S". Refuses names with a path, and a bundle cut short. */
+const readBundle = `count=0; whole=no
+while IFS=' ' read -r name b64; do
   [ -n "$name" ] || continue
+  if [ "$name" = ${bundleEnd} ]; then [ "$b64" = "$count" ] && whole=yes; break; fi
   case "$name" in */*|.*) echo "mqtt-lab: refusing bundle file name $name" >&2; exit 2 ;; esac
   printf '%s' "$b64" | base64 -d > "$S/$name"
-done`;
+  count=$((count+1))
+done
+[ $whole = yes ] || { echo "mqtt-lab: the bundle on stdin was cut short (a copy killed midway?): nothing was changed" >&2; exit 2; }`;
 
 export interface BrokerApplyOptions {
     shell: HostShell;
@@ -115,11 +122,13 @@ umask 077
 D=${p.dir}; CONF=${p.conf}; LOG=${p.log}
 mkdir -p ${p.confD}
 install -d -m 0750 -o root -g mosquitto "$D"
+# A run killed outright (SIGKILL) leaves its private staging directory: clear those first.
+rm -rf "$D"/.stage.*
 S=$(mktemp -d "$D/.stage.XXXXXX")
 trap 'rm -rf "$S"' EXIT
 ${readBundle}
 ${embedFile("mqtt-lab.conf", o.conf)}${embedFile("acl", o.acl)}
-for f in server.crt server.key; do
+for f in server.crt server.key${o.withPasswords ? " passwd" : ""}; do
   [ -s "$S/$f" ] || { echo "mqtt-lab: $f missing from the bundle" >&2; exit 2; }
 done
 ls "$S"/ca-g*.crt >/dev/null 2>&1 || { echo "mqtt-lab: no CA (ca-g<N>.crt) in the bundle" >&2; exit 2; }
@@ -211,6 +220,7 @@ export function clientInstallScript(identity: string): string {
 umask 077
 T="$HOME/${clientDir(identity)}"
 mkdir -p "$T"; chmod 0700 "$HOME/.mqtt-lab" "$T"
+rm -rf "$T"/.stage.*
 S=$(mktemp -d "$T/.stage.XXXXXX")
 trap 'rm -rf "$S"' EXIT
 ${readBundle}

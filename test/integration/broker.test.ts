@@ -199,6 +199,28 @@ describe("Broker scripts on a real mosquitto", () => {
         assert.equal((await checks()).code, 0, "the good certificate passes again");
     });
 
+    it("changes nothing when the copy is cut short, and converges on the next run", async () => {
+        const liveFiles = `find /etc/mosquitto -type f -not -path '*/.stage.*' -exec sha256sum {} + | sort`;
+        const before = (await lab.run("broker", liveFiles)).stdout;
+        const rotated = pki.leaf("server-cut", "ca", "broker.it.internal", "server", [`IP:${lab.broker.address}`, "DNS:broker.it.internal"]);
+        const conf = renderBrokerConf({ owner: "integration", tlsPort: 8883, tlsVersion: "tlsv1.2", trust: "capath" });
+        const script = asRootScript(containerShell, brokerApplyScript({ shell: containerShell, conf, acl: renderAcl(clients), tlsPort: 8883, takeOverConfFiles: true, withPasswords: false }));
+        const whole = renderBundle({ "ca-g1.crt": ca.cert, "server.crt": rotated.cert, "server.key": rotated.key });
+        for (const cut of [whole.length - 12, Math.floor(whole.length / 2), whole.indexOf("\n") + 1]) {
+            const r = await lab.run("broker", script, whole.slice(0, cut));
+            assert.equal(r.code, 2, `a bundle cut at ${cut} of ${whole.length} bytes is refused`);
+            assert.match(r.stderr, /cut short|missing from the bundle/);
+            assert.equal((await lab.run("broker", liveFiles)).stdout, before, "no live file changed");
+        }
+        // A run killed outright leaves its private staging directory behind: the next run clears it.
+        await lab.run("broker", "mkdir -m 0700 /etc/mosquitto/mqtt-lab/.stage.killed && echo half > /etc/mosquitto/mqtt-lab/.stage.killed/server.key");
+        const again = await lab.run("broker", script, whole);
+        assert.equal(again.code, 0, again.stderr);
+        assert.equal((await lab.run("broker", "ls -A /etc/mosquitto/mqtt-lab | grep -c '^.stage' || true")).stdout.trim(), "0");
+        assert.equal((await checks()).code, 0, "the rerun converged");
+        server = rotated;
+    });
+
     it("refuses to run beside a conf.d file that opens a listener, unless told to take it over", async () => {
         await lab.run("broker", "printf 'listener 1883\\nallow_anonymous true\\n' > /etc/mosquitto/conf.d/confTP.conf");
         const refused = await apply();
