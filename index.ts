@@ -113,6 +113,7 @@ export const latestReport = checks.report;
 export const brokerDnsName = cfg.brokerDnsName;
 export const tlsPort = cfg.tlsPort;
 export const teachingPort = cfg.teaching.enabled ? cfg.teaching.port : undefined;
+export const teachingUser = cfg.teaching.enabled ? cfg.teaching.username : undefined;
 /** The trusted CAs (one, or two during a CA rotation): what any MQTT client should trust. */
 export const caCertPem = pki.trustBundlePem;
 export const signingCaGeneration = cfg.pki.caGeneration;

@@ -27,7 +27,7 @@ export interface ChecksArgs {
 export class Checks extends pulumi.ComponentResource {
     readonly results: pulumi.Output<string>[];
     /** The scripts as run, per identity: `npm run verify` runs exactly these again. */
-    readonly plan: { identity: string; host: string; script: string }[];
+    readonly plan: { identity: string; host: string; script: string; topics: string[] }[];
     /** Path of the Markdown report of the latest run. */
     readonly report: pulumi.Output<string>;
 
@@ -44,7 +44,7 @@ export class Checks extends pulumi.ComponentResource {
                 plaintextPort: args.teachingPort ?? 1883,
                 minCertDaysLeft: args.minCertDaysLeft,
             });
-            this.plan.push({ identity: c.name, host: c.host, script });
+            this.plan.push({ identity: c.name, host: c.host, script, topics: [...c.topics] });
             const check = new command.remote.Command(`${name}-${c.name}`, {
                 connection: args.hostOf(c).connection,
                 create: script,

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { cleartextHits, captureScript, pcapPacketCount } from "../../lib/capture";
+import { captureWhilePublishing } from "../../lib/capture";
 import { clientChecksScript } from "../../lib/checkScripts";
 import { brokerPaths, renderAcl, renderBrokerConf, renderPasswordFile } from "../../lib/mosquittoConf";
 import { asRootScript, brokerApplyScript, brokerRemoveScript, clientInstallScript, renderBundle } from "../../lib/remoteScript";
@@ -270,21 +270,15 @@ describe("Broker scripts on a real mosquitto", () => {
         const nonce = Date.now().toString(36);
         const topic = `lab/secret-${nonce}`;
         const payload = `payload-${nonce}`;
-        const captured = async (port: number, publish: string) => {
-            const file = `/tmp/capture-${port}.pcap`;
-            const start = await lab.run("broker", captureScript(port, 4, file));
-            assert.equal(start.code, 0, start.stderr);
-            const pub = await lab.run("client", publish);
-            assert.equal(pub.code, 0, pub.stderr);
-            await lab.run("broker", `while pgrep -x tshark >/dev/null || pgrep -x dumpcap >/dev/null; do sleep 0.2; done`);
-            return Buffer.from((await lab.run("broker", `base64 -w0 ${file}`)).stdout, "base64");
-        };
-        const clear = await captured(1883, `mosquitto_pub -h ${lab.broker.address} -p 1883 -u student -P s3cret-teach -t ${topic} -m ${payload}`);
-        assert.ok(pcapPacketCount(clear) > 0, "the 1883 capture holds packets");
-        assert.deepEqual(cleartextHits(clear, [topic, payload, "s3cret-teach"]), [topic, payload, "s3cret-teach"], "plaintext MQTT leaks topic, payload and password");
-        const sealed = await captured(8883, `mosquitto_pub -h ${lab.broker.address} -p 8883 --cafile .mqtt-lab/client-a/ca.crt --cert .mqtt-lab/client-a/client.crt --key .mqtt-lab/client-a/client.key -q 1 -t ${topic} -m ${payload}`);
-        assert.ok(pcapPacketCount(sealed) > 5, "the 8883 capture saw the TLS connection");
-        assert.deepEqual(cleartextHits(sealed, [topic, payload]), [], "TLS hides topic and payload");
+        const capture = (port: number, publish: string, needles: string[]) => captureWhilePublishing({
+            broker: (cmd, stdin) => lab.run("broker", cmd, stdin), client: (cmd, stdin) => lab.run("client", cmd, stdin), asRoot: "", port, publish, needles,
+        });
+        const clear = await capture(1883, `mosquitto_pub -h ${lab.broker.address} -p 1883 -u student -P s3cret-teach -t ${topic} -m ${payload}`, [topic, payload, "s3cret-teach"]);
+        assert.ok(clear.packets > 0, "the 1883 capture holds packets");
+        assert.deepEqual(clear.seen, [topic, payload, "s3cret-teach"], "plaintext MQTT leaks topic, payload and password");
+        const sealed = await capture(8883, `mosquitto_pub -h ${lab.broker.address} -p 8883 --cafile .mqtt-lab/client-a/ca.crt --cert .mqtt-lab/client-a/client.crt --key .mqtt-lab/client-a/client.key -q 1 -t ${topic} -m ${payload}`, [topic, payload]);
+        assert.ok(sealed.packets > 5, "the 8883 capture saw the TLS connection");
+        assert.deepEqual(sealed.seen, [], "TLS hides topic and payload");
     });
 
     it("leaves the broker as it found it on destroy", async () => {
