@@ -13,14 +13,10 @@
  */
 import { clientChecksScript } from "../lib/checkScripts";
 import { renderAcl, renderBrokerConf } from "../lib/mosquittoConf";
-import { asRootScript, brokerApplyScript, clientInstallScript, renderBundle } from "../lib/remoteScript";
+import { asRootScript, containerShell, brokerApplyScript, clientInstallScript, renderBundle } from "../lib/remoteScript";
 import { OpensslPki, startLabHosts } from "../test/integration/labHosts";
 
-const shell = {
-    asRoot: "",
-    reload: "pkill -HUP -x mosquitto",
-    restart: "pkill -x mosquitto || true; i=0; while pgrep -x mosquitto >/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; mosquitto -c /etc/mosquitto/mosquitto.conf -d",
-};
+const shell = containerShell;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 8);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

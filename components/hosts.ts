@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { HostRole, seedNetwork } from "../lib/config";
 import { cidrsOverlap, parseCidr } from "../lib/net";
-import { HostShell } from "../lib/remoteScript";
+import { containerShell, HostShell, systemdShell } from "../lib/remoteScript";
 
 /**
  * A host of the lab as everything downstream sees it: where to SSH, with which pinned host key,
@@ -24,22 +24,6 @@ export interface LabHost {
 
 /** Bounded dialing: an unreachable host fails in about half a minute, naming host and port. */
 const dialLimits = { dialErrorLimit: 15, perDialTimeout: 2 };
-
-/** What the seed's Debian VMs need: sudo without a prompt, and systemd for mosquitto. */
-const systemdShell: HostShell = {
-    asRoot: "sudo -n ",
-    reload: "systemctl reload mosquitto",
-    restart: "systemctl restart mosquitto",
-};
-
-/** Containers run as root with no init: mosquitto is a plain daemon we signal and restart. */
-const containerShell: HostShell = {
-    asRoot: "",
-    reload: "pkill -HUP -x mosquitto",
-    restart:
-        "pkill -x mosquitto || true; i=0; while pgrep -x mosquitto >/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; " +
-        "mosquitto -c /etc/mosquitto/mosquitto.conf -d",
-};
 
 export interface ExistingHostsArgs {
     /** Addresses of the broker and client VMs. */

@@ -27,6 +27,22 @@ export interface HostShell {
     restart: string;
 }
 
+/** What the seed's Debian VMs need: sudo without a prompt, and systemd for mosquitto. */
+export const systemdShell: HostShell = {
+    asRoot: "sudo -n ",
+    reload: "systemctl reload mosquitto",
+    restart: "systemctl restart mosquitto",
+};
+
+/** Containers run as root with no init: mosquitto is a plain daemon we signal and restart. */
+export const containerShell: HostShell = {
+    asRoot: "",
+    reload: "pkill -HUP -x mosquitto",
+    restart:
+        "pkill -x mosquitto || true; i=0; while pgrep -x mosquitto >/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; " +
+        "mosquitto -c /etc/mosquitto/mosquitto.conf -d",
+};
+
 /** Wraps a script so it runs under bash as root on the host. stdin passes through. */
 export function asRootScript(shell: HostShell, script: string): string {
     return `${shell.asRoot}bash -c ${shQuote(script)}`;

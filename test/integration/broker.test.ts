@@ -9,14 +9,9 @@ import { after, before, describe, it } from "node:test";
 import { captureWhilePublishing } from "../../lib/capture";
 import { clientChecksScript } from "../../lib/checkScripts";
 import { brokerPaths, renderAcl, renderBrokerConf, renderPasswordFile } from "../../lib/mosquittoConf";
-import { asRootScript, brokerApplyScript, brokerRemoveScript, clientInstallScript, renderBundle } from "../../lib/remoteScript";
+import { asRootScript, containerShell, brokerApplyScript, brokerRemoveScript, clientInstallScript, renderBundle } from "../../lib/remoteScript";
 import { LabHosts, OpensslPki, Pem, startLabHosts } from "./labHosts";
 
-const containerShell = {
-    asRoot: "",
-    reload: "pkill -HUP -x mosquitto",
-    restart: "pkill -x mosquitto || true; i=0; while pgrep -x mosquitto >/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; mosquitto -c /etc/mosquitto/mosquitto.conf -d",
-};
 // client-a may use lab/# only; the observer may read everything, to see what client-a gets through.
 const clients = [{ name: "client-a", topics: ["lab/#"], host: "client" as const }, { name: "observer", topics: ["#"], host: "client" as const }];
 
