@@ -134,19 +134,20 @@ export class ContainerHosts extends pulumi.ComponentResource {
                 restart: "unless-stopped",
             }, { parent: this, deleteBeforeReplace: true });
             const host = container.networksAdvanced.apply((n) => n?.[0]?.ipv4Address ?? address);
+            const pinned = hostKey.publicKeyOpenssh.apply((k) => k.trim());
             return {
                 role,
                 address: host,
                 sshPort: 22,
                 user: "root",
-                hostKey: hostKey.publicKeyOpenssh.apply((k) => k.trim()),
+                hostKey: pinned,
                 shell: containerShell,
                 connection: {
                     host,
                     port: 22,
                     user: "root",
                     privateKey: sshKey.privateKeyOpenssh,
-                    hostKey: hostKey.publicKeyOpenssh.apply((k) => k.trim()),
+                    hostKey: pinned,
                     ...dialLimits,
                 },
             };

@@ -1,7 +1,11 @@
 import { createHash } from "node:crypto";
 
-/** OpenSSH's SHA256 fingerprint of an authorized_keys line ("SHA256:…", as `ssh-keygen -lf` prints). */
+/** OpenSSH's SHA256 fingerprint of a raw public key blob ("SHA256:…", as `ssh-keygen -lf` prints). */
+export function fingerprintOfRawKey(key: Buffer): string {
+    return "SHA256:" + createHash("sha256").update(key).digest("base64").replace(/=+$/, "");
+}
+
+/** The same fingerprint, of an authorized_keys line ("ssh-ed25519 AAAA… comment"). */
 export function sshFingerprint(authorizedKey: string): string {
-    const blob = authorizedKey.trim().split(/\s+/)[1] ?? "";
-    return "SHA256:" + createHash("sha256").update(Buffer.from(blob, "base64")).digest("base64").replace(/=+$/, "");
+    return fingerprintOfRawKey(Buffer.from(authorizedKey.trim().split(/\s+/)[1] ?? "", "base64"));
 }

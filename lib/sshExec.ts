@@ -2,7 +2,7 @@
  * Runs a command on a lab host over SSH with ssh2, the host key pinned: a host whose key does
  * not match the stack's fingerprint is refused before any credential is sent.
  */
-import { createHash } from "node:crypto";
+import { fingerprintOfRawKey } from "./fingerprint";
 import { Client } from "ssh2";
 
 export interface SshTarget {
@@ -18,10 +18,6 @@ export interface ExecResult {
     code: number | null;
     stdout: string;
     stderr: string;
-}
-
-export function fingerprintOfRawKey(key: Buffer): string {
-    return "SHA256:" + createHash("sha256").update(key).digest("base64").replace(/=+$/, "");
 }
 
 /** Executes `cmd`, feeding `stdin` if given, and resolves with its exit code and output. */

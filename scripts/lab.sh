@@ -7,12 +7,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup.sh"
 cd "$ROOT"
 # Fail before touching anything when the engine cannot create the lab's resources.
-missing=""
-for p in tls command docker; do
-  pulumi plugin ls --json 2>/dev/null | grep -q "\"name\": *\"$p\"" || missing="$missing pulumi-resource-$p"
-done
+missing="$(missing_provider_plugins)"
 if [ -n "$missing" ]; then
-  echo "lab: cannot bring the lab up: the provider plugins$missing are not installed, and scripts/toolchain.sh cannot build them here (their Go modules are not served; see README, Status). Install them with \`pulumi plugin install resource NAME VERSION --file BINARY\` (PULUMI_HOME=$PULUMI_HOME) and run this again." >&2
+  echo "lab: cannot bring the lab up: the provider plugins $missing are not installed, and scripts/toolchain.sh cannot build them here (their Go modules are not served; see README, Status). Install them with \`pulumi plugin install resource NAME VERSION --file BINARY\` (PULUMI_HOME=$PULUMI_HOME) and run this again." >&2
   exit 1
 fi
 STACK="${MQTTLAB_STACK:-lab}"

@@ -45,3 +45,15 @@ fi
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$ROOT/.pulumi-state}"
 mkdir -p "$ROOT/.pulumi-state"
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-mqtt-lab-local}"
+
+# The provider plugins the lab needs that `pulumi plugin ls` lacks, one name a word ("" when all
+# are there). Used by lab.sh (stop before touching anything) and test.sh (which suites can run).
+missing_provider_plugins() {
+  local listed p out=""
+  listed=$(pulumi plugin ls --json 2>/dev/null || echo '[]')
+  for p in tls command docker; do
+    grep -q "\"name\": *\"$p\"" <<<"$listed" || out="$out pulumi-resource-$p"
+  done
+  echo "${out# }"
+}
+

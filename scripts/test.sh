@@ -14,19 +14,15 @@ npx tsc -p tsconfig.json
 step "sweep leftovers of killed test runs"
 bash "$ROOT/scripts/sweep.sh" >&2
 suites=(bin/test/unit/ bin/test/integration/ bin/test/e2e/)
-plugins=$(pulumi plugin ls --json 2>/dev/null || echo '[]')
-missing=()
-for p in tls command docker; do
-  grep -q "\"name\": *\"$p\"" <<<"$plugins" || missing+=("pulumi-resource-$p")
-done
-if [ ${#missing[@]} -eq 0 ]; then
+missing="$(missing_provider_plugins)"
+if [ -z "$missing" ]; then
   suites+=(bin/test/engine/)
 else
   cat >&2 <<MSG
 
 ################################################################################
 # NOT RUN: test/engine/ (the lab, smoke and policy suites through the engine).
-# They need ${missing[*]},
+# They need $missing,
 # which scripts/toolchain.sh cannot build: the Go module proxy here does not
 # serve those providers' modules (issue 2, blocked). \`npm run test:engine\`
 # runs them, and fails, until the plugins are installed.

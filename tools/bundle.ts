@@ -4,9 +4,9 @@
  *
  *   npm run bundle -- <identity> <folder> [--stack lab]
  */
-import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, openSync, writeSync, closeSync, renameSync } from "node:fs";
 import * as path from "node:path";
+import { stackOutputs, takeStackArg } from "./stack";
 
 function usage(msg: string): never {
     console.error(`bundle: ${msg}\nusage: npm run bundle -- <identity> <folder> [--stack NAME]`);
@@ -21,12 +21,11 @@ function writePrivate(file: string, content: string): void {
 }
 
 const args = process.argv.slice(2);
-const stackAt = args.indexOf("--stack");
-const stack = stackAt >= 0 ? args.splice(stackAt, 2)[1] : process.env.MQTTLAB_STACK ?? "lab";
+const stack = takeStackArg(args);
 const [identity, folder] = args;
 if (!identity || !folder) usage("an identity and a folder are required");
 
-const outputs = JSON.parse(execFileSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }));
+const outputs = stackOutputs(stack);
 const client = outputs.clientCerts?.[identity];
 if (!client) usage(`no client identity "${identity}" in stack ${stack}; known: ${Object.keys(outputs.clientCerts ?? {}).join(", ")}`);
 

@@ -5,34 +5,29 @@
  *
  *   npm run verify [-- --stack lab]
  */
-import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { captureWhilePublishing } from "../lib/capture";
 import { checkTopic } from "../lib/checkScripts";
 import { CheckOutcome, EvidenceReport, parseCheckRun, redact, renderEvidenceJson, renderEvidenceMarkdown } from "../lib/evidence";
 import { sshExec } from "../lib/sshExec";
+import { stackConfig, stackOutputs, takeStackArg } from "./stack";
 
 interface Endpoint { address: string; port: number; user: string; fingerprint: string }
 
-const args = process.argv.slice(2);
-const stackAt = args.indexOf("--stack");
-const stack = stackAt >= 0 ? args[stackAt + 1] : process.env.MQTTLAB_STACK ?? "lab";
-const outputs = JSON.parse(execFileSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }));
+const stack = takeStackArg(process.argv.slice(2));
+const outputs = stackOutputs(stack);
 
 /** The SSH key: the lab's generated one (containers), or the one config names (existing hosts). */
 function privateKey(): string {
     if (outputs.sshClientPrivateKey) return outputs.sshClientPrivateKey;
-    const fromConfig = (key: string) => {
-        try { return execFileSync("pulumi", ["config", "get", "--stack", stack, key], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim(); } catch { return ""; }
-    };
-    const keyPath = fromConfig("mqtt-lab:sshPrivateKeyPath");
-    return keyPath ? readFileSync(keyPath, "utf8") : fromConfig("mqtt-lab:sshPrivateKey");
+    const keyPath = stackConfig(stack, "mqtt-lab:sshPrivateKeyPath");
+    return keyPath ? readFileSync(keyPath, "utf8") : stackConfig(stack, "mqtt-lab:sshPrivateKey");
 }
 
 /** Secrets that must not reach a report even if a check prints them: the teaching password. */
 function secrets(): string[] {
-    try { return [execFileSync("pulumi", ["config", "get", "--stack", stack, "mqtt-lab:teachingPassword"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim()]; } catch { return []; }
+    return [stackConfig(stack, "mqtt-lab:teachingPassword")].filter(Boolean);
 }
 
 /**
