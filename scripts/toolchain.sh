@@ -7,6 +7,7 @@
 #   $MQTTLAB_CACHE/bin/pulumi-resource-pulumi-nodejs   dynamic-provider launcher (from sdk/v3 v3.248.0)
 #   $MQTTLAB_CACHE/gomod, gocache                      Go module and build caches
 #   $MQTTLAB_CACHE/pulumi-home                         PULUMI_HOME (plugins, file-backend logins)
+#   $MQTTLAB_CACHE/pulumi-home/plugins/resource-*      tls, command and docker provider plugins
 #
 # Usage: scripts/toolchain.sh, then `. scripts/env.sh` to use it. A run with everything in place
 # only checks `go version -m` of each binary (a second or two); a cold run takes about ten minutes
@@ -20,8 +21,8 @@
 # pkg/sdk v3.248.0, so it is built in its own wrapper module against pkg/sdk v3.187.0. It speaks the
 # same gRPC protocol and runs @pulumi/pulumi 3.248.0 programs and Node.js policy packs.
 #
-# Resource providers (tls, command, docker) are not built: their Go modules are not served by the
-# proxy at any version tried (HTTP 403 "This module version is not available"), see PROVIDERS below.
+# Resource provider plugins (tls, command, docker) are built from wrappers in scripts/toolchain/
+# and installed into PULUMI_HOME at the versions of their npm packages, see PROVIDERS below.
 set -euo pipefail
 # shellcheck disable=SC2317  # functions are called indirectly (traps, build's check argument)
 # The whole script is one brace group, so bash parses it completely before running any of it
@@ -161,23 +162,48 @@ if ! cmp -s "$SDK_DIR/nodejs/dist/pulumi-resource-pulumi-nodejs" "$BIN/pulumi-re
 fi
 
 # --- resource providers -----------------------------------------------------------------------------
-# name  plugin version (= npm package version)  Go module it would be built from
+# The Go modules of pulumi-tls, pulumi-command and pulumi-docker are not served by the module proxy
+# (HTTP 403 at every version tried), so each plugin is built from what is served, by a wrapper in
+# scripts/toolchain/provider-NAME/ (see its build.sh): tls and docker are the upstream Terraform
+# providers served through pulumi-terraform-bridge (how pulumi-tls and pulumi-docker are made);
+# command is this project's own implementation of command:remote:Command and command:local:Command.
+# Each is installed into PULUMI_HOME at the version its npm package asks for. A stamp (hash of the
+# wrapper's files and of the Go version) decides when to rebuild.
+# name  plugin version (= npm package version in package.json)
 PROVIDERS=(
-  "tls     5.6.1  github.com/pulumi/pulumi-tls/provider/v5"
-  "command 1.2.1  github.com/pulumi/pulumi-command/provider"
-  "docker  5.2.0  github.com/pulumi/pulumi-docker/provider/v5"
+  "tls     5.6.1"
+  "command 1.2.1"
+  "docker  5.2.0"
 )
-# None of these modules is served by the Go module proxy (403 at the release tags and at the
-# pseudo-versions of the release commits; the root module github.com/pulumi/pulumi-command@v1.2.1 is
-# served but holds no Go code, since provider/ was a nested module then), so no provider is built.
-# A plugin installed by other means (`pulumi plugin install resource NAME VERSION --file BINARY`
-# with PULUMI_HOME from scripts/env.sh) is reported below and used by the engine.
-MISSING=()
+PLUGIN_STAMPS=$CACHE/plugin-stamps
+mkdir -p "$PLUGIN_STAMPS"
+plugin_stamp() {
+  (cd "$HERE/toolchain/provider-$1" && find . -path ./upstream -prune -o -type f -print0 | LC_ALL=C sort -z \
+    | xargs -0 sha256sum; echo "$GOVER $2") | sha256sum | cut -c1-16
+}
 for p in "${PROVIDERS[@]}"; do
-  read -r name version module <<<"$p"
-  if [ ! -x "$PULUMI_HOME/plugins/resource-$name-v$version/pulumi-resource-$name" ]; then
-    MISSING+=("pulumi-resource-$name v$version ($module: not served by the Go module proxy)")
+  read -r name version <<<"$p"
+  dir=$HERE/toolchain/provider-$name
+  [ -f "$dir/build.sh" ] || die "no $dir/build.sh: cannot build pulumi-resource-$name"
+  installed=$PULUMI_HOME/plugins/resource-$name-v$version/pulumi-resource-$name
+  stamp=$(plugin_stamp "$name" "$version")
+  if [ -x "$installed" ] && [ "$(cat "$PLUGIN_STAMPS/$name-v$version" 2>/dev/null)" = "$stamp" ]; then
+    continue
   fi
+  tmp=$(mktemp -d "$CACHE/tmp/build.XXXXXX")
+  TMPDIRS+=("$tmp")
+  log "building pulumi-resource-$name v$version (a few minutes on a cold cache) ..."
+  start=$SECONDS
+  TMPDIR=$tmp GO=$GO bash "$dir/build.sh" "$tmp/out" "$version" >&2 &
+  BUILD_PID=$!
+  wait "$BUILD_PID" || die "build of pulumi-resource-$name failed (see the errors above; wrapper in $dir)"
+  BUILD_PID=
+  [ "$("$tmp/out/pulumi-resource-$name" -version 2>/dev/null || true)" = "$version" ] \
+    || die "built pulumi-resource-$name, but it does not report version $version"
+  "$BIN/pulumi" plugin install resource "$name" "$version" --reinstall --file "$tmp/out/pulumi-resource-$name" >&2 \
+    || die "pulumi plugin install of $name $version failed"
+  echo "$stamp" >"$PLUGIN_STAMPS/$name-v$version"
+  log "built and installed pulumi-resource-$name v$version in $((SECONDS - start)) s"
 done
 
 # --- summary ----------------------------------------------------------------------------------------
@@ -196,9 +222,6 @@ summary "$BIN/pulumi-language-nodejs"
 echo "pulumi-resource-pulumi-nodejs (script from github.com/pulumi/pulumi/sdk/v3 $PULUMI_VERSION)"
 for d in "$PULUMI_HOME"/plugins/resource-*; do
   [ -d "$d" ] && echo "plugin $(basename "$d")"
-done
-for m in "${MISSING[@]}"; do
-  echo "NOT BUILT: $m" >&2
 done
 echo "Use it with: . scripts/env.sh"
 exit 0
