@@ -16,7 +16,9 @@ const config = new pulumi.Config(ns);
 const plainKeys = ["hostSource", "subnet", "brokerAddress", "clientAddress", "brokerDnsName", "sshUser", "sshPort", "image", "tlsPort", "tlsVersion", "takeOverConfFiles", "minCertDaysLeft", "maxLeafValidityHours", "labName"];
 const objectKeys = ["pki", "clients", "teachingListener"];
 const raw: RawConfig = {};
-for (const key of plainKeys) raw[key] = config.get(key);
+// Pulumi.yaml declares keys without a default as "" (a declared key without a default is
+// required), so "" means "not set".
+for (const key of plainKeys) raw[key] = config.get(key) || undefined;
 for (const key of objectKeys) raw[key] = config.getObject(key);
 // The image scripts/substrate.sh built last, unless config names one: it is tagged by its recipe.
 raw.image ??= cachedBaseImage();
@@ -112,8 +114,9 @@ export const checkPlan = checks.plan;
 export const latestReport = checks.report;
 export const brokerDnsName = cfg.brokerDnsName;
 export const tlsPort = cfg.tlsPort;
-export const teachingPort = cfg.teaching.enabled ? cfg.teaching.port : undefined;
-export const teachingUser = cfg.teaching.enabled ? cfg.teaching.username : undefined;
+// null, not undefined: the output exists either way and says the listener is off.
+export const teachingPort = cfg.teaching.enabled ? cfg.teaching.port : null;
+export const teachingUser = cfg.teaching.enabled ? cfg.teaching.username : null;
 /** The trusted CAs (one, or two during a CA rotation): what any MQTT client should trust. */
 export const caCertPem = pki.trustBundlePem;
 export const signingCaGeneration = cfg.pki.caGeneration;

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClientIdentity } from "../lib/config";
 import { clientChecksScript } from "../lib/checkScripts";
 import { parseCheckRun, renderEvidenceJson, renderEvidenceMarkdown } from "../lib/evidence";
-import { renderBundle, shQuote } from "../lib/remoteScript";
+import { bundleEnd, renderBundle, shQuote } from "../lib/remoteScript";
 import { LabHost } from "./hosts";
 
 export interface ChecksArgs {
@@ -62,7 +62,7 @@ export class Checks extends pulumi.ComponentResource {
             return renderBundle({ "report.md": renderEvidenceMarkdown(r), "report.json": renderEvidenceJson(r) });
         });
         const writer = new command.local.Command(`${name}-evidence`, {
-            create: `set -eu; mkdir -p ${shQuote(args.evidenceDir)}; while read -r n b; do [ -n "$n" ] || continue; ` +
+            create: `set -eu; mkdir -p ${shQuote(args.evidenceDir)}; while read -r n b; do case "$n" in ""|${bundleEnd}) continue;; esac; ` +
                 `printf '%s' "$b" | base64 -d > ${shQuote(base)}."\${n#report.}"; done`,
             stdin: report,
             triggers: [report],

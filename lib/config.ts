@@ -3,6 +3,7 @@
  * before any resource is declared. Pure: the caller reads Pulumi config (or a test builds an
  * object) and passes plain values in, so every rule can be unit tested without an engine.
  */
+import { RunError } from "@pulumi/pulumi/errors";
 import { ecdsaCurves, judgeKeySpec, KeyAlgorithm } from "./keyAlgorithms";
 import { Cidr, cidrContains, cidrsOverlap, ipv4ToNumber, isIpv4, parseCidr } from "./net";
 
@@ -73,7 +74,8 @@ export interface LabConfig {
 export type RawConfig = Record<string, unknown>;
 
 /** All problems found in one pass, each naming its config key and what is allowed. */
-export class ConfigError extends Error {
+// A RunError: the engine prints its message alone, without a stack trace (bad input is not a bug).
+export class ConfigError extends RunError {
     constructor(readonly problems: string[]) {
         super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
         this.name = "ConfigError";

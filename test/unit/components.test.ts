@@ -2,6 +2,10 @@
  * The components, each on its own, under Pulumi mocks: what they register and with which inputs.
  * Mocks are installed before the components are imported (see ./mocks.ts).
  */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
@@ -645,6 +649,31 @@ describe("Checks", () => {
         assert.match(String(writer.inputs.create), /'\/srv\/lab\/evidence\/up-unit'/);
         assert.ok(Array.isArray(writer.inputs.triggers) && writer.inputs.triggers.length === 1, "rewritten whenever the report changes");
         assert.equal(await promiseOf(checks.report), "/srv/lab/evidence/up-unit.md");
+    });
+
+    it("writes the report's files with the very script and stdin it gives the local command", async () => {
+        const dir = mkdtempSync(path.join(os.tmpdir(), "mqttlab-evidence-"));
+        try {
+            const hosts = existingHosts("ck-write-hosts");
+            const regs = await mocks.capture(() => {
+                new C.Checks("ck-write", {
+                    hostOf: (c) => (c.host === "broker" ? hosts.broker : hosts.client),
+                    clients: [alice], brokerAddress: "203.0.113.101", tlsPort: 8883,
+                    triggers: [pulumi.output("t")], evidenceDir: dir, stack: "unit",
+                });
+            });
+            const writer = only(regs, "command:local:Command", "ck-write-evidence");
+            const stdin = text(writer.inputs.stdin, "evidence stdin");
+            const r = spawnSync("/bin/sh", ["-c", text(writer.inputs.create)], { input: stdin, encoding: "utf8" });
+            assert.equal(r.status, 0, `the writer failed: ${r.stderr}`);
+            const sent = parseBundle(stdin);
+            assert.deepEqual(readdirSync(dir).sort(), ["up-unit.json", "up-unit.md"]);
+            assert.equal(readFileSync(path.join(dir, "up-unit.md"), "utf8"), sent["report.md"]);
+            assert.equal(readFileSync(path.join(dir, "up-unit.json"), "utf8"), sent["report.json"]);
+            assert.match(sent["report.md"], /^# mqtt-lab checks: stack unit/, "the report of this stack");
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("re-runs every check when anything in its triggers changes", async () => {
