@@ -121,7 +121,8 @@ export class ContainerHosts extends pulumi.ComponentResource {
                 image: args.image,
                 networksAdvanced: [{ name: this.network.name, ipv4Address: address, aliases: [role] }],
                 // tshark needs raw sockets; nothing else is granted.
-                capabilities: { adds: ["NET_RAW"] },
+                // Docker reads capabilities back as CAP_*: the short name would drift after a refresh and replace the container.
+                capabilities: { adds: ["CAP_NET_RAW"] },
                 uploads: [
                     { file: "/etc/ssh/ssh_host_ed25519_key", content: hostKey.privateKeyOpenssh },
                     { file: "/etc/ssh/ssh_host_ed25519_key.pub", content: hostKey.publicKeyOpenssh },

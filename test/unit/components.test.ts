@@ -146,7 +146,7 @@ describe("ContainerHosts", () => {
         const containers = customOfType(regs, T.container);
         assert.equal(containers.length, 2);
         for (const c of containers) {
-            assert.deepEqual(reveal(c.inputs.capabilities), { adds: ["NET_RAW"] }, c.name);
+            assert.deepEqual(reveal(c.inputs.capabilities), { adds: ["CAP_NET_RAW"] }, c.name);
             assert.notEqual(c.inputs.privileged, true, c.name);
         }
     });

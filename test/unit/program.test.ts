@@ -291,7 +291,7 @@ if (process.env[scenarioVar]) {
         it("grants the containers NET_RAW only and runs the configured image", async () => {
             const o = await graphOf("containers");
             for (const c of ofType(o, T.container)) {
-                assert.deepEqual(reveal(c.inputs.capabilities), { adds: ["NET_RAW"] }, c.name);
+                assert.deepEqual(reveal(c.inputs.capabilities), { adds: ["CAP_NET_RAW"] }, c.name);
                 assert.notEqual(c.inputs.privileged, true, c.name);
                 assert.equal(c.inputs.image, "img:1", c.name);
             }
