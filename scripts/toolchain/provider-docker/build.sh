@@ -46,7 +46,7 @@ PLUGIN=pulumi-resource-docker
 PLUGIN_VERSION=5.2.0
 BUILD_TAGS=no_compose
 
-usage() { printf 'usage: %s OUTDIR | --tidy\n' "$0"; }
+usage() { printf 'usage: %s OUTDIR [VERSION] | --tidy\n' "$0"; }
 TIDY=0
 OUTDIR=
 case "${1:-}" in
@@ -55,7 +55,11 @@ case "${1:-}" in
   ""|-*) usage >&2; exit 2 ;;
   *) OUTDIR=$1 ;;
 esac
-[ $# -le 1 ] || { usage >&2; exit 2; }
+# scripts/toolchain.sh passes the version the npm package asks for: it must be this plugin's.
+if [ $# -eq 2 ] && [ "$2" != "$PLUGIN_VERSION" ]; then
+  printf 'provider-docker/build.sh: error: %s was asked for, this wrapper builds %s\n' "$2" "$PLUGIN_VERSION" >&2; exit 2
+fi
+[ $# -le 2 ] || { usage >&2; exit 2; }
 
 MQTTLAB_CACHE=${MQTTLAB_CACHE:-/var/cache/mqtt-lab}
 export GOMODCACHE=${GOMODCACHE:-$MQTTLAB_CACHE/gomod}
