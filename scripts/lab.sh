@@ -9,7 +9,7 @@ cd "$ROOT"
 # Fail before touching anything when the engine cannot create the lab's resources.
 missing="$(missing_provider_plugins)"
 if [ -n "$missing" ]; then
-  echo "lab: cannot bring the lab up: the provider plugins $missing are not installed, and scripts/toolchain.sh cannot build them here (their Go modules are not served; see README, Status). Install them with \`pulumi plugin install resource NAME VERSION --file BINARY\` (PULUMI_HOME=$PULUMI_HOME) and run this again." >&2
+  echo "lab: cannot bring the lab up: the provider plugins $missing are not installed in PULUMI_HOME=$PULUMI_HOME, although scripts/toolchain.sh ran (see its output above; README, Status)." >&2
   exit 1
 fi
 STACK="${MQTTLAB_STACK:-lab}"
