@@ -104,7 +104,9 @@ const checks = new Checks("lab-checks", {
     minCertDaysLeft: cfg.minCertDaysLeft,
     evidenceDir: path.join(process.cwd(), "evidence"),
     stack: pulumi.getStack(),
-    triggers: [broker.applied, pki.trustBundlePem, pki.server.certPem, ...cfg.clients.map((c) => pki.clients[c.name].certPem)],
+    triggers: [hosts.broker.instance, hosts.client.instance, broker.applied, pki.trustBundlePem, pki.server.certPem, ...cfg.clients.map((c) => pki.clients[c.name].certPem)],
+    tlsVersion: cfg.tlsVersion,
+    forgeFrom: { caCertPem: pki.caCertPem, caPrivateKeyPem: pki.caPrivateKeyPem, clientCertPem: pki.clients[cfg.clients[0].name].certPem },
 }, { dependsOn: clients });
 
 export const brokerAddress = hosts.broker.address;

@@ -73,7 +73,10 @@ export class Broker extends pulumi.ComponentResource {
             delete: asRootScript(args.host.shell, brokerRemoveScript(args.host.shell)),
             stdin: bundle,
             logging: "none",
-        }, { parent: this, additionalSecretOutputs: ["stdin"] });
+            addPreviousOutputInEnv: false, // our scripts do not read it; sshd refuses it anyway
+            // Why: a new machine at the same address (a replaced container) has none of our files.
+            triggers: [args.host.instance],
+        }, { parent: this, additionalSecretOutputs: ["stdin"], deleteBeforeReplace: true });
         this.applied = apply.stdout;
         this.registerOutputs({ applied: this.applied });
     }

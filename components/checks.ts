@@ -1,7 +1,8 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ClientIdentity } from "../lib/config";
-import { clientChecksScript } from "../lib/checkScripts";
+import { clientChecksScript, refusalChecksScript } from "../lib/checkScripts";
+import { forgeriesScript } from "../lib/forgeries";
 import { parseCheckRun, renderEvidenceJson, renderEvidenceMarkdown } from "../lib/evidence";
 import { bundleEnd, renderBundle, shQuote } from "../lib/remoteScript";
 import { LabHost } from "./hosts";
@@ -21,6 +22,14 @@ export interface ChecksArgs {
     readonly evidenceDir: string;
     /** Names the report: the stack. */
     readonly stack: string;
+    /** The broker's tls_version (how the refusal checks read the handshake alert). */
+    readonly tlsVersion: string;
+    /**
+     * What the refusal checks forge their certificates from, on the machine running Pulumi: the
+     * signing CA (its key is a secret) and the certificate of the first identity, whose subject
+     * the impostor copies.
+     */
+    readonly forgeFrom: { caCertPem: pulumi.Input<string>; caPrivateKeyPem: pulumi.Input<string>; clientCertPem: pulumi.Input<string> };
 }
 
 /** Post-deploy checks: a failing check fails `pulumi up`, naming the check, host and what was seen. */
@@ -28,6 +37,8 @@ export class Checks extends pulumi.ComponentResource {
     readonly results: pulumi.Output<string>[];
     /** The scripts as run, per identity: `npm run verify` runs exactly these again. */
     readonly plan: { identity: string; host: string; script: string; topics: string[] }[];
+    /** The refusal checks (impostor CA, expired certificate) as run; their stdin is the forgeries. */
+    readonly refusalPlan: { identity: string; host: string; script: string };
     /** Path of the Markdown report of the latest run. */
     readonly report: pulumi.Output<string>;
 
@@ -43,21 +54,44 @@ export class Checks extends pulumi.ComponentResource {
                 teachingPort: args.teachingPort,
                 plaintextPort: args.teachingPort ?? 1883,
                 minCertDaysLeft: args.minCertDaysLeft,
+                asRoot: args.hostOf(c).shell.asRoot,
             });
             this.plan.push({ identity: c.name, host: c.host, script, topics: [...c.topics] });
             const check = new command.remote.Command(`${name}-${c.name}`, {
                 connection: args.hostOf(c).connection,
                 create: script,
+                addPreviousOutputInEnv: false,
                 // Why: triggers replace the command, so the checks run again whenever what they check changes.
                 triggers: args.triggers,
             }, { parent: this });
             return check.stdout;
         });
 
+        // Why: an impostor and an expired certificate must be refused; they are forged where the CA
+        // key already is (this machine), never on a host, and only when the CA or the client changes.
+        const first = args.clients[0];
+        const forgeries = new command.local.Command(`${name}-forgeries`, {
+            create: `bash -c ${shQuote(forgeriesScript())}`,
+            stdin: pulumi.all([args.forgeFrom.caCertPem, args.forgeFrom.caPrivateKeyPem, args.forgeFrom.clientCertPem])
+                .apply(([ca, key, client]) => renderBundle({ "ca.crt": ca, "ca.key": key, "client.crt": client })),
+            logging: "none",
+        }, { parent: this, additionalSecretOutputs: ["stdin", "stdout"] });
+        const refusalScript = refusalChecksScript({ identity: first.name, brokerAddress: args.brokerAddress, tlsPort: args.tlsPort, tlsVersion: args.tlsVersion });
+        const refusals = new command.remote.Command(`${name}-refusals`, {
+            connection: args.hostOf(first).connection,
+            create: refusalScript,
+            stdin: forgeries.stdout,
+            addPreviousOutputInEnv: false,
+            triggers: args.triggers,
+        }, { parent: this, additionalSecretOutputs: ["stdin"] });
+        this.refusalPlan = { identity: first.name, host: first.host, script: refusalScript };
+        const runs = [...this.results.map((stdout, i) => ({ identity: args.clients[i].name, host: args.clients[i].host, stdout })),
+            { identity: first.name, host: first.host, stdout: refusals.stdout }];
+
         // Why: every run leaves evidence a student can read; it is rewritten whenever the checks re-run.
         const base = `${args.evidenceDir}/up-${args.stack}`;
-        const report = pulumi.all(this.results).apply((stdouts) => {
-            const outcomes = stdouts.flatMap((stdout, i) => parseCheckRun({ identity: args.clients[i].name, host: args.clients[i].host, stdout, stderr: "", code: 0 }));
+        const report = pulumi.all(runs.map((r) => r.stdout)).apply((stdouts) => {
+            const outcomes = stdouts.flatMap((stdout, i) => parseCheckRun({ identity: runs[i].identity, host: runs[i].host, stdout, stderr: "", code: 0 }));
             const r = { stack: args.stack, when: "the latest pulumi up (see the files' time)", broker: `${args.brokerAddress}:${args.tlsPort}`, outcomes };
             return renderBundle({ "report.md": renderEvidenceMarkdown(r), "report.json": renderEvidenceJson(r) });
         });
@@ -68,6 +102,7 @@ export class Checks extends pulumi.ComponentResource {
             triggers: [report],
         }, { parent: this });
         this.report = writer.stdout.apply(() => `${base}.md`);
+        this.results = [...this.results, refusals.stdout];
         this.registerOutputs({ results: this.results, report: this.report });
     }
 }

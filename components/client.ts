@@ -31,7 +31,11 @@ export class Client extends pulumi.ComponentResource {
             delete: clientRemoveScript(args.identity),
             stdin: bundle,
             logging: "none",
-        }, { parent: this, additionalSecretOutputs: ["stdin"] });
+            addPreviousOutputInEnv: false, // our scripts do not read it; sshd refuses it anyway
+            // Why: a new machine at the same address (a replaced container) has none of our files;
+            // the old install's delete runs first, so it cannot remove what the new one wrote.
+            triggers: [args.host.instance],
+        }, { parent: this, additionalSecretOutputs: ["stdin"], deleteBeforeReplace: true });
         this.installed = install.stdout;
         this.registerOutputs({ installed: this.installed });
     }

@@ -20,6 +20,11 @@ export interface LabHost {
     /** The pinned host key, authorized_keys format ("ssh-ed25519 AAAA..."). */
     hostKey: pulumi.Output<string>;
     shell: HostShell;
+    /**
+     * Changes when the host is a new machine at the same address (a replaced container): what
+     * configures the host runs again then. Constant for an existing VM.
+     */
+    instance: pulumi.Output<string>;
 }
 
 /** Bounded dialing: an unreachable host fails in about half a minute, naming host and port. */
@@ -54,6 +59,7 @@ export class ExistingHosts extends pulumi.ComponentResource {
             user: args.user,
             hostKey: pulumi.output(hostKey),
             shell: systemdShell,
+            instance: pulumi.output(`${args.user}@${address}:${args.sshPort ?? 22}`),
             connection: {
                 host: address,
                 port: args.sshPort ?? 22,
@@ -143,6 +149,7 @@ export class ContainerHosts extends pulumi.ComponentResource {
                 user: "root",
                 hostKey: pinned,
                 shell: containerShell,
+                instance: container.id,
                 connection: {
                     host,
                     port: 22,

@@ -33,6 +33,8 @@ const keySecrets = { additionalSecretOutputs: ["privateKeyPem", "privateKeyOpens
 export class Pki extends pulumi.ComponentResource {
     /** The signing CA's certificate. */
     readonly caCertPem: pulumi.Output<string>;
+    /** The signing CA's key (secret): the refusal checks forge an expired certificate with it, locally. */
+    readonly caPrivateKeyPem: pulumi.Output<string>;
     /** Every trusted CA, by generation (two during a CA rotation). */
     readonly trustedCas: { generation: number; certPem: pulumi.Output<string> }[];
     /** The trusted CAs as one PEM bundle: what clients verify the broker against. */
@@ -70,6 +72,7 @@ export class Pki extends pulumi.ComponentResource {
         const ca = signing.cert;
         const caKey = signing.key;
         this.caCertPem = ca.certPem;
+        this.caPrivateKeyPem = pulumi.secret(caKey.privateKeyPem);
         this.trustedCas = cas.map((c) => ({ generation: c.generation, certPem: c.cert.certPem }));
         this.trustBundlePem = pulumi.all(cas.map((c) => c.cert.certPem)).apply((pems) => pems.map((x) => x.trim()).join("\n") + "\n");
 

@@ -618,6 +618,8 @@ describe("Checks", () => {
                 triggers: triggers.map((t) => pulumi.output(t)),
                 evidenceDir: "/srv/lab/evidence",
                 stack: "unit",
+                tlsVersion: "tlsv1.2",
+                forgeFrom: { caCertPem: "ca-pem", caPrivateKeyPem: pulumi.secret("ca-key"), clientCertPem: "alice-pem" },
             });
         });
         return { checks, regs };
@@ -659,7 +661,8 @@ describe("Checks", () => {
                 new C.Checks("ck-write", {
                     hostOf: (c) => (c.host === "broker" ? hosts.broker : hosts.client),
                     clients: [alice], brokerAddress: "203.0.113.101", tlsPort: 8883,
-                    triggers: [pulumi.output("t")], evidenceDir: dir, stack: "unit",
+                    triggers: [pulumi.output("t")], evidenceDir: dir, stack: "unit", tlsVersion: "tlsv1.2",
+                    forgeFrom: { caCertPem: "ca-pem", caPrivateKeyPem: pulumi.secret("ca-key"), clientCertPem: "alice-pem" },
                 });
             });
             const writer = only(regs, "command:local:Command", "ck-write-evidence");
@@ -679,7 +682,7 @@ describe("Checks", () => {
     it("re-runs every check when anything in its triggers changes", async () => {
         const { regs } = await declare("ck-trig");
         const commands = customOfType(regs, T.command);
-        assert.equal(commands.length, 2);
+        assert.equal(commands.length, 3, "one check per identity and the refusal checks");
         for (const c of commands) assert.deepEqual(reveal(c.inputs.triggers), triggers, c.name);
     });
 

@@ -263,8 +263,8 @@ if (process.env[scenarioVar]) {
                     [T.caCert]: 1,
                     [T.csr]: 1 + n,
                     [T.leafCert]: 1 + n,
-                    [T.command]: 1 + 2 * n, // broker apply, one install and one check per client
-                    "command:local:Command": 1, // the evidence report of the checks
+                    [T.command]: 2 + 2 * n, // broker apply, one install and one check per client, the refusal checks
+                    "command:local:Command": 2, // the forged certificates of the refusal checks, the evidence report
                 });
                 assert.deepEqual(o.calls, [], "the program invokes no provider function");
             });
@@ -393,12 +393,13 @@ if (process.env[scenarioVar]) {
             for (const scenario of ["containers", "wide"] as const) {
                 const o = await graphOf(scenario);
                 const expected = [
+                    "lab-broker-id", "lab-client-id", // a replaced container re-runs them
                     fake.stdout("lab-apply"),
                     fake.certPem("lab-ca-g1"),
                     ...ofType(o, T.leafCert).map((r) => fake.certPem(r.name)),
                 ].sort();
                 const checks = ofType(o, T.command).filter((r) => r.name.startsWith("lab-checks-"));
-                assert.equal(checks.length, scenario === "wide" ? 2 : 1);
+                assert.equal(checks.length, (scenario === "wide" ? 2 : 1) + 1, "a check per identity and the refusal checks");
                 for (const c of checks) assert.deepEqual(reveal<string[]>(c.inputs.triggers).slice().sort(), expected, c.name);
             }
         });
@@ -411,7 +412,7 @@ if (process.env[scenarioVar]) {
             assert.equal(counts["mqttlab:hosts:ExistingHosts"], 1);
             for (const t of [T.network, T.container, "mqttlab:hosts:ContainerHosts"]) assert.equal(counts[t], undefined, t);
             assert.deepEqual(ofType(o, T.key).filter(isSshKey), []);
-            assert.equal(ofType(o, T.command).length, 3);
+            assert.equal(ofType(o, T.command).length, 4);
             assert.equal(o.outputs.secret.sshClientPrivateKey, undefined);
         });
 

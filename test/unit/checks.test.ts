@@ -1,0 +1,95 @@
+/**
+ * The pure parts of the checks: MQTT topic matching for the ACL check, the topic it picks outside
+ * an identity's patterns, and the forgeries script run for real with openssl (it runs on the
+ * machine running Pulumi, so it needs no host).
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { clientChecksScript, refusalChecksScript, topicMatches, topicOutside } from "../../lib/checkScripts";
+import { forgeriesScript, forgeryOutputs } from "../../lib/forgeries";
+import { parseBundle, renderBundle } from "../../lib/remoteScript";
+
+describe("topicMatches", () => {
+    const cases: [string, string, boolean][] = [
+        ["#", "a/b", true], ["a/#", "a", true], ["a/#", "a/b/c", true], ["a/#", "b/a", false],
+        ["a/+", "a/b", true], ["a/+", "a/b/c", false], ["+/+", "a/b", true], ["+/+", "a", false],
+        ["a/b", "a/b", true], ["a/b", "a/c", false], ["+/#", "x", true], ["a/+/c", "a/b/c", true],
+    ];
+    for (const [p, t, want] of cases) it(`${p} ${want ? "matches" : "does not match"} ${t}`, () => assert.equal(topicMatches(p, t), want));
+});
+
+describe("topicOutside", () => {
+    it("finds a topic none of the patterns allows", () => {
+        for (const patterns of [["lab/#"], ["lab/+", "sensors/#"], ["+/+"], ["+/+/+/+"], ["mqtt-lab-acl-outside/#"]]) {
+            const t = topicOutside(patterns, "n1");
+            assert.ok(t, `a topic outside ${patterns}`);
+            assert.ok(!patterns.some((p) => topicMatches(p, t)), `${t} is outside ${patterns}`);
+        }
+    });
+    it("finds none when the patterns allow every topic", () => {
+        assert.equal(topicOutside(["#"], "n1"), undefined);
+        assert.equal(topicOutside(["+/#", "+"], "n1"), undefined);
+    });
+    it("plans the ACL check only for identities with something outside their ACL", () => {
+        const base = { brokerAddress: "203.0.113.1", tlsPort: 8883, plaintextPort: 1883 };
+        assert.match(clientChecksScript({ ...base, identity: "a", topics: ["lab/#"] }), /^check_acl \|\| true$/m);
+        assert.doesNotMatch(clientChecksScript({ ...base, identity: "a", topics: ["#"] }), /check_acl/);
+    });
+    it("runs tshark as root through the host's prefix", () => {
+        const s = clientChecksScript({ brokerAddress: "203.0.113.1", tlsPort: 8883, plaintextPort: 1883, identity: "a", topics: ["#"], asRoot: "sudo -n " });
+        assert.match(s, /sudo -n tshark -i any -f 'tcp port 8883 and host 203\.0\.113\.1'/);
+        assert.match(s, /^check_capture_tls \|\| true$/m);
+    });
+});
+
+describe("refusalChecksScript", () => {
+    it("reads the handshake alert over TLS 1.2 when the broker allows it, and says where the reason is with TLS 1.3", () => {
+        const o = { identity: "client-a", brokerAddress: "203.0.113.1", tlsPort: 8883 };
+        assert.match(refusalChecksScript({ ...o, tlsVersion: "tlsv1.2" }), /openssl s_client -tls1_2/);
+        const v13 = refusalChecksScript({ ...o, tlsVersion: "tlsv1.3" });
+        assert.doesNotMatch(v13, /s_client/);
+        assert.match(v13, /the reason is in the broker's log/);
+    });
+});
+
+describe("forgeriesScript (run with openssl)", () => {
+    const openssl = (cwd: string, ...args: string[]) => execFileSync("openssl", args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    it("makes an impostor with the real subjects but another key, and an expired certificate of the real CA", () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "mqttlab-forge-"));
+        try {
+            openssl(dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
+                "-days", "30", "-subj", "/O=unit-lab/CN=unit-lab CA generation 1", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign");
+            openssl(dir, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "c.key", "-out", "c.csr", "-subj", "/O=unit-lab/OU=clients/CN=client-a");
+            openssl(dir, "x509", "-req", "-in", "c.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-days", "10", "-out", "client.crt");
+            const read = (f: string) => readFileSync(path.join(dir, f), "utf8");
+            const r = spawnSync("bash", ["-c", forgeriesScript()], { input: renderBundle({ "ca.crt": read("ca.crt"), "ca.key": read("ca.key"), "client.crt": read("client.crt") }), encoding: "utf8" });
+            assert.equal(r.status, 0, r.stderr);
+            const out = parseBundle(r.stdout);
+            assert.deepEqual(Object.keys(out).sort(), [...forgeryOutputs].sort());
+            assert.match(r.stdout, /^__end__ 4$/m, "the bundle ends with its count");
+            const ca = new X509Certificate(read("ca.crt"));
+            const client = new X509Certificate(read("client.crt"));
+            const impostor = new X509Certificate(out["impostor.crt"]);
+            assert.equal(impostor.subject, client.subject, "the impostor bears the real client's subject");
+            assert.equal(impostor.issuer, ca.subject, "its CA bears the real CA's subject");
+            assert.equal(impostor.verify(ca.publicKey), false, "but the real CA did not sign it");
+            const expired = new X509Certificate(out["expired.crt"]);
+            assert.equal(expired.verify(ca.publicKey), true, "the expired certificate is the real CA's");
+            assert.equal(expired.subject, client.subject, "for the real client");
+            assert.ok(new Date(expired.validTo) < new Date(), `it expired (${expired.validTo})`);
+            assert.ok(out["expired.key"].includes("PRIVATE KEY") && out["impostor.key"].includes("PRIVATE KEY"));
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+    it("refuses an input bundle cut short", () => {
+        const r = spawnSync("bash", ["-c", forgeriesScript()], { input: "ca.crt AAAA\n", encoding: "utf8" });
+        assert.notEqual(r.status, 0);
+        assert.match(r.stderr, /no end line/);
+    });
+});
