@@ -112,6 +112,9 @@ const checks = new Checks("lab-checks", {
 export const brokerAddress = hosts.broker.address;
 export const checkResults = checks.results;
 export const checkPlan = checks.plan;
+/** The refusal checks as run, and the forged certificates they read (secret): `npm run verify` reruns them. */
+export const refusalPlan = checks.refusalPlan;
+export const refusalForgeries = checks.forgeries;
 /** The evidence report of the latest checks (Markdown; a JSON twin beside it). */
 export const latestReport = checks.report;
 export const brokerDnsName = cfg.brokerDnsName;

@@ -39,6 +39,8 @@ export class Checks extends pulumi.ComponentResource {
     readonly plan: { identity: string; host: string; script: string; topics: string[] }[];
     /** The refusal checks (impostor CA, expired certificate) as run; their stdin is the forgeries. */
     readonly refusalPlan: { identity: string; host: string; script: string };
+    /** The forged certificates (secret bundle) the refusal checks read on stdin. */
+    readonly forgeries: pulumi.Output<string>;
     /** Path of the Markdown report of the latest run. */
     readonly report: pulumi.Output<string>;
 
@@ -85,6 +87,7 @@ export class Checks extends pulumi.ComponentResource {
             triggers: args.triggers,
         }, { parent: this, additionalSecretOutputs: ["stdin"] });
         this.refusalPlan = { identity: first.name, host: first.host, script: refusalScript };
+        this.forgeries = pulumi.secret(forgeries.stdout);
         const runs = [...this.results.map((stdout, i) => ({ identity: args.clients[i].name, host: args.clients[i].host, stdout })),
             { identity: first.name, host: first.host, stdout: refusals.stdout }];
 

@@ -10,7 +10,7 @@ import { bundleEnd } from "./remoteScript";
 
 /** Names of the files the forgeries script reads from its stdin bundle and writes to stdout. */
 export const forgeryInputs = ["ca.crt", "ca.key", "client.crt"] as const;
-export const forgeryOutputs = ["expired.crt", "expired.key", "impostor.crt", "impostor.key"] as const;
+export const forgeryOutputs = ["expired.crt", "expired.key", "impostor-ca.crt", "impostor.crt", "impostor.key"] as const;
 
 /**
  * Shell (bash, on the machine running Pulumi): reads a bundle of `forgeryInputs` on stdin and

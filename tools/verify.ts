@@ -8,7 +8,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { captureWhilePublishing } from "../lib/capture";
-import { checkTopic } from "../lib/checkScripts";
 import { CheckOutcome, EvidenceReport, parseCheckRun, redact, renderEvidenceJson, renderEvidenceMarkdown } from "../lib/evidence";
 import { sshExec } from "../lib/sshExec";
 import { stackConfig, stackOutputs, takeStackArg } from "./stack";
@@ -31,37 +30,26 @@ function secrets(): string[] {
 }
 
 /**
- * tshark on the broker while a client publishes: on the TLS port neither topic nor payload may
- * cross in clear; on the teaching port (when on) they must, or the detector itself is broken.
+ * The teaching port, when on: tshark on the broker must read the topic and payload of a
+ * password-protected publish in clear, as in the seed. It is the positive control of the detector
+ * that the capture-tls check (in the check plan) runs on the TLS port.
  */
-async function captures(key: string): Promise<CheckOutcome[]> {
+async function plaintextCapture(key: string): Promise<CheckOutcome[]> {
+    if (!outputs.teachingPort) return [];
     const plan = (outputs.checkPlan as { identity: string; host: string; topics: string[] }[])[0];
     const broker = outputs.ssh.broker as Endpoint;
     const clientHost = outputs.ssh[plan.host] as Endpoint;
     const run = (e: Endpoint) => (cmd: string, stdin?: string) => sshExec({ ...e, privateKey: key }, cmd, { stdin, timeoutMs: 60000 });
     const asRoot = outputs.hostSource === "existing" ? "sudo -n " : "";
     const nonce = Date.now().toString(36);
-    const topic = checkTopic(plan.topics, `capture-${nonce}`);
     const payload = `mqtt-lab-capture-${nonce}`;
-    const dir = `.mqtt-lab/${plan.identity}`;
-    const host = `broker ${broker.address}`;
-    const out: CheckOutcome[] = [];
-    const sealed = await captureWhilePublishing({
-        broker: run(broker), client: run(clientHost), asRoot, port: outputs.tlsPort, needles: [topic, payload],
-        publish: `mosquitto_pub -h ${outputs.brokerAddress} -p ${outputs.tlsPort} --cafile ${dir}/ca.crt --cert ${dir}/client.crt --key ${dir}/client.key -q 1 -t '${topic}' -m '${payload}'`,
+    const password = secrets()[0] ?? "";
+    const clear = await captureWhilePublishing({
+        broker: run(broker), client: run(clientHost), asRoot, port: outputs.teachingPort, needles: [`lab/${nonce}`, payload, password].filter(Boolean),
+        publish: `mosquitto_pub -h ${outputs.brokerAddress} -p ${outputs.teachingPort} -u '${outputs.teachingUser}' -P '${password}' -t 'lab/${nonce}' -m '${payload}'`,
     });
-    out.push({ check: "capture-tls", identity: plan.identity, host, pass: sealed.packets > 0 && sealed.seen.length === 0,
-        seen: `${sealed.packets} packets on port ${sealed.port}; in clear: ${sealed.seen.length ? sealed.seen.join(", ") : "nothing of the topic or payload"}` });
-    if (outputs.teachingPort) {
-        const password = secrets()[0] ?? "";
-        const clear = await captureWhilePublishing({
-            broker: run(broker), client: run(clientHost), asRoot, port: outputs.teachingPort, needles: [`lab/${nonce}`, payload, password].filter(Boolean),
-            publish: `mosquitto_pub -h ${outputs.brokerAddress} -p ${outputs.teachingPort} -u '${outputs.teachingUser}' -P '${password}' -t 'lab/${nonce}' -m '${payload}'`,
-        });
-        out.push({ check: "capture-plaintext", identity: String(outputs.teachingUser), host, pass: clear.seen.includes(payload) && clear.seen.includes(`lab/${nonce}`),
-            seen: redact(`${clear.packets} packets on port ${clear.port}; tshark read in clear: ${clear.seen.join(", ")}`, [password]) });
-    }
-    return out;
+    return [{ check: "capture-plaintext", identity: String(outputs.teachingUser), host: `broker ${broker.address}`, pass: clear.seen.includes(payload) && clear.seen.includes(`lab/${nonce}`),
+        seen: redact(`${clear.packets} packets on port ${clear.port}; tshark read in clear: ${clear.seen.join(", ")}`, [password]) }];
 }
 
 async function main(): Promise<number> {
@@ -72,7 +60,14 @@ async function main(): Promise<number> {
         const r = await sshExec({ ...e, privateKey: key }, step.script, { timeoutMs: 120000 });
         outcomes.push(...parseCheckRun({ identity: step.identity, host: `${step.host} ${e.address}`, ...r }, secrets()));
     }
-    outcomes.push(...await captures(key));
+    // The refusal checks, with the forged certificates `pulumi up` made (a secret output).
+    const refusal = outputs.refusalPlan as { identity: string; host: string; script: string } | undefined;
+    if (refusal) {
+        const e = outputs.ssh[refusal.host] as Endpoint;
+        const r = await sshExec({ ...e, privateKey: key }, refusal.script, { stdin: String(outputs.refusalForgeries), timeoutMs: 120000 });
+        outcomes.push(...parseCheckRun({ identity: refusal.identity, host: `${refusal.host} ${e.address}`, ...r }, secrets()));
+    }
+    outcomes.push(...await plaintextCapture(key));
     const report: EvidenceReport = { stack, when: new Date().toISOString(), broker: `${outputs.brokerAddress}:${outputs.tlsPort}`, outcomes };
     const dir = path.resolve(__dirname, "..", "..", "evidence");
     mkdirSync(dir, { recursive: true });

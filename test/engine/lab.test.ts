@@ -8,6 +8,8 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { OutputMap } from "@pulumi/pulumi/automation";
+import { spawnSync } from "node:child_process";
+import { containerShell, parseBundle } from "../../lib/remoteScript";
 import { sshExec, SshTarget } from "../../lib/sshExec";
 import { containersOfRun, createTestStack, repoRoot, requireEnv, storedState, TestStack, requireProviderPlugins } from "../e2e/harness";
 
@@ -34,6 +36,7 @@ describe("Lab on containers", () => {
     before(() => requireProviderPlugins());
     let t: TestStack;
     let outputs: OutputMap;
+    const labName = `mqtt-lab-${Date.now().toString(36)}`;
     const target = (role: "broker" | "client"): SshTarget => {
         const e = (outputs.ssh.value as Record<string, Endpoint>)[role];
         return { address: e.address, port: e.port, user: e.user, fingerprint: e.fingerprint, privateKey: String(outputs.sshClientPrivateKey.value) };
@@ -45,7 +48,9 @@ describe("Lab on containers", () => {
             "mqtt-lab:image": { value: requireEnv("MQTTLAB_IMAGE") },
             // Its own subnet and names, so a user's local lab can run beside the tests.
             "mqtt-lab:subnet": { value: "172.30.201.0/24" },
-            "mqtt-lab:labName": { value: `mqtt-lab-${Date.now().toString(36)}` },
+            "mqtt-lab:labName": { value: labName },
+            // Two identities: one with every topic (as in the seed), one held to sensors/#.
+            "mqtt-lab:clients": { value: JSON.stringify([{ name: "client-a", topics: ["#"] }, { name: "sensor-1", topics: ["sensors/#"] }]) },
         });
     });
     after(async () => { await t?.cleanup(); });
@@ -62,9 +67,56 @@ describe("Lab on containers", () => {
         outputs = up.outputs;
         assert.equal(containersOfRun(t.id).length, 2, "a broker and a client container exist");
         const results = (outputs.checkResults.value as string[]).join("\n");
-        for (const check of ["tls-roundtrip", "no-certificate", "plaintext-refused"]) {
+        for (const check of ["tls-roundtrip", "no-certificate", "plaintext-refused", "server-chain", "cert-validity", "capture-tls", "impostor-ca", "expired-cert", "acl"]) {
             assert.match(results, new RegExp(`^PASS ${check}`, "m"), `check ${check} passed; results: ${results}`);
         }
+        assert.match(results, /^PASS acl: sensor-1 publishing on \S+ \(outside its ACL\) got PUBACK reason 135/m, "the held identity is refused outside its ACL");
+        assert.doesNotMatch(results, /^PASS acl: client-a/m, "client-a may use every topic: nothing to refuse, no ACL check planned");
+    });
+
+    it("keeps an identity to its ACL: sensor-1 reads sensors/#, not another topic", async () => {
+        const d = (id: string) => `--cafile .mqtt-lab/${id}/ca.crt --cert .mqtt-lab/${id}/client.crt --key .mqtt-lab/${id}/client.key`;
+        const broker = `-h ${String(outputs.brokerAddress.value)} -p ${String(outputs.tlsPort.value)}`;
+        const script = `timeout 12 mosquitto_sub ${broker} ${d("sensor-1")} -i acl-reader -q 1 -t 'other/#' -t 'sensors/#' -v -W 8 > /tmp/acl-seen 2>&1 & sleep 1.5
+mosquitto_pub ${broker} ${d("client-a")} -q 1 -t other/secret -m not-for-sensor-1
+mosquitto_pub ${broker} ${d("client-a")} -q 1 -t sensors/t1 -m for-sensor-1
+wait; cat /tmp/acl-seen`;
+        const seen = (await sshExec(target("client"), script, { timeoutMs: 30000 })).stdout;
+        assert.match(seen, /^sensors\/t1 for-sensor-1$/m, `sensor-1 receives on sensors/# (positive control): ${seen}`);
+        assert.doesNotMatch(seen, /not-for-sensor-1/, "sensor-1 does not read a topic outside its ACL");
+    });
+
+    it("fails the right check when a protection is broken on the running lab, and passes again once it is restored", async () => {
+        const verify = () => spawnSync("node", [path.join(repoRoot, "bin", "tools", "verify.js"), "--stack", t.stack.name], {
+            cwd: repoRoot, encoding: "utf8", timeout: 240_000,
+            env: { ...process.env, PULUMI_BACKEND_URL: `file://${t.backend}`, PULUMI_CONFIG_PASSPHRASE: "mqtt-lab-test" },
+        });
+        const restart = containerShell.restart;
+        const backup = "rm -rf /root/mosquitto.bak && cp -a /etc/mosquitto /root/mosquitto.bak";
+        const restore = `rm -rf /etc/mosquitto && cp -a /root/mosquitto.bak /etc/mosquitto && { ${restart}; } && sleep 1`;
+        const cases = [
+            { why: "anonymous access on a plaintext listener", check: "plaintext-refused",
+                breakIt: `printf 'listener 1883\nallow_anonymous true\n' >> /etc/mosquitto/conf.d/mqtt-lab.conf && { ${restart}; } && sleep 1` },
+            { why: "require_certificate off", check: "no-certificate",
+                breakIt: `sed -i 's/^require_certificate true/require_certificate false/' /etc/mosquitto/conf.d/mqtt-lab.conf && { ${restart}; } && sleep 1` },
+            { why: "a foreign CA trusted beside the lab's", check: "impostor-ca",
+                // The impostor's CA, from the forged bundle of the refusal checks, in the broker's trust directory.
+                breakIt: `cat > /etc/mosquitto/mqtt-lab/ca.d/impostor-ca.crt && openssl rehash /etc/mosquitto/mqtt-lab/ca.d && { ${restart}; } && sleep 1`,
+                stdin: () => parseBundle(String(outputs.refusalForgeries.value))["impostor-ca.crt"] },
+        ];
+        for (const c of cases) {
+            await sshExec(target("broker"), backup);
+            try {
+                await sshExec(target("broker"), c.breakIt, { stdin: c.stdin?.() });
+                const r = verify();
+                assert.equal(r.status, 1, `verify exits 1 with ${c.why}:\n${r.stdout}\n${r.stderr}`);
+                assert.match(r.stdout, new RegExp(`^FAIL ${c.check} `, "m"), `${c.check} fails with ${c.why}:\n${r.stdout}`);
+            } finally {
+                await sshExec(target("broker"), restore);
+            }
+        }
+        const again = verify();
+        assert.equal(again.status, 0, `every check passes once restored:\n${again.stdout}`);
     });
 
     it("issues v3 certificates: a real CA, leaves with their own subjects, verified for their purpose and name", () => {
@@ -154,13 +206,22 @@ describe("Lab on containers", () => {
         const oldSerial = new X509Certificate((outputs.clientCerts.value as Record<string, { certPem: string }>)["client-a"].certPem).serialNumber;
         await t.stack.setConfig("mqtt-lab:pki", { value: JSON.stringify({ leafRotation: 1 }) });
         const preview = await t.stack.preview({ color: "never" });
-        assert.equal(preview.changeSummary.create, 6, `a new key, CSR and certificate for the broker and client-a: ${JSON.stringify(preview.changeSummary)}`);
-        assert.equal(preview.changeSummary.delete, 6);
+        assert.equal(preview.changeSummary.create, 9, `a new key, CSR and certificate for the broker, client-a and sensor-1: ${JSON.stringify(preview.changeSummary)}`);
+        assert.equal(preview.changeSummary.delete, 9);
         const up = await t.stack.up({ color: "never" });
         outputs = up.outputs;
         const newSerial = new X509Certificate((outputs.clientCerts.value as Record<string, { certPem: string }>)["client-a"].certPem).serialNumber;
         assert.notEqual(newSerial, oldSerial);
         assert.match((outputs.checkResults.value as string[]).join("\n"), /^PASS tls-roundtrip/m);
         assert.match(String(outputs.brokerApplied.value), /mosquitto action: sighup/, "a leaf rotation reloads, it does not restart");
+    });
+
+    it("destroys everything the run created", async () => {
+        assert.equal(containersOfRun(t.id).length, 2, "the run's containers exist before");
+        const destroy = await t.stack.destroy({ color: "never" });
+        assert.equal(destroy.summary.result, "succeeded");
+        assert.deepEqual(containersOfRun(t.id), [], "no container of the run is left");
+        const nets = spawnSync("docker", ["network", "ls", "--filter", `name=^${labName}-net$`, "--format", "{{.Name}}"], { encoding: "utf8" }).stdout.trim();
+        assert.equal(nets, "", "the lab's network is gone");
     });
 });

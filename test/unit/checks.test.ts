@@ -71,13 +71,16 @@ describe("forgeriesScript (run with openssl)", () => {
             assert.equal(r.status, 0, r.stderr);
             const out = parseBundle(r.stdout);
             assert.deepEqual(Object.keys(out).sort(), [...forgeryOutputs].sort());
-            assert.match(r.stdout, /^__end__ 4$/m, "the bundle ends with its count");
+            assert.match(r.stdout, /^__end__ 5$/m, "the bundle ends with its count");
             const ca = new X509Certificate(read("ca.crt"));
             const client = new X509Certificate(read("client.crt"));
             const impostor = new X509Certificate(out["impostor.crt"]);
             assert.equal(impostor.subject, client.subject, "the impostor bears the real client's subject");
             assert.equal(impostor.issuer, ca.subject, "its CA bears the real CA's subject");
             assert.equal(impostor.verify(ca.publicKey), false, "but the real CA did not sign it");
+            const impostorCa = new X509Certificate(out["impostor-ca.crt"]);
+            assert.equal(impostorCa.subject, ca.subject, "the impostor CA bears the real CA's subject");
+            assert.equal(impostor.verify(impostorCa.publicKey), true, "and signed the impostor");
             const expired = new X509Certificate(out["expired.crt"]);
             assert.equal(expired.verify(ca.publicKey), true, "the expired certificate is the real CA's");
             assert.equal(expired.subject, client.subject, "for the real client");
