@@ -17,7 +17,7 @@
  *
  *   npm run bench:engine
  *   BENCH_ROUNDS=5 BENCH_ROTATION_ROUNDS=3 BENCH_CLIENTS=1,4,16,32 BENCH_PROGRAM=HEAD npm run bench:engine
- * (BENCH_SKIP: any of checkpoints,rotation,loss,scale; BENCH_PROGRAM: a git rev to bench instead
+ * (BENCH_SKIP: any of checkpoints,trace,rotation,loss,scale; BENCH_PROGRAM: a git rev to bench instead
  * of the working tree)
  */
 import { EngineEvent, LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
@@ -62,6 +62,8 @@ interface OpRecord {
     /** The CLI processes started, and the time of the operation's own command (pulumi up/preview/destroy). */
     cli: { cmd: string; ms: number }[];
     commandMs: number;
+    /** When it started, in ms since the epoch (performance.timeOrigin based). */
+    t0Abs: number;
 }
 
 /** Every CLI process the Automation API starts during one timed operation (up also runs `stack output` twice and `stack history`). */
@@ -87,7 +89,7 @@ const isWorkStep = (r: ResTiming) => !/^(pulumi:pulumi:Stack|mqttlab:)/.test(r.t
 
 async function timed(stack: Stack, kind: "up" | "preview" | "destroy"): Promise<{ rec: OpRecord; outputs?: OutputMap }> {
     const t0 = performance.now();
-    const rec: OpRecord = { kind, wallMs: 0, changes: {}, resources: [], cli: [], commandMs: NaN };
+    const rec: OpRecord = { kind, wallMs: 0, changes: {}, resources: [], cli: [], commandMs: NaN, t0Abs: performance.timeOrigin + t0 };
     instrumentCli(stack);
     cliCalls = rec.cli;
     const open = new Map<string, ResTiming>();
@@ -493,6 +495,37 @@ async function main(): Promise<number> {
                 delete ws.envVars.PULUMI_SKIP_CHECKPOINTS;
             }
         }
+        // Inside the pulumi up process: when the program's node process starts and exits (a --require hook).
+        const programTrace: Record<string, { nodeStartMs: number; programExitMs: number; commandMs: number; processes: number }> = {};
+        if (!skip.has("trace")) {
+            const hook = path.join(root, "trace-hook.js");
+            const traceFile = path.join(root, "trace.jsonl");
+            writeFileSync(hook, `const fs = require("fs"); const { performance } = require("perf_hooks");
+process.on("exit", () => { try { fs.appendFileSync(process.env.BENCH_TRACE_FILE, JSON.stringify({ argv: process.argv.slice(1, 3).join(" "), start: performance.timeOrigin, exit: performance.timeOrigin + performance.now() }) + "\\n"); } catch (e) {} });
+`);
+            for (const [label, st] of [["lab", lab], ["floor", floor]] as const) {
+                const ws = st.workspace as LocalWorkspace;
+                ws.envVars.NODE_OPTIONS = `--require ${hook}`;
+                ws.envVars.BENCH_TRACE_FILE = traceFile;
+                const runs: { nodeStartMs: number; programExitMs: number; commandMs: number; processes: number }[] = [];
+                try {
+                    for (let i = 0; i < 3; i++) {
+                        log(`no-op up of ${label}, traced ${i + 1}/3`);
+                        writeFileSync(traceFile, "");
+                        const { rec } = await timed(st, "up");
+                        const procs = readFileSync(traceFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { start: number; exit: number });
+                        if (!procs.length) continue;
+                        const first = Math.min(...procs.map((p) => p.start));
+                        const last = Math.max(...procs.map((p) => p.exit));
+                        runs.push({ nodeStartMs: first - rec.t0Abs, programExitMs: last - rec.t0Abs, commandMs: rec.commandMs, processes: procs.length });
+                    }
+                } finally {
+                    delete ws.envVars.NODE_OPTIONS;
+                    delete ws.envVars.BENCH_TRACE_FILE;
+                }
+                programTrace[label] = { nodeStartMs: median(runs.map((r) => r.nodeStartMs)), programExitMs: median(runs.map((r) => r.programExitMs)), commandMs: median(runs.map((r) => r.commandMs)), processes: runs[0]?.processes ?? 0 };
+            }
+        }
         const midRec = (recs: OpRecord[]) => [...recs].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(recs.length / 2)];
         const labMid = midRec(noopRecs);
         const floorMid = midRec(floorRecs);
@@ -509,6 +542,7 @@ async function main(): Promise<number> {
             upCommandRatio: median(noopRecs.map((r) => r.commandMs)) / median(floorRecs.map((r) => r.commandMs)),
             labUpCli: labMid.cli.map((c) => ({ cmd: c.cmd, ms: Math.round(c.ms) })), floorUpCli: floorMid.cli.map((c) => ({ cmd: c.cmd, ms: Math.round(c.ms) })),
             labPreviewPhases: phases(midRec(labPrev)), floorPreviewPhases: phases(midRec(floorPrev)),
+            programTrace,
             labPreviewSteps: midRec(labPrev).resources.length, labPreviewTop: topResources(midRec(labPrev), 6),
         };
 
@@ -632,6 +666,9 @@ function report(res: Record<string, any>, problems: string[]): void {
         out.push(`no-op preview phases: lab start-up ${s(res.noop.labPreviewPhases.startupMs)}, steps ${s(res.noop.labPreviewPhases.stepsMs)}, tail ${s(res.noop.labPreviewPhases.tailMs)}; floor ${s(res.noop.floorPreviewPhases.startupMs)}, ${s(res.noop.floorPreviewPhases.stepsMs)}, ${s(res.noop.floorPreviewPhases.tailMs)}`);
         out.push(`slowest no-op preview steps (lab): ${res.noop.labPreviewTop.map((t: any) => `${t.name} ${Math.round(t.durMs)} ms`).join(", ")}`);
         out.push(`CLI processes of one no-op stack.up(): lab ${res.noop.labUpCli.map((c: any) => `${c.cmd} ${c.ms} ms`).join(", ")}; floor ${res.noop.floorUpCli.map((c: any) => `${c.cmd} ${c.ms} ms`).join(", ")}`);
+        for (const [label, p] of Object.entries(res.noop.programTrace ?? {}) as [string, any][]) {
+            out.push(`inside a no-op pulumi up (${label}, ${p.processes} node process): program's node starts at ${s(p.nodeStartMs)}, exits at ${s(p.programExitMs)}, the pulumi up process ends at ${s(p.commandMs)}`);
+        }
         out.push(`no-op up with PULUMI_SKIP_CHECKPOINTS=true: ${s(res.noop.skipCheckpointsUpMedianMs)} (with checkpoints ${s(res.noop.labUp.medianMs)})`);
         out.push(`slowest no-op steps (lab): ${res.noop.labTop.map((t: any) => `${t.name} ${Math.round(t.durMs)} ms`).join(", ")}`);
     }

@@ -8,7 +8,7 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { OutputMap } from "@pulumi/pulumi/automation";
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { containerShell, parseBundle } from "../../lib/remoteScript";
 import { sshExec, SshTarget } from "../../lib/sshExec";
 import { containersOfRun, createTestStack, repoRoot, requireEnv, storedState, TestStack, requireProviderPlugins } from "../e2e/harness";
@@ -182,38 +182,134 @@ wait; cat /tmp/acl-seen`;
         assert.deepEqual(changed, [], `the second up proposed changes: ${JSON.stringify(again.summary.resourceChanges)}`);
     });
 
-    it("refuses bad config before changing anything, naming the key", async () => {
+    it("refuses bad config before changing anything, naming the key, in 26 ways", async () => {
         const before = JSON.stringify((await t.stack.exportStack()).deployment.resources);
-        const hostFiles = "find /etc/mosquitto -type f -exec sha256sum {} + | sort";
-        const filesBefore = (await sshExec(target("broker"), hostFiles)).stdout;
-        await t.stack.setConfig("mqtt-lab:tlsVersion", { value: "tlsv1.1" });
-        try {
-            await assert.rejects(t.stack.up({ color: "never" }), (e: Error) => {
-                assert.match(e.message, /\[mqtt-lab:tlsVersion\] is "tlsv1\.1"; allowed: tlsv1\.2, tlsv1\.3/);
-                return true;
-            });
-        } finally {
-            await t.stack.removeConfig("mqtt-lab:tlsVersion");
+        const hostFiles = "find /etc/mosquitto .mqtt-lab -type f -exec sha256sum {} + 2>/dev/null | sort";
+        const filesBefore = { broker: (await sshExec(target("broker"), hostFiles)).stdout, client: (await sshExec(target("client"), hostFiles)).stdout };
+        const o = (v: unknown) => JSON.stringify(v);
+        const cases: [string, string, RegExp][] = [
+            ["tlsVersion", "tlsv1.1", /\[mqtt-lab:tlsVersion\] is "tlsv1\.1"; allowed: tlsv1\.2, tlsv1\.3/],
+            ["tlsPort", "0", /\[mqtt-lab:tlsPort\] is "0"; allowed: a TCP port from 1 to 65535/],
+            ["tlsPort", "70000", /\[mqtt-lab:tlsPort\] is "70000"/],
+            // Keys typed in Pulumi.yaml are refused by the engine itself, before the program runs.
+            ["tlsPort", "abc", /configuration key 'mqtt-lab:tlsPort' must be of type 'integer'/],
+            ["brokerAddress", "300.1.1.1", /\[mqtt-lab:brokerAddress\] is "300\.1\.1\.1"; allowed: an IPv4 address/],
+            ["brokerAddress", "172.30.99.10", /\[mqtt-lab:brokerAddress\] 172\.30\.99\.10 is outside \[mqtt-lab:subnet\]/],
+            ["subnet", "192.168.56.0/24", /\[mqtt-lab:subnet\] "192\.168\.56\.0\/24" overlaps 192\.168\.56\.0\/24, the seed's VM network/],
+            ["subnet", "not-a-cidr", /\[mqtt-lab:subnet\] is "not-a-cidr"; allowed: an IPv4 CIDR/],
+            ["pki", o({ algorithm: "DSA" }), /\[mqtt-lab:pki\.algorithm\]: algorithm "DSA" is not allowed; use one of RSA, ECDSA, ED25519/],
+            ["pki", o({ algorithm: "RSA", rsaBits: 1024 }), /\[mqtt-lab:pki\.rsaBits\]: RSA key of 1024 bits is not allowed/],
+            ["pki", o({ ecdsaCurve: "P224" }), /\[mqtt-lab:pki\.ecdsaCurve\]: ECDSA curve "P224" is not allowed/],
+            ["pki", o({ leafValidityHours: 0 }), /\[mqtt-lab:pki\.leafValidityHours\] is 0; allowed: hours/],
+            ["pki", o({ caValidityHours: -5 }), /\[mqtt-lab:pki\.caValidityHours\] is -5/],
+            ["clients", o([]), /\[mqtt-lab:clients\] must be a non-empty list/],
+            ["clients", o([{ name: "a" }, { name: "a" }]), /\[mqtt-lab:clients\[1\]\.name\] "a" is a duplicate/],
+            ["clients", o([{ name: "" }]), /\[mqtt-lab:clients\[0\]\.name\] is ""/],
+            ["clients", o([{ name: "x", topics: ["a/#/b"] }]), /\[mqtt-lab:clients\[0\]\.topics\[0\]\] "a\/#\/b" uses "#"/],
+            ["clients", o([{ name: "x", host: "moon" }]), /\[mqtt-lab:clients\[0\]\.host\] is "moon"; allowed: client, broker/],
+            ["hostSource", "cloud", /\[mqtt-lab:hostSource\] is "cloud"; allowed: containers, existing/],
+            ["minCertDaysLeft", "-1", /\[mqtt-lab:minCertDaysLeft\] is "-1"/],
+            ["labName", "Bad Name!", /\[mqtt-lab:labName\] is "Bad Name!"/],
+            ["sshPort", "0", /\[mqtt-lab:sshPort\] is "0"/],
+            ["teachingListener", o({ enabled: true, port: 8883 }), /\[mqtt-lab:teachingListener\.port\] 8883 is also \[mqtt-lab:tlsPort\]/],
+            ["brokerDnsName", "bad_name..x", /\[mqtt-lab:brokerDnsName\] is "bad_name\.\.x"/],
+            ["maxLeafValidityHours", "0", /\[mqtt-lab:maxLeafValidityHours\] is "0"/],
+            ["takeOverConfFiles", "maybe", /configuration key 'mqtt-lab:takeOverConfFiles' must be of type 'boolean'/],
+        ];
+        const saved = await t.stack.getAllConfig();
+        for (const [key, value, says] of cases) {
+            await t.stack.setConfig(`mqtt-lab:${key}`, { value });
+            try {
+                await assert.rejects(t.stack.up({ color: "never" }), (e: Error) => {
+                    assert.match(e.message, says, `${key}=${value}`);
+                    assert.doesNotMatch(e.message, /at validateLabConfig|\.ts:\d+/, "a config error is a message, not a stack trace");
+                    return true;
+                });
+            } finally {
+                const prev = saved[`mqtt-lab:${key}`];
+                if (prev) await t.stack.setConfig(`mqtt-lab:${key}`, prev); else await t.stack.removeConfig(`mqtt-lab:${key}`);
+            }
         }
         const afterState = JSON.stringify((await t.stack.exportStack()).deployment.resources);
         assert.equal(afterState, before, "the state is unchanged");
-        assert.equal((await sshExec(target("broker"), hostFiles)).stdout, filesBefore, "the broker's files are unchanged");
+        assert.equal((await sshExec(target("broker"), hostFiles)).stdout, filesBefore.broker, "the broker's files are unchanged");
+        assert.equal((await sshExec(target("client"), hostFiles)).stdout, filesBefore.client, "the client's files are unchanged");
         const r = await sshExec(target("broker"), "pgrep -x mosquitto >/dev/null && echo running");
         assert.equal(r.stdout.trim(), "running", "the broker still runs");
     });
 
-    it("rotates leaf certificates when the rotation counter is bumped, and the checks pass again", async () => {
+    it("rotates leaf certificates when the rotation counter is bumped: preview shows only what rotates, a subscriber loses nothing and never reconnects", async () => {
+        const servedSerial = async () => (await sshExec(target("client"),
+            `echo | openssl s_client -connect ${String(outputs.brokerAddress.value)}:${String(outputs.tlsPort.value)} -CAfile .mqtt-lab/client-a/ca.crt -cert .mqtt-lab/client-a/client.crt -key .mqtt-lab/client-a/client.key 2>/dev/null | openssl x509 -noout -serial`)).stdout.trim();
+        const oldServed = await servedSerial();
         const oldSerial = new X509Certificate((outputs.clientCerts.value as Record<string, { certPem: string }>)["client-a"].certPem).serialNumber;
         await t.stack.setConfig("mqtt-lab:pki", { value: JSON.stringify({ leafRotation: 1 }) });
-        const preview = await t.stack.preview({ color: "never" });
+
+        // What the preview proposes, resource by resource.
+        const steps: { op: string; type: string; name: string }[] = [];
+        const preview = await t.stack.preview({ color: "never", onEvent: (e) => {
+            const m = e.resourcePreEvent?.metadata;
+            if (m && m.op !== "same") steps.push({ op: m.op, type: m.type, name: m.urn.split("::").pop() ?? "" });
+        } });
         assert.equal(preview.changeSummary.create, 9, `a new key, CSR and certificate for the broker, client-a and sensor-1: ${JSON.stringify(preview.changeSummary)}`);
         assert.equal(preview.changeSummary.delete, 9);
+        const unexpected = steps.filter((x) => !(
+            (/^tls:index\/(privateKey|certRequest|locallySignedCert):/.test(x.type) && /-(broker|client-[\w-]+)-(key|csr|cert)-g1-/.test(x.name)) ||
+            (x.type === "command:remote:Command" && (x.name === "lab-apply" || /^lab-[\w-]+-install$/.test(x.name) || /^lab-checks-/.test(x.name))) ||
+            (x.type === "command:local:Command" && /^lab-checks-(evidence|forgeries)$/.test(x.name)) ||
+            x.type === "pulumi:pulumi:Stack"));
+        assert.deepEqual(unexpected, [], `only the leaves, their copies (apply, installs) and the checks change:\n${JSON.stringify(steps, null, 1)}`);
+        assert.ok(steps.some((x) => x.name === "lab-apply" && x.op === "update"), "the broker's files are updated in place (no delete)");
+
+        // A QoS 1 subscriber and a steady publisher, both connected before the rotation and through it.
+        const d = ".mqtt-lab/client-a";
+        const tls = `-h ${String(outputs.brokerAddress.value)} -p ${String(outputs.tlsPort.value)} --cafile ${d}/ca.crt --cert ${d}/client.crt --key ${d}/client.key`;
+        const count = 400;
+        await sshExec(target("client"), `rm -f /tmp/rot-*; ` +
+            `(nohup timeout 120 mosquitto_sub ${tls} -i rot-sub -c -q 1 -t 'rot/#' -C ${count} -d > /tmp/rot-sub.log 2>&1 &) ; sleep 1; ` +
+            `(nohup sh -c 'i=0; while [ $i -lt ${count} ]; do echo m$i; i=$((i+1)); sleep 0.075; done | timeout 120 mosquitto_pub ${tls} -i rot-pub -q 1 -t rot/s -l -d > /tmp/rot-pub.log 2>&1; echo $? > /tmp/rot-pub.done' >/dev/null 2>&1 &)`);
         const up = await t.stack.up({ color: "never" });
         outputs = up.outputs;
+        const stream = (await sshExec(target("client"),
+            `i=0; while [ ! -f /tmp/rot-pub.done ] && [ $i -lt 120 ]; do sleep 1; i=$((i+1)); done; sleep 2; ` +
+            `echo "pub-exit $(cat /tmp/rot-pub.done)"; echo "received $(grep -c '^m[0-9]*$' /tmp/rot-sub.log)"; echo "distinct $(grep '^m[0-9]*$' /tmp/rot-sub.log | sort -u | wc -l)"; ` +
+            `echo "sub-connacks $(grep -c 'received CONNACK' /tmp/rot-sub.log)"; echo "pub-connacks $(grep -c 'received CONNACK' /tmp/rot-pub.log)"`, { timeoutMs: 180000 })).stdout;
+        const num = (k: string) => Number(new RegExp(`^${k} (\\d+)$`, "m").exec(stream)?.[1] ?? NaN);
+        assert.equal(num("pub-exit"), 0, `the publisher finished: ${stream}`);
+        assert.equal(num("distinct"), count, `0 lost: ${stream}`);
+        assert.equal(num("sub-connacks"), 1, `the subscriber never reconnected: ${stream}`);
+        assert.equal(num("pub-connacks"), 1, `the publisher never reconnected: ${stream}`);
+
         const newSerial = new X509Certificate((outputs.clientCerts.value as Record<string, { certPem: string }>)["client-a"].certPem).serialNumber;
         assert.notEqual(newSerial, oldSerial);
+        const newServed = await servedSerial();
+        assert.match(newServed, /^serial=/);
+        assert.notEqual(newServed, oldServed, "a new TLS connection sees the new server certificate");
         assert.match((outputs.checkResults.value as string[]).join("\n"), /^PASS tls-roundtrip/m);
         assert.match(String(outputs.brokerApplied.value), /mosquitto action: sighup/, "a leaf rotation reloads, it does not restart");
+    });
+
+    it("fails within a bounded time, naming host and port, while the broker is unreachable; converges once it is back", async () => {
+        const broker = `${labName}-broker`;
+        await t.stack.setConfig("mqtt-lab:pki", { value: JSON.stringify({ leafRotation: 2 }) });
+        execFileSync("docker", ["pause", broker]);
+        const started = Date.now();
+        try {
+            await assert.rejects(t.stack.up({ color: "never" }), (e: Error) => {
+                assert.match(e.message, new RegExp(`${String(outputs.brokerAddress.value).replace(/\./g, "\\.")}:22`), "the error names the broker's address and SSH port");
+                return true;
+            });
+        } finally {
+            execFileSync("docker", ["unpause", broker]);
+        }
+        const seconds = (Date.now() - started) / 1000;
+        assert.ok(seconds < 120, `failed in ${seconds.toFixed(0)} s, within the dial bound`);
+        const up = await t.stack.up({ color: "never" });
+        outputs = up.outputs;
+        assert.equal(up.summary.result, "succeeded");
+        assert.match((outputs.checkResults.value as string[]).join("\n"), /^PASS tls-roundtrip/m);
+        const again = await t.stack.preview({ color: "never" });
+        assert.deepEqual(Object.keys(again.changeSummary).filter((k) => k !== "same"), [], `converged: ${JSON.stringify(again.changeSummary)}`);
     });
 
     it("destroys everything the run created", async () => {
