@@ -8,7 +8,7 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { OutputMap } from "@pulumi/pulumi/automation";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { containerShell, parseBundle } from "../../lib/remoteScript";
 import { sshExec, SshTarget } from "../../lib/sshExec";
 import { containersOfRun, createTestStack, repoRoot, requireEnv, storedState, TestStack, requireProviderPlugins } from "../e2e/harness";
@@ -310,6 +310,40 @@ wait; cat /tmp/acl-seen`;
         assert.match((outputs.checkResults.value as string[]).join("\n"), /^PASS tls-roundtrip/m);
         const again = await t.stack.preview({ color: "never" });
         assert.deepEqual(Object.keys(again.changeSummary).filter((k) => k !== "same"), [], `converged: ${JSON.stringify(again.changeSummary)}`);
+    });
+
+    it("survives an up killed while it copies to the broker: the live files stay whole, the broker serves, the rerun converges", async () => {
+        await t.stack.setConfig("mqtt-lab:pki", { value: JSON.stringify({ leafRotation: 3 }) });
+        const env = { ...process.env, PULUMI_BACKEND_URL: `file://${t.backend}`, PULUMI_CONFIG_PASSPHRASE: "mqtt-lab-test", MQTTLAB_RUN_ID: t.id };
+        // The CLI in its own process group, killed outright (SIGKILL, no clean-up) once the broker's apply is under way.
+        const cli = spawn("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", t.stack.name], { cwd: repoRoot, env, detached: true });
+        let out = "";
+        await new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`the apply never started:\n${out}`)), 180_000);
+            const watch = (b: Buffer) => {
+                out += b.toString();
+                if (/lab-apply updating/.test(out)) { clearTimeout(timer); process.kill(-cli.pid!, "SIGKILL"); resolve(); }
+            };
+            cli.stdout.on("data", watch);
+            cli.stderr.on("data", watch);
+        });
+        await new Promise((r) => cli.once("exit", r));
+        // Whatever the apply had done, the live certificate and key are a pair, and the broker serves them.
+        const pair = await sshExec(target("broker"), "cd /etc/mosquitto/mqtt-lab && [ \"$(openssl x509 -in server.crt -noout -pubkey)\" = \"$(openssl pkey -in server.key -pubout)\" ] && echo pair");
+        assert.equal(pair.stdout.trim(), "pair", "server.crt and server.key belong together");
+        const plan = (outputs.checkPlan.value as { identity: string; script: string }[]).find((p) => p.identity === "client-a")!;
+        const serving = await sshExec(target("client"), plan.script, { timeoutMs: 120000 });
+        assert.match(serving.stdout, /^PASS tls-roundtrip/m, `the broker still serves: ${serving.stdout}${serving.stderr}`);
+        // The killed CLI left its lock; `pulumi cancel` is how a user clears it (README), then the rerun converges.
+        execFileSync("pulumi", ["cancel", "--yes", "--stack", t.stack.name], { cwd: repoRoot, env, stdio: "pipe" });
+        const up = await t.stack.up({ color: "never" });
+        outputs = up.outputs;
+        assert.equal(up.summary.result, "succeeded");
+        assert.match((outputs.checkResults.value as string[]).join("\n"), /^PASS tls-roundtrip/m);
+        const again = await t.stack.preview({ color: "never" });
+        assert.deepEqual(Object.keys(again.changeSummary).filter((k) => k !== "same"), [], `converged: ${JSON.stringify(again.changeSummary)}`);
+        const leftovers = await sshExec(target("broker"), "ls -A /etc/mosquitto/mqtt-lab | grep -c '\\.stage\\.' || true");
+        assert.equal(leftovers.stdout.trim(), "0", "no staging directory is left");
     });
 
     it("destroys everything the run created", async () => {
