@@ -57,6 +57,8 @@ export class Checks extends pulumi.ComponentResource {
                 plaintextPort: args.teachingPort ?? 1883,
                 minCertDaysLeft: args.minCertDaysLeft,
                 asRoot: args.hostOf(c).shell.asRoot,
+                // Why: what does not depend on the identity is checked once per host, by its first identity.
+                hostChecks: args.clients.find((x) => x.host === c.host) === c,
             });
             this.plan.push({ identity: c.name, host: c.host, script, topics: [...c.topics] });
             const check = new command.remote.Command(`${name}-${c.name}`, {

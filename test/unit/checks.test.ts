@@ -40,6 +40,16 @@ describe("topicOutside", () => {
         assert.match(clientChecksScript({ ...base, identity: "a", topics: ["lab/#"] }), /^check_acl \|\| true$/m);
         assert.doesNotMatch(clientChecksScript({ ...base, identity: "a", topics: ["#"] }), /check_acl/);
     });
+    it("leaves the host-level checks to the host's first identity", () => {
+        const base = { brokerAddress: "203.0.113.1", tlsPort: 8883, plaintextPort: 1883, identity: "b", topics: ["#"] };
+        const first = clientChecksScript(base);
+        const other = clientChecksScript({ ...base, hostChecks: false });
+        for (const fn of ["check_no_certificate", "check_plaintext", "check_server_chain", "check_capture_tls"]) {
+            assert.match(first, new RegExp(`^${fn} \\|\\| true$`, "m"), fn);
+            assert.doesNotMatch(other, new RegExp(`^${fn} \\|\\| true$`, "m"), fn);
+        }
+        for (const fn of ["check_tls_roundtrip", "check_client_validity"]) assert.match(other, new RegExp(`^${fn} \\|\\| true$`, "m"), fn);
+    });
     it("runs tshark as root through the host's prefix", () => {
         const s = clientChecksScript({ brokerAddress: "203.0.113.1", tlsPort: 8883, plaintextPort: 1883, identity: "a", topics: ["#"], asRoot: "sudo -n " });
         assert.match(s, /sudo -n tshark -i any -f 'tcp port 8883 and host 203\.0\.113\.1'/);

@@ -1,12 +1,13 @@
 /**
  * Resources shaped like the ones the program declares (components/pki.ts, hosts.ts, broker.ts)
  * and like the seed's insecure setup, for the policy tests. Checked against what the engine
- * handed a dumping policy pack during previews of the lab and dev stacks (CLI 3.248; provider
- * plugins were stand-ins that echo inputs, as the real ones could not be built here): names,
- * property names, `bash -c '...'` scripts, `connection` wholly unknown for containers, and
- * propertyDependencies as used below. The real tls provider's Check also fills its defaults
- * (rsaBits 2048, ecdsaCurve P224) whatever the algorithm, so the keys here carry them. At
- * preview, outputs such as certPem are `unknownValue`; `issued: true` gives real certificates.
+ * handed a dumping policy pack during previews of the lab and dev stacks (CLI 3.248), first with
+ * stand-in plugins, then again with the real tls, command and docker plugins of
+ * scripts/toolchain/ on a deployed lab: names, property names, `bash -c '...'` scripts,
+ * `connection` wholly unknown for containers before they exist, and propertyDependencies as used
+ * below. The tls provider's Check fills its defaults (rsaBits 2048, ecdsaCurve P224) whatever the
+ * algorithm, so the keys here carry them. At preview, outputs such as certPem are
+ * `unknownValue`; `issued: true` gives real certificates.
  */
 import { renderAcl, renderBrokerConf } from "../../lib/mosquittoConf";
 import { asRootScript, brokerApplyScript, brokerRemoveScript, HostShell } from "../../lib/remoteScript";
