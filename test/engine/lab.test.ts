@@ -346,6 +346,28 @@ wait; cat /tmp/acl-seen`;
         assert.equal(leftovers.stdout.trim(), "0", "no staging directory is left");
     });
 
+    it("keeps the old conf serving when mosquitto refuses the new one, and fails with mosquitto's own words", async () => {
+        // Out of band, something else takes port 9883 on the broker; config then asks mosquitto for it.
+        await sshExec(target("broker"), "mosquitto -p 9883 -d && sleep 0.5");
+        await t.stack.setConfig("mqtt-lab:tlsPort", { value: "9883" });
+        try {
+            await assert.rejects(t.stack.up({ color: "never" }), (e: Error) => {
+                assert.match(e.message, /Address already in use/, "mosquitto's own message");
+                return true;
+            });
+        } finally {
+            await t.stack.removeConfig("mqtt-lab:tlsPort");
+            await sshExec(target("broker"), "pkill -f 'mosquitto -p 9883' || true");
+        }
+        const conf = (await sshExec(target("broker"), "cat /etc/mosquitto/conf.d/mqtt-lab.conf")).stdout;
+        assert.match(conf, /^listener 8883\b/m, "the previous conf is back");
+        const plan = (outputs.checkPlan.value as { identity: string; script: string }[]).find((p) => p.identity === "client-a")!;
+        const serving = await sshExec(target("client"), plan.script, { timeoutMs: 120000 });
+        assert.match(serving.stdout, /^PASS tls-roundtrip/m, `the broker still serves on 8883: ${serving.stdout}${serving.stderr}`);
+        const up = await t.stack.up({ color: "never" });
+        assert.equal(up.summary.result, "succeeded", "with the port back, up converges");
+    });
+
     it("destroys everything the run created", async () => {
         assert.equal(containersOfRun(t.id).length, 2, "the run's containers exist before");
         const destroy = await t.stack.destroy({ color: "never" });
