@@ -2,7 +2,7 @@
  * The post-deploy checks as shell, one definition each. They run on the client host after every
  * change of certificates or conf, and fail `pulumi up` naming the check and what was seen.
  */
-import { bundleEnd, clientDir, shQuote } from "./remoteScript";
+import { clientDir, readBundleShell, shQuote } from "./remoteScript";
 
 /** A topic this identity may use: its first pattern with wildcards filled in. */
 export function checkTopic(patterns: readonly string[], nonce: string): string {
@@ -188,15 +188,7 @@ failed=0
 fail() { echo "mqtt-lab check failed on host $(hostname): $*" >&2; failed=$((failed+1)); return 1; }
 short() { printf '%s' "$1" | head -c 200 | tr '\\n' ' '; }
 F=$(mktemp -d); trap 'rm -rf "$F"' EXIT; chmod 700 "$F"
-n=0; ended=0
-# "|| [ -n ... ]": the provider hands stdout on without its last newline.
-while read -r name b64 || [ -n "\${name:-}" ]; do
-  case "$name" in
-    ${bundleEnd}) [ "$b64" = "$n" ] && ended=1; break;;
-    *) printf '%s' "$b64" | base64 -d > "$F/$(basename -- "$name")"; n=$((n+1));;
-  esac
-done
-[ "$ended" = 1 ] || { echo "mqtt-lab check failed on host $(hostname): refusals: the forged certificates arrived cut short" >&2; exit 1; }
+${readBundleShell('"$F"')}
 
 refused() { # check-name file-stem what expected-alert
   if out=$(timeout 15 mosquitto_pub -h ${shQuote(o.brokerAddress)} -p ${o.tlsPort} --cafile "$D/ca.crt" --cert "$F/$2.crt" --key "$F/$2.key" -i "mqtt-lab-$1-$$" -q 1 -t mqtt-lab-refusal -m refused 2>&1); then

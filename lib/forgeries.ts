@@ -6,7 +6,7 @@
  * - expired: a certificate for a real client, signed by the real CA, valid only in the past.
  * openssl x509 cannot backdate, so the expired one is signed with `openssl ca -startdate/-enddate`.
  */
-import { bundleEnd } from "./remoteScript";
+import { bundleEnd, readBundleShell } from "./remoteScript";
 
 /** Names of the files the forgeries script reads from its stdin bundle and writes to stdout. */
 export const forgeryInputs = ["ca.crt", "ca.key", "client.crt"] as const;
@@ -20,15 +20,7 @@ export const forgeryOutputs = ["expired.crt", "expired.key", "impostor-ca.crt", 
 export function forgeriesScript(): string {
     return `set -euo pipefail
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT; chmod 700 "$W"; cd "$W"
-n=0
-while read -r name b64; do
-  case "$name" in
-    ${bundleEnd}) [ "$b64" = "$n" ] || { echo "forgeries: input bundle cut short ($n files, $b64 announced)" >&2; exit 1; }; ended=1; break;;
-    ca.crt|ca.key|client.crt) printf '%s' "$b64" | base64 -d > "$name"; n=$((n+1));;
-    *) echo "forgeries: unexpected file $name in the input bundle" >&2; exit 1;;
-  esac
-done
-[ "\${ended:-}" = 1 ] || { echo "forgeries: input bundle has no end line" >&2; exit 1; }
+${readBundleShell(".")}
 ca_subject=$(openssl x509 -in ca.crt -noout -subject -nameopt compat | sed 's/^subject=//')
 client_subject=$(openssl x509 -in client.crt -noout -subject -nameopt compat | sed 's/^subject=//')
 leaf_ext='basicConstraints=critical,CA:FALSE

@@ -100,16 +100,23 @@ export function embeddedFiles(script: string): Record<string, string> {
     return out;
 }
 
-/** Shell that reads a stdin bundle into "$S". Refuses names with a path, and a bundle cut short. */
-const readBundle = `count=0; whole=no
-while IFS=' ' read -r name b64; do
+/**
+ * Shell that reads a stdin bundle (renderBundle) into the directory `dir` (a shell word such as
+ * "$S"). Refuses names with a path, and a bundle cut short (a copy killed midway); accepts a last
+ * line without its newline (the command provider hands stdout on without it).
+ */
+export function readBundleShell(dir: string): string {
+    return `count=0; whole=no
+while IFS=' ' read -r name b64 || [ -n "\${name:-}" ]; do
   [ -n "$name" ] || continue
   if [ "$name" = ${bundleEnd} ]; then [ "$b64" = "$count" ] && whole=yes; break; fi
   case "$name" in */*|.*) echo "mqtt-lab: refusing bundle file name $name" >&2; exit 2 ;; esac
-  printf '%s' "$b64" | base64 -d > "$S/$name"
+  printf '%s' "$b64" | base64 -d > ${dir}/"$name"
   count=$((count+1))
 done
 [ $whole = yes ] || { echo "mqtt-lab: the bundle on stdin was cut short (a copy killed midway?): nothing was changed" >&2; exit 2; }`;
+}
+const readBundle = readBundleShell('"$S"');
 
 export interface BrokerApplyOptions {
     shell: HostShell;

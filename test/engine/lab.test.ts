@@ -368,6 +368,36 @@ wait; cat /tmp/acl-seen`;
         assert.equal(up.summary.result, "succeeded", "with the port back, up converges");
     });
 
+    it("rotates the CA in three config-driven phases: trust both, switch, drop the old one with one restart", async () => {
+        const pki = (extra: Record<string, unknown>) => t.stack.setConfig("mqtt-lab:pki", { value: JSON.stringify({ leafRotation: 3, ...extra }) });
+        const results = () => (outputs.checkResults.value as string[]).join("\n");
+        const issuerOf = (pem: string) => new X509Certificate(pem).issuer;
+
+        await pki({ trustedCaGenerations: [1, 2] });
+        let up = await t.stack.up({ color: "never" });
+        outputs = up.outputs;
+        assert.match(String(outputs.brokerApplied.value), /trusted CAs: ca-g1\.crt ca-g2\.crt \(added\); mosquitto action: none/, "phase 1: the new CA is trusted without a reload");
+        assert.equal(outputs.signingCaGeneration.value, 1);
+        assert.match(results(), /^PASS tls-roundtrip/m);
+
+        await pki({ caGeneration: 2, trustedCaGenerations: [1, 2] });
+        up = await t.stack.up({ color: "never" });
+        outputs = up.outputs;
+        assert.match(String(outputs.brokerApplied.value), /mosquitto action: sighup/, "phase 2: the server certificate switches with a SIGHUP");
+        assert.equal(outputs.signingCaGeneration.value, 2);
+        const clientCert = (outputs.clientCerts.value as Record<string, { certPem: string }>)["client-a"].certPem;
+        assert.match(issuerOf(clientCert), /CN=.*generation 2/, "clients are reissued by CA 2");
+        assert.match(results(), /^PASS tls-roundtrip/m);
+
+        await pki({ caGeneration: 2, trustedCaGenerations: [2] });
+        up = await t.stack.up({ color: "never" });
+        outputs = up.outputs;
+        assert.match(String(outputs.brokerApplied.value), /trusted CAs: ca-g2\.crt \(removed\); mosquitto action: restart/, "phase 3: CA 1 leaves with one planned restart");
+        for (const check of ["tls-roundtrip", "impostor-ca", "expired-cert", "server-chain"]) assert.match(results(), new RegExp(`^PASS ${check}`, "m"), check);
+        const ca = new X509Certificate(String(outputs.caCertPem.value));
+        assert.match(ca.subject, /generation 2/);
+    });
+
     it("destroys everything the run created", async () => {
         assert.equal(containersOfRun(t.id).length, 2, "the run's containers exist before");
         const destroy = await t.stack.destroy({ color: "never" });

@@ -103,6 +103,6 @@ describe("forgeriesScript (run with openssl)", () => {
     it("refuses an input bundle cut short", () => {
         const r = spawnSync("bash", ["-c", forgeriesScript()], { input: "ca.crt AAAA\n", encoding: "utf8" });
         assert.notEqual(r.status, 0);
-        assert.match(r.stderr, /no end line/);
+        assert.match(r.stderr, /cut short/);
     });
 });
