@@ -192,7 +192,8 @@ new_ca="ca.d.$(date +%s%N)"
 mv "$S/ca.d" "$D/$new_ca"
 ln -sfn "$new_ca" "$D/.ca.d.next" && mv -T "$D/.ca.d.next" "$D/ca.d"
 for f in ${files}; do mv -f "$S/$f" "$(live $f)"; done
-listening() { ss -Hltn "sport = :${o.tlsPort}" 2>/dev/null | grep -q . ; }
+# mosquitto itself must hold the port: another program listening there would otherwise pass for it.
+listening() { ss -Hltnp "sport = :${o.tlsPort}" 2>/dev/null | grep -q '"mosquitto"' ; }
 # Up to 10 s for the port; a mosquitto that is gone after 1 s refused its files: no need to wait more.
 wait_listening() { i=0; while [ $i -lt 100 ]; do listening && pgrep -x mosquitto >/dev/null && return 0; [ $i -gt 10 ] && ! pgrep -x mosquitto >/dev/null && return 1; sleep 0.1; i=$((i+1)); done; return 1; }
 mark=$(wc -l < "$LOG" 2>/dev/null || echo 0)

@@ -177,9 +177,13 @@ wait; cat /tmp/acl-seen`;
     });
 
     it("converges: a second up changes nothing", async () => {
-        const again = await t.stack.up({ color: "never" });
+        const steps: string[] = [];
+        const again = await t.stack.up({ color: "never", onEvent: (e) => {
+            const m = e.resourcePreEvent?.metadata;
+            if (m && m.op !== "same") steps.push(`${m.op} ${m.urn.split("::").pop()} [${(m.diffs ?? []).join(",")}]`);
+        } });
         const changed = Object.entries(again.summary.resourceChanges ?? {}).filter(([op]) => op !== "same");
-        assert.deepEqual(changed, [], `the second up proposed changes: ${JSON.stringify(again.summary.resourceChanges)}`);
+        assert.deepEqual(changed, [], `the second up proposed changes: ${JSON.stringify(again.summary.resourceChanges)}\n${steps.join("\n")}`);
     });
 
     it("refuses bad config before changing anything, naming the key, in 26 ways", async () => {
@@ -348,7 +352,8 @@ wait; cat /tmp/acl-seen`;
 
     it("keeps the old conf serving when mosquitto refuses the new one, and fails with mosquitto's own words", async () => {
         // Out of band, something else takes port 9883 on the broker; config then asks mosquitto for it.
-        await sshExec(target("broker"), "mosquitto -p 9883 -d && sleep 0.5");
+        // Not another mosquitto: restarting the broker stops every process of that name.
+        await sshExec(target("broker"), "(setsid openssl s_server -accept 9883 -nocert -quiet >/dev/null 2>&1 </dev/null &); sleep 0.5; ss -ltn | grep -q ':9883 '");
         await t.stack.setConfig("mqtt-lab:tlsPort", { value: "9883" });
         try {
             await assert.rejects(t.stack.up({ color: "never" }), (e: Error) => {
@@ -357,7 +362,7 @@ wait; cat /tmp/acl-seen`;
             });
         } finally {
             await t.stack.removeConfig("mqtt-lab:tlsPort");
-            await sshExec(target("broker"), "pkill -f 'mosquitto -p 9883' || true");
+            await sshExec(target("broker"), "pkill -f 'openssl s_server -accept 9883' || true");
         }
         const conf = (await sshExec(target("broker"), "cat /etc/mosquitto/conf.d/mqtt-lab.conf")).stdout;
         assert.match(conf, /^listener 8883\b/m, "the previous conf is back");
