@@ -102,12 +102,12 @@ export function embeddedFiles(script: string): Record<string, string> {
 
 /**
  * Shell that reads a stdin bundle (renderBundle) into the directory `dir` (a shell word such as
- * "$S"). Refuses names with a path, and a bundle cut short (a copy killed midway); accepts a last
- * line without its newline (the command provider hands stdout on without it).
+ * "$S"). Refuses names with a path, and a bundle cut short (a copy killed midway); accepts the end
+ * line without its newline (the command provider hands stdout on without it), no other line.
  */
 export function readBundleShell(dir: string): string {
     return `count=0; whole=no
-while IFS=' ' read -r name b64 || [ -n "\${name:-}" ]; do
+while IFS=' ' read -r name b64 || [ "\${name:-}" = ${bundleEnd} ]; do
   [ -n "$name" ] || continue
   if [ "$name" = ${bundleEnd} ]; then [ "$b64" = "$count" ] && whole=yes; break; fi
   case "$name" in */*|.*) echo "mqtt-lab: refusing bundle file name $name" >&2; exit 2 ;; esac
@@ -159,6 +159,16 @@ install -d -m 0755 "$S/ca.d"
 mv "$S"/ca-g*.crt "$S/ca.d/"
 chmod 0644 "$S"/ca.d/*
 openssl rehash "$S/ca.d" >/dev/null
+# A port the new conf listens on that mosquitto does not hold yet must be free: otherwise another
+# program has it, and the listening check below could take that program for mosquitto.
+old_ports=" $(sed -n 's/^listener \\([0-9]*\\).*/\\1/p' "$CONF" 2>/dev/null | tr '\\n' ' ')"
+for p in $(sed -n 's/^listener \\([0-9]*\\).*/\\1/p' "$S/mqtt-lab.conf"); do
+  case "$old_ports" in *" $p "*) continue ;; esac
+  if ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
+    echo "mqtt-lab: port $p is already in use on the broker by another program; nothing was changed (free it, or choose another port)" >&2
+    exit 4
+  fi
+done
 # Other conf.d files that open a listener or change access rules would undo ours.
 rivals=""
 for f in ${p.confD}/*.conf; do
@@ -192,8 +202,7 @@ new_ca="ca.d.$(date +%s%N)"
 mv "$S/ca.d" "$D/$new_ca"
 ln -sfn "$new_ca" "$D/.ca.d.next" && mv -T "$D/.ca.d.next" "$D/ca.d"
 for f in ${files}; do mv -f "$S/$f" "$(live $f)"; done
-# mosquitto itself must hold the port: another program listening there would otherwise pass for it.
-listening() { ss -Hltnp "sport = :${o.tlsPort}" 2>/dev/null | grep -q '"mosquitto"' ; }
+listening() { ss -Hltn "sport = :${o.tlsPort}" 2>/dev/null | grep -q . ; }
 # Up to 10 s for the port; a mosquitto that is gone after 1 s refused its files: no need to wait more.
 wait_listening() { i=0; while [ $i -lt 100 ]; do listening && pgrep -x mosquitto >/dev/null && return 0; [ $i -gt 10 ] && ! pgrep -x mosquitto >/dev/null && return 1; sleep 0.1; i=$((i+1)); done; return 1; }
 mark=$(wc -l < "$LOG" 2>/dev/null || echo 0)

@@ -42,6 +42,22 @@ describe("Lab on containers", () => {
         return { address: e.address, port: e.port, user: e.user, fingerprint: e.fingerprint, privateKey: String(outputs.sshClientPrivateKey.value) };
     };
 
+    /** client-a's own check script, run again now: the round trip must pass. */
+    const assertServing = async (why: string) => {
+        const plan = (outputs.checkPlan.value as { identity: string; script: string }[]).find((p) => p.identity === "client-a")!;
+        const r = await sshExec(target("client"), plan.script, { timeoutMs: 120000 });
+        assert.match(r.stdout, /^PASS tls-roundtrip/m, `${why}: ${r.stdout}${r.stderr}`);
+    };
+    /** An up succeeds with the round trip passing, and a preview after it proposes nothing. */
+    const upConverges = async () => {
+        const up = await t.stack.up({ color: "never" });
+        outputs = up.outputs;
+        assert.equal(up.summary.result, "succeeded");
+        assert.match((outputs.checkResults.value as string[]).join("\n"), /^PASS tls-roundtrip/m);
+        const again = await t.stack.preview({ color: "never" });
+        assert.deepEqual(Object.keys(again.changeSummary).filter((k) => k !== "same"), [], `converged: ${JSON.stringify(again.changeSummary)}`);
+    };
+
     before(async () => {
         t = await createTestStack(repoRoot, {
             "mqtt-lab:hostSource": { value: "containers" },
@@ -308,12 +324,7 @@ wait; cat /tmp/acl-seen`;
         }
         const seconds = (Date.now() - started) / 1000;
         assert.ok(seconds < 120, `failed in ${seconds.toFixed(0)} s, within the dial bound`);
-        const up = await t.stack.up({ color: "never" });
-        outputs = up.outputs;
-        assert.equal(up.summary.result, "succeeded");
-        assert.match((outputs.checkResults.value as string[]).join("\n"), /^PASS tls-roundtrip/m);
-        const again = await t.stack.preview({ color: "never" });
-        assert.deepEqual(Object.keys(again.changeSummary).filter((k) => k !== "same"), [], `converged: ${JSON.stringify(again.changeSummary)}`);
+        await upConverges();
     });
 
     it("survives an up killed while it copies to the broker: the live files stay whole, the broker serves, the rerun converges", async () => {
@@ -335,29 +346,22 @@ wait; cat /tmp/acl-seen`;
         // Whatever the apply had done, the live certificate and key are a pair, and the broker serves them.
         const pair = await sshExec(target("broker"), "cd /etc/mosquitto/mqtt-lab && [ \"$(openssl x509 -in server.crt -noout -pubkey)\" = \"$(openssl pkey -in server.key -pubout)\" ] && echo pair");
         assert.equal(pair.stdout.trim(), "pair", "server.crt and server.key belong together");
-        const plan = (outputs.checkPlan.value as { identity: string; script: string }[]).find((p) => p.identity === "client-a")!;
-        const serving = await sshExec(target("client"), plan.script, { timeoutMs: 120000 });
-        assert.match(serving.stdout, /^PASS tls-roundtrip/m, `the broker still serves: ${serving.stdout}${serving.stderr}`);
+        await assertServing("the broker still serves");
         // The killed CLI left its lock; `pulumi cancel` is how a user clears it (README), then the rerun converges.
         execFileSync("pulumi", ["cancel", "--yes", "--stack", t.stack.name], { cwd: repoRoot, env, stdio: "pipe" });
-        const up = await t.stack.up({ color: "never" });
-        outputs = up.outputs;
-        assert.equal(up.summary.result, "succeeded");
-        assert.match((outputs.checkResults.value as string[]).join("\n"), /^PASS tls-roundtrip/m);
-        const again = await t.stack.preview({ color: "never" });
-        assert.deepEqual(Object.keys(again.changeSummary).filter((k) => k !== "same"), [], `converged: ${JSON.stringify(again.changeSummary)}`);
+        await upConverges();
         const leftovers = await sshExec(target("broker"), "ls -A /etc/mosquitto/mqtt-lab | grep -c '\\.stage\\.' || true");
         assert.equal(leftovers.stdout.trim(), "0", "no staging directory is left");
     });
 
-    it("keeps the old conf serving when mosquitto refuses the new one, and fails with mosquitto's own words", async () => {
+    it("refuses a port another program holds on the broker, before changing anything, and keeps serving", async () => {
         // Out of band, something else takes port 9883 on the broker; config then asks mosquitto for it.
         // Not another mosquitto: restarting the broker stops every process of that name.
         await sshExec(target("broker"), "(setsid openssl s_server -accept 9883 -nocert -quiet >/dev/null 2>&1 </dev/null &); sleep 0.5; ss -ltn | grep -q ':9883 '");
         await t.stack.setConfig("mqtt-lab:tlsPort", { value: "9883" });
         try {
             await assert.rejects(t.stack.up({ color: "never" }), (e: Error) => {
-                assert.match(e.message, /Address already in use/, "mosquitto's own message");
+                assert.match(e.message, /port 9883 is already in use on the broker by another program; nothing was changed/);
                 return true;
             });
         } finally {
@@ -366,11 +370,8 @@ wait; cat /tmp/acl-seen`;
         }
         const conf = (await sshExec(target("broker"), "cat /etc/mosquitto/conf.d/mqtt-lab.conf")).stdout;
         assert.match(conf, /^listener 8883\b/m, "the previous conf is back");
-        const plan = (outputs.checkPlan.value as { identity: string; script: string }[]).find((p) => p.identity === "client-a")!;
-        const serving = await sshExec(target("client"), plan.script, { timeoutMs: 120000 });
-        assert.match(serving.stdout, /^PASS tls-roundtrip/m, `the broker still serves on 8883: ${serving.stdout}${serving.stderr}`);
-        const up = await t.stack.up({ color: "never" });
-        assert.equal(up.summary.result, "succeeded", "with the port back, up converges");
+        await assertServing("the broker still serves on 8883");
+        await upConverges();
     });
 
     it("rotates the CA in three config-driven phases: trust both, switch, drop the old one with one restart", async () => {
