@@ -101,6 +101,8 @@ const checks = new Checks("lab-checks", {
     brokerAddress: cfg.brokerAddress,
     tlsPort: cfg.tlsPort,
     teachingPort: cfg.teaching.enabled ? cfg.teaching.port : undefined,
+    teachingUser: cfg.teaching.enabled ? cfg.teaching.username : undefined,
+    teachingPassword: teachingPassword,
     minCertDaysLeft: cfg.minCertDaysLeft,
     evidenceDir: path.join(process.cwd(), "evidence"),
     stack: pulumi.getStack(),

@@ -14,6 +14,9 @@ export interface ChecksArgs {
     readonly brokerAddress: string;
     readonly tlsPort: number;
     readonly teachingPort?: number;
+    /** The teaching listener's user and password (secret), for the plaintext capture. */
+    readonly teachingUser?: string;
+    readonly teachingPassword?: pulumi.Input<string>;
     /** Certificates with fewer days left fail the checks. @default 7 */
     readonly minCertDaysLeft?: number;
     /** Anything whose change must re-run the checks (certificates, the broker's apply output). */
@@ -48,26 +51,30 @@ export class Checks extends pulumi.ComponentResource {
         super("mqttlab:checks:Checks", name, {}, opts);
         this.plan = [];
         this.results = args.clients.map((c) => {
+            // Why: what does not depend on the identity is checked once per host, by its first identity.
+            const hostChecks = args.clients.find((x) => x.host === c.host) === c;
             const script = clientChecksScript({
                 identity: c.name,
                 topics: c.topics,
                 brokerAddress: args.brokerAddress,
                 tlsPort: args.tlsPort,
                 teachingPort: args.teachingPort,
+                teachingUser: args.teachingUser,
                 plaintextPort: args.teachingPort ?? 1883,
                 minCertDaysLeft: args.minCertDaysLeft,
                 asRoot: args.hostOf(c).shell.asRoot,
-                // Why: what does not depend on the identity is checked once per host, by its first identity.
-                hostChecks: args.clients.find((x) => x.host === c.host) === c,
+                hostChecks,
             });
             this.plan.push({ identity: c.name, host: c.host, script, topics: [...c.topics] });
             const check = new command.remote.Command(`${name}-${c.name}`, {
                 connection: args.hostOf(c).connection,
                 create: script,
+                // The teaching password, for the plaintext capture of the host's first identity.
+                stdin: args.teachingPort !== undefined && hostChecks ? pulumi.secret(pulumi.output(args.teachingPassword ?? "").apply((p) => `${p}\n`)) : undefined,
                 addPreviousOutputInEnv: false,
                 // Why: triggers replace the command, so the checks run again whenever what they check changes.
                 triggers: args.triggers,
-            }, { parent: this });
+            }, { parent: this, additionalSecretOutputs: ["stdin"] });
             return check.stdout;
         });
 

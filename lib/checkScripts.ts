@@ -39,6 +39,8 @@ export interface CheckScriptOptions {
     tlsPort: number;
     /** When undefined the plaintext port must refuse connections outright. */
     teachingPort?: number;
+    /** The teaching listener's user; its password comes on the script's stdin. @default "student" */
+    teachingUser?: string;
     plaintextPort: number;
     /** A certificate with fewer days left than this fails the validity check. @default 7 */
     minCertDaysLeft?: number;
@@ -71,10 +73,15 @@ export function clientChecksScript(o: CheckScriptOptions): string {
     const outside = topicOutside(o.topics, "NONCE");
     const host = o.hostChecks ?? true;
     const capture = host && (o.capture ?? true);
+    // On the teaching port, the same detector must find topic and payload: its positive control.
+    const plainCapture = capture && o.teachingPort !== undefined;
     const asRoot = o.asRoot ?? "";
     // Every check runs, even after one fails: a report names all that broke, each with what was seen.
     return `set -u
-D=${d}
+${plainCapture ? `# The teaching password arrives on stdin (a secret); nothing else may read stdin after this.
+IFS= read -r TEACH_PW || true
+exec </dev/null
+` : ""}D=${d}
 failed=0
 fail() { echo "mqtt-lab check failed on host $(hostname): $*" >&2; failed=$((failed+1)); return 1; }
 short() { printf '%s' "$1" | head -c 200 | tr '\\n' ' '; }
@@ -129,6 +136,32 @@ check_client_validity() {
   echo "PASS cert-validity: ${o.identity}'s certificate and CA valid for ${o.minCertDaysLeft ?? 7}+ days ($(openssl x509 -in "$D/client.crt" -noout -enddate))"
 }
 
+check_clock() {
+  # A host clock behind the certificate's start rejects a fresh certificate ("not yet valid").
+  v=$(openssl verify -CAfile "$D/ca.crt" "$D/client.crt" 2>&1)
+  printf '%s' "$v" | grep -q "not yet valid" && { fail "clock: the clock of $(hostname) ($(date -u +%FT%TZ)) is behind the start of ${o.identity}'s certificate ($(openssl x509 -in "$D/client.crt" -noout -startdate)): $(short "$v")"; return; }
+  printf '%s' "$v" | grep -q ": OK$" || { fail "clock: ${o.identity}'s certificate does not verify against its CA on $(hostname): $(short "$v")"; return; }
+  echo "PASS clock: $(hostname) at $(date -u +%FT%TZ) is within ${o.identity}'s certificate's validity ($(openssl x509 -in "$D/client.crt" -noout -startdate))"
+}
+${plainCapture ? `
+check_capture_plaintext() {
+  pcap="/tmp/mqtt-lab-plain-$nonce.pcap"; ptopic="lab/mqtt-lab-plain-$nonce"; ppayload="mqtt-lab-plain-payload-$nonce"
+  ${asRoot}tshark -i any -f ${shQuote(`tcp port ${o.teachingPort} and host ${o.brokerAddress}`)} -F pcap -w "$pcap" -q >/dev/null 2>&1 &
+  tpid=$!
+  i=0; while [ ! -s "$pcap" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+  [ -s "$pcap" ] || { kill $tpid 2>/dev/null; fail "capture-plaintext: tshark did not start on $(hostname)"; return; }
+  pubout=$(timeout 15 mosquitto_pub -h ${shQuote(o.brokerAddress)} -p ${o.teachingPort} -u ${shQuote(o.teachingUser ?? "student")} -P "$TEACH_PW" -i "mqtt-lab-plain-$$" -t "$ptopic" -m "$ppayload" 2>&1) ||
+    { ${asRoot}pkill -INT -f "$pcap"; wait $tpid; fail "capture-plaintext: the password-protected publish on port ${o.teachingPort} failed: $(short "$pubout")"; return; }
+  sleep 0.3; ${asRoot}pkill -INT -f "$pcap"; wait $tpid || true
+  seen=""
+  ${asRoot}cat "$pcap" | grep -a -q -F -- "$ptopic" && seen="$seen topic"
+  ${asRoot}cat "$pcap" | grep -a -q -F -- "$ppayload" && seen="$seen payload"
+  pw=""; [ -n "$TEACH_PW" ] && ${asRoot}cat "$pcap" | grep -a -q -F -- "$TEACH_PW" && pw="; the password crossed in clear too ([redacted])"
+  ${asRoot}rm -f "$pcap"
+  [ "$seen" = " topic payload" ] || { fail "capture-plaintext: the detector did not find the topic and payload in a plaintext capture (found:$seen), so its silence on the TLS port proves nothing"; return; }
+  echo "PASS capture-plaintext: tshark read the topic $ptopic and the payload in clear on port ${o.teachingPort}, as in the seed$pw"
+}
+` : ""}
 ${outside === undefined ? "" : `check_acl() {
   outside=${shQuote(outside)}; outside=$(printf '%s' "$outside" | sed "s/NONCE/$nonce/")
   denied=$(timeout 15 mosquitto_pub ${tls} --cert "$D/client.crt" --key "$D/client.key" -i "${o.identity}-acl-$$" -V 5 -d -q 1 -t "$outside" -m acl-probe 2>&1)
@@ -158,7 +191,8 @@ ${outside === undefined ? "" : `check_acl() {
 }
 ` : ""}check_tls_roundtrip || true
 ${host ? "check_no_certificate || true\ncheck_plaintext || true\ncheck_server_chain || true\n" : ""}check_client_validity || true
-${outside === undefined ? "" : "check_acl || true\n"}${capture ? "check_capture_tls || true\n" : ""}[ "$failed" -eq 0 ] || exit 1
+check_clock || true
+${plainCapture ? "check_capture_plaintext || true\n" : ""}${outside === undefined ? "" : "check_acl || true\n"}${capture ? "check_capture_tls || true\n" : ""}[ "$failed" -eq 0 ] || exit 1
 `;
 }
 

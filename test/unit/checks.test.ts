@@ -50,6 +50,17 @@ describe("topicOutside", () => {
         }
         for (const fn of ["check_tls_roundtrip", "check_client_validity"]) assert.match(other, new RegExp(`^${fn} \\|\\| true$`, "m"), fn);
     });
+    it("checks the host clock against the certificate, and captures the teaching port only when it is on, reading its password from stdin", () => {
+        const base = { brokerAddress: "203.0.113.1", tlsPort: 8883, plaintextPort: 1883, identity: "a", topics: ["#"] };
+        const off = clientChecksScript(base);
+        assert.match(off, /^check_clock \|\| true$/m);
+        assert.doesNotMatch(off, /check_capture_plaintext|TEACH_PW/);
+        const on = clientChecksScript({ ...base, teachingPort: 1884, teachingUser: "student" });
+        assert.match(on, /^check_capture_plaintext \|\| true$/m);
+        assert.match(on, /^IFS= read -r TEACH_PW \|\| true\nexec <\/dev\/null$/m, "the password is read first, and nothing else reads stdin");
+        assert.match(on, /-p 1884 -u 'student' -P "\$TEACH_PW"/);
+        assert.doesNotMatch(clientChecksScript({ ...base, teachingPort: 1884, hostChecks: false }), /check_capture_plaintext/, "once per host");
+    });
     it("runs tshark as root through the host's prefix", () => {
         const s = clientChecksScript({ brokerAddress: "203.0.113.1", tlsPort: 8883, plaintextPort: 1883, identity: "a", topics: ["#"], asRoot: "sudo -n " });
         assert.match(s, /sudo -n tshark -i any -f 'tcp port 8883 and host 203\.0\.113\.1'/);

@@ -700,6 +700,27 @@ describe("Checks", () => {
         });
     }
 
+    it("hands the teaching password to the plaintext capture as a secret stdin, and nothing when the listener is off", async () => {
+        const hosts = existingHosts("ck-pw-hosts");
+        const regs = await mocks.capture(() => {
+            new C.Checks("ck-pw", {
+                hostOf: (c) => (c.host === "broker" ? hosts.broker : hosts.client),
+                clients: [alice, bob], brokerAddress: "203.0.113.101", tlsPort: 8883,
+                teachingPort: 1884, teachingUser: "student", teachingPassword: pulumi.secret("pw-1884"),
+                triggers: [pulumi.output("t")], evidenceDir: "/srv/lab/evidence", stack: "unit", tlsVersion: "tlsv1.2",
+                forgeFrom: { caCertPem: "ca-pem", caPrivateKeyPem: pulumi.secret("ca-key"), clientCertPem: "alice-pem" },
+            });
+        });
+        for (const id of ["alice", "bob"]) {
+            const check = only(regs, T.command, `ck-pw-${id}`);
+            assert.ok(isSecretValue(check.inputs.stdin), `${id}: the password travels as a secret`);
+            assert.equal(reveal(check.inputs.stdin), "pw-1884\n");
+            assert.match(text(check.inputs.create), /check_capture_plaintext/);
+        }
+        const { regs: off } = await declare("ck-pw-off");
+        for (const c of customOfType(off, T.command).filter((r) => !r.name.endsWith("-refusals"))) assert.equal(c.inputs.stdin, undefined, c.name);
+    });
+
     it("parents every resource it creates to itself", async () => {
         const { regs } = await declare("ck-parent");
         assertParented(regs, "mqttlab:checks:Checks");
