@@ -164,7 +164,8 @@ openssl rehash "$S/ca.d" >/dev/null
 old_ports=" $(sed -n 's/^listener \\([0-9]*\\).*/\\1/p' "$CONF" 2>/dev/null | tr '\\n' ' ')"
 for p in $(sed -n 's/^listener \\([0-9]*\\).*/\\1/p' "$S/mqtt-lab.conf"); do
   case "$old_ports" in *" $p "*) continue ;; esac
-  if ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
+  # Loopback-only holders do not count: mosquitto's own default listener (no conf yet) sits there.
+  if ss -Hltn "sport = :$p" 2>/dev/null | awk '{ print $4 }' | grep -qvE '^(127\\.[0-9.]+|\\[::1\\]):'; then
     echo "mqtt-lab: port $p is already in use on the broker by another program; nothing was changed (free it, or choose another port)" >&2
     exit 4
   fi

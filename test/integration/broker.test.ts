@@ -32,9 +32,10 @@ describe("Broker scripts on a real mosquitto", () => {
         const bundle = renderBundle({ ...Object.fromEntries((o.trusted ?? [ca]).map((c, i) => [`ca-g${o.generations?.[i] ?? 1}.crt`, c.cert])), "server.crt": s.cert, "server.key": s.key, ...(o.teaching ? { passwd: renderPasswordFile("student", o.teaching.password) } : {}) });
         return lab.run("broker", asRootScript(containerShell, script), bundle);
     };
-    const checks = (teachingPort?: number) => lab.run("client", clientChecksScript({
+    // With the teaching listener on, the script reads its password on stdin, as `pulumi up` sends it.
+    const checks = (teachingPort?: number, teachingPassword?: string) => lab.run("client", clientChecksScript({
         identity: "client-a", topics: clients[0].topics, brokerAddress: lab.broker.address, tlsPort: 8883, teachingPort, plaintextPort: teachingPort ?? 1883,
-    }));
+    }), teachingPassword === undefined ? undefined : `${teachingPassword}\n`);
 
     before(async () => {
         lab = await startLabHosts("172.30.202");
@@ -254,9 +255,11 @@ describe("Broker scripts on a real mosquitto", () => {
     it("opens a teaching listener that refuses anonymous clients but lets the student in", async () => {
         const r = await apply({ takeOver: true, teaching: { password: "s3cret-teach" } });
         assert.equal(r.code, 0, r.stderr);
-        const c = await checks(1883);
+        const c = await checks(1883, "s3cret-teach");
         assert.equal(c.code, 0, c.stderr);
         assert.match(c.stdout, /^PASS anonymous-refused/m);
+        assert.match(c.stdout, /^PASS capture-plaintext: .* in clear on port 1883, as in the seed; the password crossed in clear too \(\[redacted\]\)$/m);
+        assert.ok(!c.stdout.includes("s3cret-teach"), "the password is never printed");
         const student = await lab.run("client", `mosquitto_pub -h ${lab.broker.address} -p 1883 -u student -P s3cret-teach -t lab/hello -m hi`);
         assert.equal(student.code, 0, `the student's password works: ${student.stderr}`);
     });

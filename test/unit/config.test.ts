@@ -1,5 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { ConfigError, judgeTopicFilter, RawConfig, validateLabConfig } from "../../lib/config";
 
 const image = "mqtt-lab/substrate:bookworm";
@@ -247,4 +249,13 @@ describe("judgeTopicFilter", () => {
     for (const [f, why, label] of invalid) {
         it(`refuses ${label ?? JSON.stringify(f)}: it ${why}`, () => assert.equal(judgeTopicFilter(f), why));
     }
+});
+
+describe("Pulumi.lab.yaml", () => {
+    it("is the README's default local lab: containers on their subnet, nothing else a user did not ask for", () => {
+        const text = readFileSync(path.join(__dirname, "..", "..", "..", "Pulumi.lab.yaml"), "utf8");
+        const keys = [...text.matchAll(/^ {2}(mqtt-lab:[\w.]+):/gm)].map((m) => m[1]);
+        assert.deepEqual(keys, ["mqtt-lab:hostSource", "mqtt-lab:subnet"]);
+        assert.doesNotMatch(text, /secure:/, "no secret is committed");
+    });
 });
