@@ -104,7 +104,8 @@ export class Checks extends pulumi.ComponentResource {
         const base = `${args.evidenceDir}/up-${args.stack}`;
         const report = pulumi.all(runs.map((r) => r.stdout)).apply((stdouts) => {
             const outcomes = stdouts.flatMap((stdout, i) => parseCheckRun({ identity: runs[i].identity, host: runs[i].host, stdout, stderr: "", code: 0 }));
-            const r = { stack: args.stack, when: "the latest pulumi up (see the files' time)", broker: `${args.brokerAddress}:${args.tlsPort}`, outcomes };
+            const commands = [...this.plan.map(({ identity, host, script }) => ({ identity, host, script })), this.refusalPlan];
+            const r = { stack: args.stack, when: "the latest pulumi up (see the files' time)", broker: `${args.brokerAddress}:${args.tlsPort}`, outcomes, commands };
             return renderBundle({ "report.md": renderEvidenceMarkdown(r), "report.json": renderEvidenceJson(r) });
         });
         const writer = new command.local.Command(`${name}-evidence`, {

@@ -125,7 +125,7 @@ check_server_chain() {
   chain=$(echo | timeout 15 openssl s_client -connect ${shQuote(`${o.brokerAddress}:${o.tlsPort}`)} ${/^[0-9.]+$/.test(o.brokerAddress) ? `-verify_ip ${shQuote(o.brokerAddress)}` : `-verify_hostname ${shQuote(o.brokerAddress)}`} -verify_return_error -CAfile "$D/ca.crt" -cert "$D/client.crt" -key "$D/client.key" 2>&1)
   printf '%s' "$chain" | grep -q "Verify return code: 0 (ok)" || { fail "server-chain: the broker's certificate does not verify against the lab CA for ${o.brokerAddress}: $(short "$(printf '%s' "$chain" | grep -iE 'verify|error' | head -n 3)")"; return; }
   printf '%s' "$chain" | openssl x509 -noout -checkend ${(o.minCertDaysLeft ?? 7) * 86400} >/dev/null 2>&1 || { fail "cert-validity: the broker's certificate expires within ${o.minCertDaysLeft ?? 7} days ($(printf '%s' "$chain" | openssl x509 -noout -enddate 2>/dev/null))"; return; }
-  echo "PASS server-chain: verified for ${o.brokerAddress}, $(printf '%s' "$chain" | openssl x509 -noout -serial -enddate 2>/dev/null | tr '\\n' ' ')"
+  echo "PASS server-chain: verified for ${o.brokerAddress}, $(printf '%s' "$chain" | openssl x509 -noout -serial -enddate -fingerprint -sha256 2>/dev/null | tr '\\n' ' ')"
 }
 
 check_client_validity() {
@@ -133,7 +133,7 @@ check_client_validity() {
     openssl x509 -in "$D/$f" -noout -checkend ${(o.minCertDaysLeft ?? 7) * 86400} >/dev/null 2>&1 ||
       { fail "cert-validity: $f of ${o.identity} expires within ${o.minCertDaysLeft ?? 7} days ($(openssl x509 -in "$D/$f" -noout -enddate 2>/dev/null))"; return; }
   done
-  echo "PASS cert-validity: ${o.identity}'s certificate and CA valid for ${o.minCertDaysLeft ?? 7}+ days ($(openssl x509 -in "$D/client.crt" -noout -enddate))"
+  echo "PASS cert-validity: ${o.identity}'s certificate and CA valid for ${o.minCertDaysLeft ?? 7}+ days ($(openssl x509 -in "$D/client.crt" -noout -serial -enddate -fingerprint -sha256 | tr '\\n' ' '))"
 }
 
 check_clock() {

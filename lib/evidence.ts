@@ -18,6 +18,8 @@ export interface EvidenceReport {
     when: string;
     broker: string;
     outcomes: CheckOutcome[];
+    /** The scripts that ran, by identity and host: the commands behind the outcomes (JSON only). */
+    commands?: { identity: string; host: string; script: string }[];
 }
 
 /** Replaces each secret seen in `text` by a marker that says it was seen in clear. */

@@ -54,7 +54,9 @@ async function main(): Promise<number> {
         outcomes.push({ check: "clock-skew", identity: "-", host: `${role} ${e.address}`, pass: Number.isFinite(skew) && Math.abs(skew) <= clockToleranceSeconds,
             seen: `host clock ${Number.isFinite(skew) ? `${skew >= 0 ? "+" : ""}${skew} s` : `unreadable (${r.stdout.trim()})`} from this machine's (tolerance ${clockToleranceSeconds} s)` });
     }
-    const report: EvidenceReport = { stack, when: new Date().toISOString(), broker: `${outputs.brokerAddress}:${outputs.tlsPort}`, outcomes };
+    const commands = [...(outputs.checkPlan as { identity: string; host: string; script: string }[]), ...(refusal ? [refusal] : [])]
+        .map(({ identity, host, script }) => ({ identity, host, script }));
+    const report: EvidenceReport = { stack, when: new Date().toISOString(), broker: `${outputs.brokerAddress}:${outputs.tlsPort}`, outcomes, commands };
     const dir = path.resolve(__dirname, "..", "..", "evidence");
     mkdirSync(dir, { recursive: true });
     const base = path.join(dir, `verify-${stack}-${report.when.replace(/[:.]/g, "-")}`);

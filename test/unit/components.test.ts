@@ -674,6 +674,10 @@ describe("Checks", () => {
             assert.equal(readFileSync(path.join(dir, "up-unit.md"), "utf8"), sent["report.md"]);
             assert.equal(readFileSync(path.join(dir, "up-unit.json"), "utf8"), sent["report.json"]);
             assert.match(sent["report.md"], /^# mqtt-lab checks: stack unit/, "the report of this stack");
+            const json = JSON.parse(sent["report.json"]) as { commands: { identity: string; script: string }[] };
+            assert.deepEqual(json.commands.map((c) => c.identity), ["alice", "alice"], "the JSON names the commands behind the outcomes: alice's checks, then the refusal checks");
+            assert.match(json.commands[0].script, /check_tls_roundtrip/);
+            assert.match(json.commands[1].script, /refused impostor-ca/);
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }
