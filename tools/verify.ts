@@ -25,10 +25,8 @@ function privateKey(): string {
     return keyPath ? readFileSync(keyPath, "utf8") : stackConfig(stack, "mqtt-lab:sshPrivateKey");
 }
 
-/** Secrets that must not reach a report even if a check prints them: the teaching password. */
-function secrets(): string[] {
-    return [stackConfig(stack, "mqtt-lab:teachingPassword")].filter(Boolean);
-}
+/** Secrets that must not reach a report even if a check prints them: the teaching password (read once). */
+const secretValues: string[] = [stackConfig(stack, "mqtt-lab:teachingPassword")].filter(Boolean);
 
 async function main(): Promise<number> {
     const key = privateKey();
@@ -36,15 +34,15 @@ async function main(): Promise<number> {
     for (const step of outputs.checkPlan as { identity: string; host: string; script: string }[]) {
         const e = outputs.ssh[step.host] as Endpoint;
         // The teaching password on stdin: the script of a host's first identity reads it for the plaintext capture.
-        const r = await sshExec({ ...e, privateKey: key }, step.script, { timeoutMs: 120000, stdin: `${secrets()[0] ?? ""}\n` });
-        outcomes.push(...parseCheckRun({ identity: step.identity, host: `${step.host} ${e.address}`, ...r }, secrets()));
+        const r = await sshExec({ ...e, privateKey: key }, step.script, { timeoutMs: 120000, stdin: `${secretValues[0] ?? ""}\n` });
+        outcomes.push(...parseCheckRun({ identity: step.identity, host: `${step.host} ${e.address}`, ...r }, secretValues));
     }
     // The refusal checks, with the forged certificates `pulumi up` made (a secret output).
     const refusal = outputs.refusalPlan as { identity: string; host: string; script: string } | undefined;
     if (refusal) {
         const e = outputs.ssh[refusal.host] as Endpoint;
         const r = await sshExec({ ...e, privateKey: key }, refusal.script, { stdin: String(outputs.refusalForgeries), timeoutMs: 120000 });
-        outcomes.push(...parseCheckRun({ identity: refusal.identity, host: `${refusal.host} ${e.address}`, ...r }, secrets()));
+        outcomes.push(...parseCheckRun({ identity: refusal.identity, host: `${refusal.host} ${e.address}`, ...r }, secretValues));
     }
     // Host clocks against this machine's: a slow clock rejects a fresh certificate.
     for (const [role, e] of Object.entries(outputs.ssh as Record<string, Endpoint>)) {

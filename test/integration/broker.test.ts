@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { captureWhilePublishing } from "../../lib/capture";
+import { captureWhilePublishing } from "./brokerCapture";
 import { clientChecksScript } from "../../lib/checkScripts";
 import { brokerPaths, renderAcl, renderBrokerConf, renderPasswordFile } from "../../lib/mosquittoConf";
 import { asRootScript, containerShell, brokerApplyScript, brokerRemoveScript, clientInstallScript, renderBundle } from "../../lib/remoteScript";

@@ -1,9 +1,10 @@
 /**
- * Packet capture on the broker, as the seed did with tshark, and a detector that looks for
+ * The integration suite's packet capture on the broker, as the seed did with tshark (the checks of
+ * `pulumi up` capture on the client host, in lib/checkScripts.ts), and a detector that looks for
  * strings in the raw bytes. The detector is one function for both ports: on 1883 it must find
  * the topic and payload (its positive control), on 8883 it must find neither.
  */
-import { shQuote } from "./remoteScript";
+import { shQuote } from "../../lib/remoteScript";
 
 /** Shell (run as root on the broker) that captures `seconds` of traffic on `port` in classic pcap. */
 export function captureScript(port: number, seconds: number, file: string): string {
