@@ -5,11 +5,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Broker, Checks, Client, ContainerHosts, ExistingHosts, LabHost, Pki } from "./components";
-import { ConfigError, ns, RawConfig, validateLabConfig } from "./lib/config";
-import { sshFingerprint } from "./lib/fingerprint";
-import { renewalEpoch } from "./lib/pki";
-import { checkSshSettings } from "./lib/sshKeys";
+import { Broker, Checks, Client, ContainerHosts, ExistingHosts, LabHost, Pki } from "./src/components";
+import { ConfigError, ns, RawConfig, validateLabConfig } from "./src/config/labConfig";
+import { sshFingerprint } from "./src/ssh/fingerprint";
+import { renewalEpoch } from "./src/pki/renewal";
+import { checkSshSettings } from "./src/config/ssh";
+import { DeclaredOutputs } from "./src/outputs";
 
 const config = new pulumi.Config(ns);
 // Raw values, read once here: components get typed args (Config cannot be mocked in unit tests).
@@ -111,33 +112,35 @@ const checks = new Checks("lab-checks", {
     forgeFrom: { caCertPem: pki.caCertPem, caPrivateKeyPem: pki.caPrivateKeyPem, clientCertPem: pki.clients[cfg.clients[0].name].certPem },
 }, { dependsOn: clients });
 
-export const brokerAddress = hosts.broker.address;
-export const checkResults = checks.results;
-export const checkPlan = checks.plan;
-/** The refusal checks as run, and the forged certificates they read (secret): `npm run verify` reruns them. */
-export const refusalPlan = checks.refusalPlan;
-export const refusalForgeries = checks.forgeries;
-/** The evidence report of the latest checks (Markdown; a JSON twin beside it). */
-export const latestReport = checks.report;
-export const brokerDnsName = cfg.brokerDnsName;
-export const tlsPort = cfg.tlsPort;
-// null, not undefined: the output exists either way and says the listener is off.
-export const teachingPort = cfg.teaching.enabled ? cfg.teaching.port : null;
-export const teachingUser = cfg.teaching.enabled ? cfg.teaching.username : null;
-/** The trusted CAs (one, or two during a CA rotation): what any MQTT client should trust. */
-export const caCertPem = pki.trustBundlePem;
-export const signingCaGeneration = cfg.pki.caGeneration;
-export const brokerApplied = broker.applied;
-export const clientCerts = Object.fromEntries(cfg.clients.map((c, i) => [c.name, {
-    host: c.host,
-    dir: clients[i].dir,
-    certPem: pki.clients[c.name].certPem,
-    privateKeyPem: pki.clients[c.name].privateKeyPem,
-}]));
 const endpoint = (h: LabHost) => pulumi.all([h.address, h.hostKey]).apply(([address, hostKey]) => ({
     address, port: h.sshPort, user: h.user, hostKey, fingerprint: sshFingerprint(hostKey),
 }));
-export const ssh = { broker: endpoint(hosts.broker), client: endpoint(hosts.client) };
-export const hostSource = cfg.hostSource;
-/** containers only: the generated SSH client key, for `verify` and tests (secret). */
-export const sshClientPrivateKey = hosts instanceof ContainerHosts ? pulumi.secret(hosts.broker.connection.privateKey) : undefined;
+
+// The stack outputs, typed by the contract the tools read (src/outputs.ts).
+const outputs = {
+    brokerAddress: hosts.broker.address,
+    checkResults: checks.results,
+    checkPlan: checks.plan,
+    // The refusal checks as run, and the forged certificates they read (secret): `npm run verify` reruns them.
+    refusalPlan: checks.refusalPlan,
+    refusalForgeries: checks.forgeries,
+    latestReport: checks.report,
+    brokerDnsName: cfg.brokerDnsName,
+    tlsPort: cfg.tlsPort,
+    // null, not undefined: the output exists either way and says the listener is off.
+    teachingPort: cfg.teaching.enabled ? cfg.teaching.port : null,
+    teachingUser: cfg.teaching.enabled ? cfg.teaching.username : null,
+    caCertPem: pki.trustBundlePem,
+    signingCaGeneration: cfg.pki.caGeneration,
+    brokerApplied: broker.applied,
+    clientCerts: Object.fromEntries(cfg.clients.map((c, i) => [c.name, {
+        host: c.host,
+        dir: clients[i].dir,
+        certPem: pki.clients[c.name].certPem,
+        privateKeyPem: pki.clients[c.name].privateKeyPem,
+    }])),
+    ssh: { broker: endpoint(hosts.broker), client: endpoint(hosts.client) },
+    hostSource: cfg.hostSource,
+    sshClientPrivateKey: hosts instanceof ContainerHosts ? pulumi.secret(hosts.clientPrivateKey) : undefined,
+} satisfies DeclaredOutputs;
+export = outputs;

@@ -26,12 +26,12 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import { cpus, tmpdir, totalmem } from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { clientChecksScript } from "../lib/checkScripts";
-import { renderAcl, renderBrokerConf } from "../lib/mosquittoConf";
-import { asRootScript, brokerApplyScript, clientInstallScript, containerShell, renderBundle } from "../lib/remoteScript";
-import { sshExec, SshTarget } from "../lib/sshExec";
-import { repoRoot, requireEnv, requireProviderPlugins } from "../test/e2e/harness";
-import { OpensslPki, startLabHosts } from "../test/integration/labHosts";
+import { clientChecksScript } from "../src/remote/checkScripts";
+import { renderAcl, renderBrokerConf } from "../src/mosquitto/conf";
+import { asRootScript, brokerApplyScript, clientInstallScript, containerShell, renderBundle } from "../src/remote/hostScripts";
+import { sshExec, SshTarget } from "../src/ssh/exec";
+import { repoRoot, requireEnv, requireProviderPlugins } from "../testkit/engineHarness";
+import { OpensslPki, startLabHosts } from "../testkit/labHosts";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const rotationRounds = Number(process.env.BENCH_ROTATION_ROUNDS ?? 3);
@@ -199,17 +199,17 @@ function phases(rec: OpRecord) {
  */
 function stageLabProgram(root: string, rev: string | undefined): { dir: string; source: string } {
     let from = repoRoot;
-    let source = "working tree";
+    let source: string;
     if (rev) {
         from = path.join(root, "src");
         mkdirSync(from, { recursive: true });
         const commit = execFileSync("git", ["-C", repoRoot, "rev-parse", "--short", rev], { encoding: "utf8" }).trim();
-        execFileSync("bash", ["-c", `git -C "$1" archive "$2" index.ts components lib Pulumi.yaml package.json tsconfig.json | tar -x -C "$3"`, "-", repoRoot, commit, from]);
+        execFileSync("bash", ["-c", `git -C "$1" archive "$2" index.ts src Pulumi.yaml package.json tsconfig.json | tar -x -C "$3"`, "-", repoRoot, commit, from]);
         symlinkSync(path.join(repoRoot, "node_modules"), path.join(from, "node_modules"));
         execFileSync(path.join(repoRoot, "node_modules", ".bin", "tsc"), ["-p", path.join(from, "tsconfig.json")], { stdio: "inherit" });
         source = `commit ${commit}`;
     } else {
-        const dirty = execFileSync("git", ["-C", repoRoot, "status", "--porcelain", "--", "index.ts", "components", "lib"], { encoding: "utf8" }).trim();
+        const dirty = execFileSync("git", ["-C", repoRoot, "status", "--porcelain", "--", "index.ts", "src"], { encoding: "utf8" }).trim();
         source = `working tree at ${execFileSync("git", ["-C", repoRoot, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim()}${dirty ? " with uncommitted changes" : ""}`;
     }
     const bin = path.join(from, "bin");

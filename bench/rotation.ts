@@ -11,10 +11,10 @@
  *
  *   npm run bench
  */
-import { clientChecksScript } from "../lib/checkScripts";
-import { renderAcl, renderBrokerConf } from "../lib/mosquittoConf";
-import { asRootScript, containerShell, brokerApplyScript, clientInstallScript, renderBundle } from "../lib/remoteScript";
-import { OpensslPki, startLabHosts } from "../test/integration/labHosts";
+import { clientChecksScript } from "../src/remote/checkScripts";
+import { renderAcl, renderBrokerConf } from "../src/mosquitto/conf";
+import { asRootScript, containerShell, brokerApplyScript, clientInstallScript, renderBundle } from "../src/remote/hostScripts";
+import { OpensslPki, startLabHosts } from "../testkit/labHosts";
 
 const shell = containerShell;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 8);

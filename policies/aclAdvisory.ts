@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { describeListener, matchesAllTopics, parseMosquittoAcl } from "../lib/mosquittoParse";
+import { describeListener, matchesAllTopics, parseMosquittoAcl } from "../src/mosquitto/parse";
 import { aclEnv, validateSentConfs } from "./brokerFiles";
 import { configKey, PolicyOptions, UNKNOWN } from "./judge";
 

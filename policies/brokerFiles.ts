@@ -10,9 +10,9 @@
 import { basename } from "node:path";
 import * as command from "@pulumi/command";
 import { PolicyResource, ReportViolation, ResourceValidation, validateResourceOfType } from "@pulumi/policy";
-import { brokerPaths } from "../lib/mosquittoConf";
-import { embeddedFiles } from "../lib/remoteScript";
-import { MosquittoConf, parseMosquittoConf } from "../lib/mosquittoParse";
+import { brokerPaths } from "../src/mosquitto/conf";
+import { embeddedFiles } from "../src/remote/hostScripts";
+import { MosquittoConf, parseMosquittoConf } from "../src/mosquitto/parse";
 import { isRecord, Maybe, PreviewGaps, resourceLabel, UNKNOWN } from "./judge";
 
 export const confEnv = "MQTTLAB_CONF";
@@ -60,12 +60,11 @@ export function readBrokerFiles(props: Record<string, unknown>, label: string, g
     const env = gaps.read(`the environment of ${label} (it may carry ${confEnv})`, () => props.environment);
     if (env === UNKNOWN) found.push({ source: "environment", conf: UNKNOWN, acl: UNKNOWN });
     else if (isRecord(env) && confEnv in env) {
-        const text = (key: string): Maybe<string> | undefined => {
-            if (!(key in env)) return undefined;
+        const text = (key: string): Maybe<string> => {
             const v = gaps.read(`environment.${key} of ${label}`, () => env[key]);
             return v === UNKNOWN || typeof v === "string" ? v : String(v ?? "");
         };
-        found.push({ source: `environment.${confEnv}`, conf: text(confEnv)!, acl: text(aclEnv) });
+        found.push({ source: `environment.${confEnv}`, conf: text(confEnv), acl: aclEnv in env ? text(aclEnv) : undefined });
     }
     for (const field of ["create", "update"]) {
         const script = gaps.read(`${field} of ${label} (it may embed a mosquitto conf)`, () => props[field]);

@@ -1,5 +1,5 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { judgeKeyObject } from "../lib/keyAlgorithms";
+import { judgeKeyObject } from "../src/pki/keyAlgorithms";
 import { allowedUses, authorities, issued, label } from "./certGraph";
 import { configKey, PolicyOptions, PreviewGaps, UNKNOWN } from "./judge";
 import { isSshKeyName, judgePrivateKeyProps, keyObjectConfigKey } from "./x509Keys";
@@ -33,7 +33,7 @@ export function requireSigningCa(opts: PolicyOptions = {}): StackValidationPolic
                     report(`${label(ca)} ${what} but the issued certificate (subject ${x509.subject.replace(/\n/g, ", ")}) has no CA:TRUE basic constraint. ${rotate}.`, ca.urn);
                 }
                 const keyWhy = x509 ? judgeKeyObject(x509.publicKey) : undefined;
-                if (keyWhy) report(`${label(ca)} was issued with a key that is not allowed: ${keyWhy}. Set ${keyObjectConfigKey(x509!.publicKey.asymmetricKeyType)} and ${rotate}.`, ca.urn);
+                if (x509 && keyWhy) report(`${label(ca)} was issued with a key that is not allowed: ${keyWhy}. Set ${keyObjectConfigKey(x509.publicKey.asymmetricKeyType)} and ${rotate}.`, ca.urn);
                 // A key named like an SSH key escapes the key rule; behind a CA it is an X.509 key.
                 if (key && isSshKeyName(key.name)) {
                     const why = judgePrivateKeyProps(key.props, label(key), gaps);

@@ -1,6 +1,6 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import * as tls from "@pulumi/tls";
-import { defaults } from "../lib/config";
+import { defaults } from "../src/config/labConfig";
 import { issued, label } from "./certGraph";
 import { configKey, PolicyOptions, PreviewGaps, UNKNOWN } from "./judge";
 

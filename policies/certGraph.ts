@@ -7,11 +7,9 @@
  */
 import { X509Certificate } from "node:crypto";
 import { PolicyResource } from "@pulumi/policy";
-import { Resource } from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { isRecord, PreviewGaps, resourceLabel, stringList, UNKNOWN } from "./judge";
+import { isRecord, PreviewGaps, ResourceClass, resourceLabel, stringList, UNKNOWN } from "./judge";
 
-type ResourceClass = { new (...rest: any[]): Resource };
 
 /** A stack resource the way messages name it. */
 export function label(r: PolicyResource): string {
@@ -59,11 +57,13 @@ export interface Authority {
 export function authorities(resources: PolicyResource[], gaps: PreviewGaps): Authority[] {
     const byUrn = new Map<string, Authority>();
     const add = (ca: PolicyResource) => {
-        if (!byUrn.has(ca.urn)) {
+        let a = byUrn.get(ca.urn);
+        if (!a) {
             const key = ca.isType(tls.SelfSignedCert) ? dependencyOf(ca, "privateKeyPem", [tls.PrivateKey]) : undefined;
-            byUrn.set(ca.urn, { ca, signs: [], key });
+            a = { ca, signs: [], key };
+            byUrn.set(ca.urn, a);
         }
-        return byUrn.get(ca.urn)!;
+        return a;
     };
     for (const r of resources.filter((x) => x.isType(tls.SelfSignedCert))) {
         if (gaps.read(`isCaCertificate of ${label(r)}`, () => r.props.isCaCertificate) === true) add(r);

@@ -14,8 +14,7 @@
  */
 import * as policy from "@pulumi/policy";
 import { EnforcementLevel, ReportViolation, ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
-import { Resource } from "@pulumi/pulumi";
-import { ns } from "../lib/config";
+import { ns } from "../src/config/labConfig";
 
 /** A config key the way config validation prints it: `[mqtt-lab:tlsVersion]`. */
 export function configKey(key: string): string {
@@ -105,7 +104,8 @@ export interface PolicyOptions {
     readonly enforcementLevel?: EnforcementLevel;
 }
 
-type ResourceClass = { new (...rest: any[]): Resource };
+/** Any resource class, as the policy SDK's `isType` takes it. */
+export type ResourceClass = Parameters<ResourceValidationArgs["isType"]>[0];
 
 /**
  * Like `validateResourceOfType`, for a rule that applies to several types. (An array of

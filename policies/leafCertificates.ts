@@ -1,5 +1,5 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { judgeKeyObject } from "../lib/keyAlgorithms";
+import { judgeKeyObject } from "../src/pki/keyAlgorithms";
 import { issued, label, leaves, subjectOf } from "./certGraph";
 import { configKey, PolicyOptions, PreviewGaps, UNKNOWN } from "./judge";
 import { isSshKeyName, judgePrivateKeyProps, keyObjectConfigKey } from "./x509Keys";
@@ -41,7 +41,7 @@ export function requireDistinctLeafCertificates(opts: PolicyOptions = {}): Stack
                     report(`${label(cert)} was issued with a subject equal to its issuer (${x509.subject.replace(/\n/g, ", ")}), so clients fail with "unknown ca". ${renames}.`, cert.urn);
                 }
                 const keyWhy = x509 ? judgeKeyObject(x509.publicKey) : undefined;
-                if (keyWhy) report(`${label(cert)} was issued for a key that is not allowed: ${keyWhy}. Set ${keyObjectConfigKey(x509!.publicKey.asymmetricKeyType)}.`, cert.urn);
+                if (x509 && keyWhy) report(`${label(cert)} was issued for a key that is not allowed: ${keyWhy}. Set ${keyObjectConfigKey(x509.publicKey.asymmetricKeyType)}.`, cert.urn);
                 if (key && isSshKeyName(key.name)) {
                     const why = judgePrivateKeyProps(key.props, label(key), gaps);
                     if (why) report(`${why} It is the key of the leaf ${label(cert)}.`, key.urn);

@@ -1,6 +1,6 @@
 import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import * as tls from "@pulumi/tls";
-import { defaults } from "../lib/config";
+import { defaults } from "../src/config/labConfig";
 import { configKey, PolicyOptions, PreviewGaps, resourceLabel, UNKNOWN } from "./judge";
 
 export interface LeafValidityOptions extends PolicyOptions {

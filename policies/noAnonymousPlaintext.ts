@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { describeListener } from "../lib/mosquittoParse";
+import { describeListener } from "../src/mosquitto/parse";
 import { validateSentConfs } from "./brokerFiles";
 import { configKey, PolicyOptions } from "./judge";
 

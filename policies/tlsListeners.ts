@@ -1,6 +1,6 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { tlsVersions } from "../lib/config";
-import { describeListener, MosquittoListener } from "../lib/mosquittoParse";
+import { tlsVersions } from "../src/config/labConfig";
+import { describeListener, MosquittoListener } from "../src/mosquitto/parse";
 import { validateSentConfs } from "./brokerFiles";
 import { configKey, PolicyOptions } from "./judge";
 

@@ -1,6 +1,6 @@
 import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import * as tls from "@pulumi/tls";
-import { judgeKeySpec } from "../lib/keyAlgorithms";
+import { judgeKeySpec } from "../src/pki/keyAlgorithms";
 import { configKey, PolicyOptions, PreviewGaps, resourceLabel, UNKNOWN } from "./judge";
 
 /**

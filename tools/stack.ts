@@ -3,6 +3,7 @@
  * or `lab`), its outputs with secrets, and a config value. One place, so the tools agree.
  */
 import { execFileSync } from "node:child_process";
+import type { StackOutputs } from "../src/outputs";
 
 /** Takes `--stack NAME` out of `args` (mutating it) and returns the stack name. */
 export function takeStackArg(args: string[]): string {
@@ -11,8 +12,8 @@ export function takeStackArg(args: string[]): string {
 }
 
 /** The stack's outputs, secrets shown: the tools need the keys they hand to SSH or write 0600. */
-export function stackOutputs(stack: string): Record<string, any> {
-    return JSON.parse(execFileSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }));
+export function stackOutputs(stack: string): StackOutputs {
+    return JSON.parse(execFileSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })) as StackOutputs;
 }
 
 /** A config value of the stack, or "" when it is not set. */

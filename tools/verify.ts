@@ -8,11 +8,9 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { CheckOutcome, EvidenceReport, parseCheckRun, renderEvidenceJson, renderEvidenceMarkdown } from "../lib/evidence";
-import { sshExec } from "../lib/sshExec";
+import { CheckOutcome, EvidenceReport, parseCheckRun, renderEvidenceJson, renderEvidenceMarkdown } from "../src/evidence/report";
+import { sshExec } from "../src/ssh/exec";
 import { stackConfig, stackOutputs, takeStackArg } from "./stack";
-
-interface Endpoint { address: string; port: number; user: string; fingerprint: string }
 
 const stack = takeStackArg(process.argv.slice(2));
 const clockToleranceSeconds = 60;
@@ -31,28 +29,28 @@ const secretValues: string[] = [stackConfig(stack, "mqtt-lab:teachingPassword")]
 async function main(): Promise<number> {
     const key = privateKey();
     const outcomes: CheckOutcome[] = [];
-    for (const step of outputs.checkPlan as { identity: string; host: string; script: string }[]) {
-        const e = outputs.ssh[step.host] as Endpoint;
+    for (const step of outputs.checkPlan) {
+        const e = outputs.ssh[step.host];
         // The teaching password on stdin: the script of a host's first identity reads it for the plaintext capture.
         const r = await sshExec({ ...e, privateKey: key }, step.script, { timeoutMs: 120000, stdin: `${secretValues[0] ?? ""}\n` });
         outcomes.push(...parseCheckRun({ identity: step.identity, host: `${step.host} ${e.address}`, ...r }, secretValues));
     }
     // The refusal checks, with the forged certificates `pulumi up` made (a secret output).
-    const refusal = outputs.refusalPlan as { identity: string; host: string; script: string } | undefined;
+    const refusal = outputs.refusalPlan as typeof outputs.refusalPlan | undefined;
     if (refusal) {
-        const e = outputs.ssh[refusal.host] as Endpoint;
+        const e = outputs.ssh[refusal.host];
         const r = await sshExec({ ...e, privateKey: key }, refusal.script, { stdin: String(outputs.refusalForgeries), timeoutMs: 120000 });
         outcomes.push(...parseCheckRun({ identity: refusal.identity, host: `${refusal.host} ${e.address}`, ...r }, secretValues));
     }
     // Host clocks against this machine's: a slow clock rejects a fresh certificate.
-    for (const [role, e] of Object.entries(outputs.ssh as Record<string, Endpoint>)) {
+    for (const [role, e] of Object.entries(outputs.ssh)) {
         const before = Date.now();
         const r = await sshExec({ ...e, privateKey: key }, "date +%s", { timeoutMs: 30000 });
         const skew = Number(r.stdout.trim()) - Math.round((before + Date.now()) / 2000);
         outcomes.push({ check: "clock-skew", identity: "-", host: `${role} ${e.address}`, pass: Number.isFinite(skew) && Math.abs(skew) <= clockToleranceSeconds,
             seen: `host clock ${Number.isFinite(skew) ? `${skew >= 0 ? "+" : ""}${skew} s` : `unreadable (${r.stdout.trim()})`} from this machine's (tolerance ${clockToleranceSeconds} s)` });
     }
-    const commands = [...(outputs.checkPlan as { identity: string; host: string; script: string }[]), ...(refusal ? [refusal] : [])]
+    const commands = [...outputs.checkPlan, ...(refusal ? [refusal] : [])]
         .map(({ identity, host, script }) => ({ identity, host, script }));
     const report: EvidenceReport = { stack, when: new Date().toISOString(), broker: `${outputs.brokerAddress}:${outputs.tlsPort}`, outcomes, commands };
     const dir = path.resolve(__dirname, "..", "..", "evidence");

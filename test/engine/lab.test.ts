@@ -9,9 +9,9 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { OutputMap } from "@pulumi/pulumi/automation";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { containerShell, parseBundle } from "../../lib/remoteScript";
-import { sshExec, SshTarget } from "../../lib/sshExec";
-import { containersOfRun, createTestStack, repoRoot, requireEnv, storedState, TestStack, requireProviderPlugins } from "../e2e/harness";
+import { containerShell, parseBundle } from "../../src/remote/hostScripts";
+import { sshExec, SshTarget } from "../../src/ssh/exec";
+import { containersOfRun, createTestStack, repoRoot, requireEnv, storedState, TestStack, requireProviderPlugins } from "../../testkit/engineHarness";
 
 const serverAuth = "1.3.6.1.5.5.7.3.1";
 const clientAuth = "1.3.6.1.5.5.7.3.2";

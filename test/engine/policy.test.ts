@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { utils } from "ssh2";
-import { createTestStack, repoRoot, TestStack, requireProviderPlugins } from "../e2e/harness";
+import { createTestStack, repoRoot, TestStack, requireProviderPlugins } from "../../testkit/engineHarness";
 
 const policies = path.join(repoRoot, "policies");
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { cleartextHits, pcapPacketCount } from "../integration/brokerCapture";
+import { cleartextHits, pcapPacketCount } from "../../testkit/brokerCapture";
 
 /** A classic little-endian pcap with the given packet payloads. */
 function pcap(packets: Buffer[]): Buffer {

@@ -10,9 +10,9 @@ import { X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { clientChecksScript, refusalChecksScript, topicMatches, topicOutside } from "../../lib/checkScripts";
-import { forgeriesScript, forgeryOutputs } from "../../lib/forgeries";
-import { parseBundle, renderBundle } from "../../lib/remoteScript";
+import { clientChecksScript, refusalChecksScript, topicMatches, topicOutside } from "../../src/remote/checkScripts";
+import { forgeriesScript, forgeryOutputs } from "../../src/pki/forgeries";
+import { parseBundle, renderBundle } from "../../src/remote/hostScripts";
 
 describe("topicMatches", () => {
     const cases: [string, string, boolean][] = [

@@ -9,15 +9,15 @@ import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import type * as Components from "../../components";
-import type { LabHost } from "../../components";
-import { ClientIdentity, defaults, PkiConfig, seedNetwork } from "../../lib/config";
-import { brokerPaths } from "../../lib/mosquittoConf";
-import { parseMosquittoConf } from "../../lib/mosquittoParse";
-import { cidrsOverlap, parseCidr } from "../../lib/net";
-import { caCommonName } from "../../lib/pki";
-import { clientDir, embeddedFiles, parseBundle } from "../../lib/remoteScript";
-import { fake, installMocks, isSecretOutput, isSecretValue, promiseOf, Registration, reveal, T, text } from "./mocks";
+import type * as Components from "../../src/components";
+import type { LabHost } from "../../src/components";
+import { ClientIdentity, defaults, PkiConfig, seedNetwork } from "../../src/config/labConfig";
+import { brokerPaths } from "../../src/mosquitto/conf";
+import { parseMosquittoConf } from "../../src/mosquitto/parse";
+import { cidrsOverlap, parseCidr } from "../../src/config/net";
+import { caCommonName } from "../../src/pki/renewal";
+import { clientDir, embeddedFiles, parseBundle } from "../../src/remote/hostScripts";
+import { fake, installMocks, isSecretOutput, isSecretValue, promiseOf, Registration, reveal, T, text } from "../../testkit/mocks";
 
 const mocks = installMocks();
 let C: typeof Components;
@@ -25,7 +25,7 @@ let C: typeof Components;
 let unwrapBashC: (script: string) => string;
 
 before(async () => {
-    C = await import("../../components");
+    C = await import("../../src/components");
     ({ unwrapBashC } = await import("../../policies/brokerFiles"));
 });
 

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { ConfigError, judgeTopicFilter, RawConfig, validateLabConfig } from "../../lib/config";
+import { ConfigError, judgeTopicFilter, RawConfig, validateLabConfig } from "../../src/config/labConfig";
 
 const image = "mqtt-lab/substrate:bookworm";
 /** The smallest valid containers config: only the image has no default. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseCheckRun, redact, renderEvidenceJson, renderEvidenceMarkdown } from "../../lib/evidence";
+import { parseCheckRun, redact, renderEvidenceJson, renderEvidenceMarkdown } from "../../src/evidence/report";
 
 const run = {
     identity: "client-a",

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { generateKeyPairSync, KeyObject } from "node:crypto";
-import { judgeKeyObject, judgeKeySpec, KeySpec } from "../../lib/keyAlgorithms";
+import { judgeKeyObject, judgeKeySpec, KeySpec } from "../../src/pki/keyAlgorithms";
 
 describe("judgeKeySpec", () => {
     const allowed: KeySpec[] = [

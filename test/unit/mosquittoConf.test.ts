@@ -5,8 +5,8 @@ import { pbkdf2Sync } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import type { ClientIdentity } from "../../lib/config";
-import { brokerApplyScript } from "../../lib/remoteScript";
+import type { ClientIdentity } from "../../src/config/labConfig";
+import { brokerApplyScript } from "../../src/remote/hostScripts";
 import {
     BrokerConfOptions,
     brokerPaths,
@@ -20,7 +20,7 @@ import {
     renderPasswordFile,
     restartFiles,
     sighupFiles,
-} from "../../lib/mosquittoConf";
+} from "../../src/mosquitto/conf";
 
 /** One `listener` section: its port and the directives up to the next listener. */
 interface ListenerBlock {
@@ -166,7 +166,7 @@ describe("renderAcl", () => {
     });
 
     it("renders the same file under any locale (a Danish laptop sorts 'aa' after 'z')", () => {
-        const script = `process.stdout.write(require(${JSON.stringify(path.resolve(__dirname, "../../lib/mosquittoConf.js"))}).renderAcl(${JSON.stringify(clients)}, "student"))`;
+        const script = `process.stdout.write(require(${JSON.stringify(path.resolve(__dirname, "../../src/mosquitto/conf.js"))}).renderAcl(${JSON.stringify(clients)}, "student"))`;
         const here = renderAcl(clients, "student");
         for (const locale of ["C", "da_DK.UTF-8", "tr_TR.UTF-8", "sv_SE.UTF-8"]) {
             const out = execFileSync(process.execPath, ["-e", script], { env: { ...process.env, LANG: locale, LC_ALL: locale }, encoding: "utf8" });

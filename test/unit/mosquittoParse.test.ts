@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { renderAcl, renderBrokerConf } from "../../lib/mosquittoConf";
-import { describeListener, matchesAllTopics, parseMosquittoAcl, parseMosquittoConf } from "../../lib/mosquittoParse";
+import { renderAcl, renderBrokerConf } from "../../src/mosquitto/conf";
+import { describeListener, matchesAllTopics, parseMosquittoAcl, parseMosquittoConf } from "../../src/mosquitto/parse";
 
 const conf = (...lines: string[]) => lines.join("\n") + "\n";
 

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { cidrContains, cidrsOverlap, ipv4ToNumber, isIpv4, parseCidr } from "../../lib/net";
+import { cidrContains, cidrsOverlap, ipv4ToNumber, isIpv4, parseCidr } from "../../src/config/net";
 
 /** A CIDR the tests know is valid; fails loudly otherwise. */
 function cidr(s: string) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { caCommonName, leafGeneration, renewalEpoch } from "../../lib/pki";
+import { caCommonName, leafGeneration, renewalEpoch } from "../../src/pki/renewal";
 
 const hour = 3_600_000;
 

@@ -7,7 +7,7 @@ import { requireHardenedTlsListeners } from "../../policies/tlsListeners";
 import { ResourceValidationArgs } from "@pulumi/policy";
 import { readBrokerFiles, unwrapBashC } from "../../policies/brokerFiles";
 import { PreviewGaps } from "../../policies/judge";
-import { asRootScript } from "../../lib/remoteScript";
+import { asRootScript } from "../../src/remote/hostScripts";
 import { applyCommand, confCommand, connection, labAcl, labConf, seedConf, teachingConf, types } from "./policyFixtures";
 import {
     assertHasResourceViolation, assertNoResourceViolations, assertUnjudged, resourceArgs, runResourcePolicy, unknownValue,

@@ -9,8 +9,8 @@
  * algorithm, so the keys here carry them. At preview, outputs such as certPem are
  * `unknownValue`; `issued: true` gives real certificates.
  */
-import { renderAcl, renderBrokerConf } from "../../lib/mosquittoConf";
-import { asRootScript, brokerApplyScript, brokerRemoveScript, HostShell } from "../../lib/remoteScript";
+import { renderAcl, renderBrokerConf } from "../../src/mosquitto/conf";
+import { asRootScript, brokerApplyScript, brokerRemoveScript, HostShell } from "../../src/remote/hostScripts";
 import { StackResourceSpec, unknownValue } from "./policyUtil";
 
 export const types = {

@@ -15,12 +15,12 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { utils as sshUtils } from "ssh2";
-import { seedNetwork } from "../../lib/config";
-import { parseMosquittoConf } from "../../lib/mosquittoParse";
-import { cidrsOverlap, parseCidr } from "../../lib/net";
-import { caCommonName } from "../../lib/pki";
-import { embeddedFiles, parseBundle } from "../../lib/remoteScript";
-import { fake, installMocks, isSecretOutput, isSecretValue, promiseOf, Registration, reveal, T, text } from "./mocks";
+import { seedNetwork } from "../../src/config/labConfig";
+import { parseMosquittoConf } from "../../src/mosquitto/parse";
+import { cidrsOverlap, parseCidr } from "../../src/config/net";
+import { caCommonName } from "../../src/pki/renewal";
+import { embeddedFiles, parseBundle } from "../../src/remote/hostScripts";
+import { fake, installMocks, isSecretOutput, isSecretValue, promiseOf, Registration, reveal, T, text } from "../../testkit/mocks";
 
 const scenarioVar = "MQTTLAB_UNIT_SCENARIO";
 const resultMarker = "MQTTLAB_UNIT_RESULT ";

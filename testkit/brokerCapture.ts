@@ -4,7 +4,7 @@
  * strings in the raw bytes. The detector is one function for both ports: on 1883 it must find
  * the topic and payload (its positive control), on 8883 it must find neither.
  */
-import { shQuote } from "../../lib/remoteScript";
+import { shQuote } from "../src/remote/hostScripts";
 
 /** Shell (run as root on the broker) that captures `seconds` of traffic on `port` in classic pcap. */
 export function captureScript(port: number, seconds: number, file: string): string {

@@ -10,7 +10,7 @@
  * ever readable by others, and no half-written file is ever live.
  */
 import { createHash } from "node:crypto";
-import { brokerPaths, restartFiles, sighupFiles } from "./mosquittoConf";
+import { brokerPaths, restartFiles, sighupFiles } from "../mosquitto/conf";
 
 /** Quotes a string for a POSIX shell. */
 export function shQuote(s: string): string {

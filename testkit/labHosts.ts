@@ -9,8 +9,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { utils } from "ssh2";
-import { sshFingerprint } from "../../lib/fingerprint";
-import { sshExec, SshTarget, ExecResult } from "../../lib/sshExec";
+import { sshFingerprint } from "../src/ssh/fingerprint";
+import { sshExec, SshTarget, ExecResult } from "../src/ssh/exec";
 
 export function requireImage(): string {
     const image = process.env.MQTTLAB_IMAGE;

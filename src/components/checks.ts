@@ -1,10 +1,11 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { ClientIdentity } from "../lib/config";
-import { clientChecksScript, refusalChecksScript } from "../lib/checkScripts";
-import { forgeriesScript } from "../lib/forgeries";
-import { parseCheckRun, renderEvidenceJson, renderEvidenceMarkdown } from "../lib/evidence";
-import { bundleEnd, renderBundle, shQuote } from "../lib/remoteScript";
+import { ClientIdentity } from "../config/labConfig";
+import { clientChecksScript, refusalChecksScript } from "../remote/checkScripts";
+import { forgeriesScript } from "../pki/forgeries";
+import { parseCheckRun, renderEvidenceJson, renderEvidenceMarkdown } from "../evidence/report";
+import { bundleEnd, renderBundle, shQuote } from "../remote/hostScripts";
+import { CheckStep } from "../outputs";
 import { LabHost } from "./hosts";
 
 export interface ChecksArgs {
@@ -39,9 +40,9 @@ export interface ChecksArgs {
 export class Checks extends pulumi.ComponentResource {
     readonly results: pulumi.Output<string>[];
     /** The scripts as run, per identity: `npm run verify` runs exactly these again. */
-    readonly plan: { identity: string; host: string; script: string; topics: string[] }[];
+    readonly plan: CheckStep[];
     /** The refusal checks (impostor CA, expired certificate) as run; their stdin is the forgeries. */
-    readonly refusalPlan: { identity: string; host: string; script: string };
+    readonly refusalPlan: CheckStep;
     /** The forged certificates (secret bundle) the refusal checks read on stdin. */
     readonly forgeries: pulumi.Output<string>;
     /** Path of the Markdown report of the latest run. */

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { createTestStack, repoRoot, storedState, TestStack } from "./harness";
+import { createTestStack, repoRoot, storedState, TestStack } from "../../testkit/engineHarness";
 
 describe("Pulumi engine built from the Go module proxy", () => {
     let t: TestStack | undefined;
@@ -18,7 +18,7 @@ describe("Pulumi engine built from the Go module proxy", () => {
     it("runs up and destroy of a TypeScript program, keeping secrets encrypted in state", async () => {
         const marker = path.join(dir, "marker");
         const secretValue = `engine-secret-${Date.now()}`;
-        t = await createTestStack(path.join(repoRoot, "test", "fixtures", "engine-smoke"), {
+        t = await createTestStack(path.join(repoRoot, "test", "fixtures", "bare-engine"), {
             markerFile: { value: marker },
             secretValue: { value: secretValue, secret: true },
         });

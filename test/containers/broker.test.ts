@@ -6,11 +6,11 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { captureWhilePublishing } from "./brokerCapture";
-import { clientChecksScript } from "../../lib/checkScripts";
-import { brokerPaths, renderAcl, renderBrokerConf, renderPasswordFile } from "../../lib/mosquittoConf";
-import { asRootScript, containerShell, brokerApplyScript, brokerRemoveScript, clientInstallScript, renderBundle } from "../../lib/remoteScript";
-import { LabHosts, OpensslPki, Pem, startLabHosts } from "./labHosts";
+import { captureWhilePublishing } from "../../testkit/brokerCapture";
+import { clientChecksScript } from "../../src/remote/checkScripts";
+import { brokerPaths, renderAcl, renderBrokerConf, renderPasswordFile } from "../../src/mosquitto/conf";
+import { asRootScript, containerShell, brokerApplyScript, brokerRemoveScript, clientInstallScript, renderBundle } from "../../src/remote/hostScripts";
+import { LabHosts, OpensslPki, Pem, startLabHosts } from "../../testkit/labHosts";
 
 // client-a may use lab/# only; the observer may read everything, to see what client-a gets through.
 const clients = [{ name: "client-a", topics: ["lab/#"], host: "client" as const }, { name: "observer", topics: ["#"], host: "client" as const }];

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { ClientIdentity, PkiConfig } from "../lib/config";
-import { isIpv4 } from "../lib/net";
-import { caCommonName, leafGeneration } from "../lib/pki";
+import { ClientIdentity, PkiConfig } from "../config/labConfig";
+import { isIpv4 } from "../config/net";
+import { caCommonName, leafGeneration } from "../pki/renewal";
 
 /** A certificate and its key, the key a secret. */
 export interface IssuedCert {
@@ -68,7 +68,8 @@ export class Pki extends pulumi.ComponentResource {
         // The signing CA is always trusted; during a CA rotation the other generation is trusted too.
         const generations = [...new Set([...p.trustedCaGenerations, p.caGeneration])].sort((a, b) => a - b);
         const cas = generations.map(makeCa);
-        const signing = cas.find((c) => c.generation === p.caGeneration)!;
+        const signing = cas.find((c) => c.generation === p.caGeneration);
+        if (!signing) throw new Error(`pki.caGeneration ${p.caGeneration} is not among the generations made (${generations.join(", ")})`);
         const ca = signing.cert;
         const caKey = signing.key;
         this.caCertPem = ca.certPem;

@@ -1,8 +1,8 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { ClientIdentity, TlsVersion } from "../lib/config";
-import { renderAcl, renderBrokerConf, renderPasswordFile } from "../lib/mosquittoConf";
-import { asRootScript, brokerApplyScript, brokerRemoveScript, renderBundle } from "../lib/remoteScript";
+import { ClientIdentity, TlsVersion } from "../config/labConfig";
+import { renderAcl, renderBrokerConf, renderPasswordFile } from "../mosquitto/conf";
+import { asRootScript, brokerApplyScript, brokerRemoveScript, renderBundle } from "../remote/hostScripts";
 import { LabHost } from "./hosts";
 import { IssuedCert } from "./pki";
 

@@ -4,7 +4,7 @@
  * text out, so each option combination is a unit test.
  */
 import { createHash, pbkdf2Sync } from "node:crypto";
-import { ClientIdentity, TlsVersion } from "./config";
+import { ClientIdentity, TlsVersion } from "../config/labConfig";
 
 /** Where the lab's files live on the broker. One directory we own, beside Debian's defaults. */
 export const brokerPaths = {

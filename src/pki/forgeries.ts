@@ -6,7 +6,7 @@
  * - expired: a certificate for a real client, signed by the real CA, valid only in the past.
  * openssl x509 cannot backdate, so the expired one is signed with `openssl ca -startdate/-enddate`.
  */
-import { bundleEnd, readBundleShell } from "./remoteScript";
+import { bundleEnd, readBundleShell } from "../remote/hostScripts";
 
 /** Names of the files the forgeries script reads from its stdin bundle and writes to stdout. */
 export const forgeryInputs = ["ca.crt", "ca.key", "client.crt"] as const;

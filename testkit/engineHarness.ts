@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
-export const repoRoot = path.resolve(__dirname, "..", "..", "..");
+export const repoRoot = path.resolve(__dirname, "..", "..");
 
 /** Fails with a clear message when something a suite needs is not there. */
 export function requireEnv(name: string): string {
@@ -38,6 +38,8 @@ export async function createTestStack(workDir: string, config: Record<string, { 
         PULUMI_CONFIG_PASSPHRASE: "mqtt-lab-test",
         MQTTLAB_RUN_ID: id,
     };
+    // Declared before cleanup, which must exist before the stack does (assigned once, below).
+    // eslint-disable-next-line prefer-const
     let stack: Stack | undefined;
     let done = false;
     const cleanup = async () => {

@@ -4,8 +4,8 @@
  * object) and passes plain values in, so every rule can be unit tested without an engine.
  */
 import { RunError } from "@pulumi/pulumi/errors";
-import { ecdsaCurves, judgeKeySpec, KeyAlgorithm } from "./keyAlgorithms";
-import { Cidr, cidrContains, cidrsOverlap, ipv4ToNumber, isIpv4, parseCidr } from "./net";
+import { ecdsaCurves, judgeKeySpec, KeyAlgorithm } from "../pki/keyAlgorithms";
+import { Cidr, cidrContains, cidrsOverlap, ipv4ToNumber, isIpv4, knownCidr, parseCidr } from "./net";
 
 /** The config namespace, as Pulumi prints it in `pulumi config`. */
 export const ns = "mqtt-lab";
@@ -118,7 +118,7 @@ const labNamePattern = /^[a-z][a-z0-9-]{0,30}$/;
 export function judgeTopicFilter(filter: string): string | undefined {
     if (filter.length === 0) return "is empty";
     if (Buffer.byteLength(filter, "utf8") > 65535) return "is longer than 65535 bytes"; // MQTT counts UTF-8 bytes
-    if (/[\u0000\n\r]/.test(filter)) return "contains a NUL or newline";
+    if (filter.includes("\0") || /[\n\r]/.test(filter)) return "contains a NUL or newline";
     const levels = filter.split("/");
     for (let i = 0; i < levels.length; i++) {
         const level = levels[i];
@@ -326,7 +326,7 @@ export function validateLabConfig(raw: RawConfig): LabConfig {
             r.problems.push(`${k("subnet")} is "${subnet}"; allowed: an IPv4 CIDR such as 172.30.56.0/24, prefix from /16 to /28.`);
         } else if (cidr.prefix < 16 || cidr.prefix > 28) {
             r.problems.push(`${k("subnet")} "${subnet}" has prefix /${cidr.prefix}; allowed: /16 to /28.`);
-        } else if (cidrsOverlap(cidr, parseCidr(seedNetwork)!)) {
+        } else if (cidrsOverlap(cidr, knownCidr(seedNetwork))) {
             r.problems.push(`${k("subnet")} "${subnet}" overlaps ${seedNetwork}, the seed's VM network; allowed: a private range that does not, such as 172.30.56.0/24.`);
         }
         const base = cidr ? cidr.network : 0;

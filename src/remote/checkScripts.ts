@@ -2,7 +2,7 @@
  * The post-deploy checks as shell, one definition each. They run on the client host after every
  * change of certificates or conf, and fail `pulumi up` naming the check and what was seen.
  */
-import { clientDir, readBundleShell, shQuote } from "./remoteScript";
+import { clientDir, readBundleShell, shQuote } from "./hostScripts";
 
 /** A topic this identity may use: its first pattern with wildcards filled in. */
 export function checkTopic(patterns: readonly string[], nonce: string): string {

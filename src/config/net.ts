@@ -32,6 +32,13 @@ export function parseCidr(s: string): Cidr | undefined {
     return { network: address, prefix };
 }
 
+/** parseCidr for a network written in the code itself: a typo there is a bug, not bad input. */
+export function knownCidr(s: string): Cidr {
+    const c = parseCidr(s);
+    if (!c) throw new Error(`not an IPv4 network in CIDR form: ${s}`);
+    return c;
+}
+
 export function cidrContains(c: Cidr, address: string): boolean {
     return ((ipv4ToNumber(address) & mask(c.prefix)) >>> 0) === c.network;
 }

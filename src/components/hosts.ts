@@ -2,9 +2,9 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { HostRole, seedNetwork } from "../lib/config";
-import { cidrsOverlap, parseCidr } from "../lib/net";
-import { containerShell, HostShell, systemdShell } from "../lib/remoteScript";
+import { HostRole, seedNetwork } from "../config/labConfig";
+import { cidrsOverlap, knownCidr, parseCidr } from "../config/net";
+import { containerShell, HostShell, systemdShell } from "../remote/hostScripts";
 
 /**
  * A host of the lab as everything downstream sees it: where to SSH, with which pinned host key,
@@ -97,11 +97,13 @@ export class ContainerHosts extends pulumi.ComponentResource {
     readonly broker: LabHost;
     readonly client: LabHost;
     readonly network: docker.Network;
+    /** The SSH client key the program generated for both containers (secret in state). */
+    readonly clientPrivateKey: pulumi.Output<string>;
 
     constructor(name: string, args: ContainerHostsArgs, opts?: pulumi.ComponentResourceOptions) {
         // Checked before anything is declared: a bridge on the seed's network would cut its VMs off.
         const cidr = parseCidr(args.subnet);
-        if (!cidr || cidrsOverlap(cidr, parseCidr(seedNetwork)!)) {
+        if (!cidr || cidrsOverlap(cidr, knownCidr(seedNetwork))) {
             throw new Error(`[subnet] "${args.subnet}" must be an IPv4 network in CIDR form that does not overlap ${seedNetwork}, the seed's VM network, such as 172.30.56.0/24.`);
         }
         super("mqttlab:hosts:ContainerHosts", name, {}, opts);
@@ -117,6 +119,7 @@ export class ContainerHosts extends pulumi.ComponentResource {
 
         // Why: one client key for both containers; its private half never leaves state (secret).
         const sshKey = new tls.PrivateKey(`${name}-ssh-client-key`, { algorithm: "ED25519" }, { parent: this, additionalSecretOutputs: ["privateKeyOpenssh", "privateKeyPem", "privateKeyPemPkcs8"] });
+        this.clientPrivateKey = sshKey.privateKeyOpenssh;
 
         const make = (role: HostRole, address: string): LabHost => {
             // Why: we generate the host key, so we know it before sshd ever answers: nothing to trust on first use.

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { containersOfRun, createTestStack, repoRoot, requireEnv, TestStack, requireProviderPlugins } from "../e2e/harness";
+import { containersOfRun, createTestStack, repoRoot, requireEnv, TestStack, requireProviderPlugins } from "../../testkit/engineHarness";
 
 describe("Toolchain smoke test", () => {
     before(() => requireProviderPlugins());
     let t: TestStack;
     before(async () => {
-        t = await createTestStack(path.join(repoRoot, "test", "fixtures", "smoke"), {
+        t = await createTestStack(path.join(repoRoot, "test", "fixtures", "provider-plugins"), {
             image: { value: requireEnv("MQTTLAB_IMAGE") },
         });
     });

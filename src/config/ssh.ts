@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { utils } from "ssh2";
-import { ns } from "./config";
+import { ns } from "./labConfig";
 
 export interface SshSettings {
     /** The private key text (secret config). */
@@ -59,6 +59,6 @@ export function checkSshSettings(s: SshSettings, readFile: (p: string) => string
             problems.push(`[${ns}:${cfgKey}] is not an SSH public host key; allowed: "ssh-ed25519 AAAA…" or another authorized_keys line.`);
         }
     }
-    if (problems.length > 0) return { problems };
-    return { problems, value: { privateKey: key, brokerHostKey: s.brokerHostKey!.trim(), clientHostKey: s.clientHostKey!.trim() } };
+    if (problems.length > 0 || !s.brokerHostKey || !s.clientHostKey) return { problems };
+    return { problems, value: { privateKey: key, brokerHostKey: s.brokerHostKey.trim(), clientHostKey: s.clientHostKey.trim() } };
 }

@@ -1,6 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { clientDir, clientInstallScript, clientRemoveScript, renderBundle } from "../lib/remoteScript";
+import { clientDir, clientInstallScript, clientRemoveScript, renderBundle } from "../remote/hostScripts";
 import { LabHost } from "./hosts";
 import { IssuedCert } from "./pki";
 

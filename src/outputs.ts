@@ -1,0 +1,71 @@
+/**
+ * The stack's outputs: the contract between what `index.ts` exports and what the tools (`bundle`,
+ * `verify`), the tests and the bench read back with `pulumi stack output --json --show-secrets`.
+ * `index.ts` declares its outputs as `DeclaredOutputs`, so renaming or dropping one is a compile
+ * error there and in every reader.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { HostRole, HostSource } from "./config/labConfig";
+
+/** One check run as `pulumi up` ran it, for `verify` to run again. */
+export interface CheckStep {
+    identity: string;
+    host: HostRole;
+    script: string;
+    topics?: string[];
+}
+
+/** How to reach a host over SSH, its host key pinned. */
+export interface SshEndpoint {
+    address: string;
+    port: number;
+    user: string;
+    hostKey: string;
+    /** SHA256:… of `hostKey`, as `ssh-keygen -lf` prints it. */
+    fingerprint: string;
+}
+
+/** One client identity's certificate and key (secret), and where they live on its host. */
+export interface ClientCertOutput {
+    host: HostRole;
+    dir: string;
+    certPem: string;
+    privateKeyPem: string;
+}
+
+/** The outputs with their values, as the tools read them. */
+export interface StackOutputs {
+    brokerAddress: string;
+    /** One line per check, `PASS|FAIL name (identity on host): what was seen`. */
+    checkResults: string[];
+    checkPlan: CheckStep[];
+    /** The refusal checks as run; their stdin is `refusalForgeries`. */
+    refusalPlan: CheckStep;
+    /** The forged certificates of the refusal checks, as a bundle (secret). */
+    refusalForgeries: string;
+    /** Path of the evidence report of the latest checks (Markdown; a JSON twin beside it). */
+    latestReport: string;
+    brokerDnsName: string;
+    tlsPort: number;
+    /** null when the teaching listener is off. */
+    teachingPort: number | null;
+    teachingUser: string | null;
+    /** The trusted CAs (one, or two during a CA rotation). */
+    caCertPem: string;
+    signingCaGeneration: number;
+    /** The broker apply's report: what changed and how mosquitto was reloaded. */
+    brokerApplied: string;
+    clientCerts: Record<string, ClientCertOutput>;
+    ssh: Record<HostRole, SshEndpoint>;
+    hostSource: HostSource;
+    /** containers only: the SSH client key the program generated (secret). */
+    sshClientPrivateKey?: string;
+}
+
+/** A value as a program may declare it: plain, or an Output at any depth. */
+export type Declared<T> = T extends string | number | boolean | null | undefined
+    ? pulumi.Input<T>
+    : pulumi.Input<T> | { [K in keyof T]: Declared<T[K]> };
+
+/** What `index.ts` exports. */
+export type DeclaredOutputs = { [K in keyof StackOutputs]: Declared<StackOutputs[K]> };
