@@ -21,7 +21,7 @@ const raw: RawConfig = {};
 // required), so "" means "not set".
 for (const key of plainKeys) raw[key] = config.get(key) || undefined;
 for (const key of objectKeys) raw[key] = config.getObject(key);
-// The image scripts/substrate.sh built last, unless config names one: it is tagged by its recipe.
+// The image image/substrate.sh built last, unless config names one: it is tagged by its recipe.
 raw.image ??= cachedBaseImage();
 // A run-specific label for tests' sweeps; not a user setting.
 const runLabel = process.env.MQTTLAB_RUN_ID;

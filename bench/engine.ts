@@ -12,7 +12,7 @@
  * 4. messages lost and reconnects of a QoS 1 subscriber and publisher during a rotating up;
  * 5. cold up with 1, 4, 16 and 32 client identities, and the cost per added client.
  *
- * The program runs compiled (a copy of bin/index.js, components/ and lib/ in a temp work dir,
+ * The program runs compiled (a copy of bin/index.js and bin/src/ in a temp work dir,
  * `typescript: false`): ts-node's start-up would otherwise be counted as engine time.
  *
  *   npm run bench:engine
@@ -213,12 +213,12 @@ function stageLabProgram(root: string, rev: string | undefined): { dir: string; 
         source = `working tree at ${execFileSync("git", ["-C", repoRoot, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim()}${dirty ? " with uncommitted changes" : ""}`;
     }
     const bin = path.join(from, "bin");
-    for (const p of ["index.js", "components", "lib"]) {
+    for (const p of ["index.js", "src"]) {
         if (!existsSync(path.join(bin, p))) throw new Error(`${path.join(bin, p)} is missing: build first (npx tsc -p tsconfig.json)`);
     }
     const dir = path.join(root, "lab");
     mkdirSync(dir, { recursive: true });
-    for (const p of ["index.js", "components", "lib"]) cpSync(path.join(bin, p), path.join(dir, p), { recursive: true });
+    for (const p of ["index.js", "src"]) cpSync(path.join(bin, p), path.join(dir, p), { recursive: true });
     symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
     cpSync(path.join(from, "package.json"), path.join(dir, "package.json"));
     const yaml = readFileSync(path.join(from, "Pulumi.yaml"), "utf8");

@@ -1,7 +1,7 @@
 /**
  * Where the policies find the broker's files, in what a `command:remote:Command` sends:
  * - the program's broker component embeds them in its script as quoted heredocs
- *   (lib/remoteScript.ts `embedFile`), inside `bash -c '...'`, in `create` and `update`; an
+ *   (src/remote/hostScripts.ts `embedFile`), inside `bash -c '...'`, in `create` and `update`; an
  *   environment would depend on the SSH server's AcceptEnv, which drops unknown variables;
  * - the convention for other programs (and the seed fixture): `environment.MQTTLAB_CONF`
  *   holds the conf text and `environment.MQTTLAB_ACL` the ACL.

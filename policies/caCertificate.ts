@@ -4,7 +4,7 @@ import { allowedUses, authorities, issued, label } from "./certGraph";
 import { configKey, PolicyOptions, PreviewGaps, UNKNOWN } from "./judge";
 import { isSshKeyName, judgePrivateKeyProps, keyObjectConfigKey } from "./x509Keys";
 
-const rotate = `components/pki.ts issues a proper CA; bump ${configKey("pki.caGeneration")} to replace this one with a new generation`;
+const rotate = `src/components/pki.ts issues a proper CA; bump ${configKey("pki.caGeneration")} to replace this one with a new generation`;
 
 /**
  * Mandatory: every certificate that signs leaves (or says it is a CA) is a CA certificate that

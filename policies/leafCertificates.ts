@@ -22,7 +22,7 @@ export function requireDistinctLeafCertificates(opts: PolicyOptions = {}): Stack
             for (const { cert, csr, ca, key } of leaves(args.resources)) {
                 const isCa = gaps.read(`isCaCertificate of ${label(cert)}`, () => cert.props.isCaCertificate);
                 if (isCa === true) {
-                    report(`${label(cert)} is a leaf certificate but has isCaCertificate true, so it could sign certificates of its own that clients would trust. components/pki.ts issues leaves with isCaCertificate false; no config key changes that.`, cert.urn);
+                    report(`${label(cert)} is a leaf certificate but has isCaCertificate true, so it could sign certificates of its own that clients would trust. src/components/pki.ts issues leaves with isCaCertificate false; no config key changes that.`, cert.urn);
                 }
                 const x509 = issued(cert);
                 if (csr && ca) {
@@ -35,7 +35,7 @@ export function requireDistinctLeafCertificates(opts: PolicyOptions = {}): Stack
                     gaps.note(`the subject of ${label(cert)} (its CertRequest or CA is not a tls resource of this stack)`);
                 }
                 if (x509?.ca) {
-                    report(`${label(cert)} was issued with CA:TRUE, so it could sign certificates that clients would trust. components/pki.ts issues leaves with isCaCertificate false.`, cert.urn);
+                    report(`${label(cert)} was issued with CA:TRUE, so it could sign certificates that clients would trust. src/components/pki.ts issues leaves with isCaCertificate false.`, cert.urn);
                 }
                 if (x509 && x509.subject === x509.issuer) {
                     report(`${label(cert)} was issued with a subject equal to its issuer (${x509.subject.replace(/\n/g, ", ")}), so clients fail with "unknown ca". ${renames}.`, cert.urn);

@@ -16,7 +16,7 @@ export function requireNoAnonymousPlaintextListener(opts: PolicyOptions = {}): R
         enforcementLevel: opts.enforcementLevel ?? "mandatory",
         validateResource: validateSentConfs((conf, files, label, report) => {
             for (const problem of conf.problems) {
-                report(`${label} sends, in ${files.source}, a mosquitto conf that mosquitto refuses to start with: ${problem} Only renderBrokerConf (lib/mosquittoConf.ts) should write this conf.`);
+                report(`${label} sends, in ${files.source}, a mosquitto conf that mosquitto refuses to start with: ${problem} Only renderBrokerConf (src/mosquitto/conf.ts) should write this conf.`);
             }
             for (const l of conf.listeners.filter((x) => !x.tls && x.allowAnonymous && !x.localOnly)) {
                 const scope = l.securityScope === "global"

@@ -5,7 +5,7 @@ import { configKey, PolicyOptions, PreviewGaps, resourceLabel, UNKNOWN } from ".
 
 /**
  * SSH keys are tls PrivateKeys too (container host keys, the SSH client key): the program names
- * them with "ssh" (components/hosts.ts), and they are not X.509 keys, so the X.509 allow-list
+ * them with "ssh" (src/components/hosts.ts), and they are not X.509 keys, so the X.509 allow-list
  * does not apply to them. A key that a certificate is made from is judged whatever its name:
  * the certificate rules check the key behind every CA and CSR (`keyBehindCertificate` below).
  */
@@ -24,7 +24,7 @@ export function keyObjectConfigKey(asymmetricKeyType: string | undefined): strin
 }
 
 /**
- * Judges a tls PrivateKey's properties with THE allow-list (lib/keyAlgorithms.ts, shared with
+ * Judges a tls PrivateKey's properties with THE allow-list (src/pki/keyAlgorithms.ts, shared with
  * config validation). Returns a full sentence, or undefined when the key is allowed or unknown.
  */
 export function judgePrivateKeyProps(props: Record<string, unknown>, label: string, gaps: PreviewGaps): string | undefined {
@@ -39,7 +39,7 @@ export function judgePrivateKeyProps(props: Record<string, unknown>, label: stri
     };
     const why = judgeKeySpec(spec);
     if (!why) return undefined;
-    return `${label} is not an allowed X.509 key: ${why}. Set ${keyConfigKey(spec.algorithm)}; the allow-list (lib/keyAlgorithms.ts) is the one config validation uses.`;
+    return `${label} is not an allowed X.509 key: ${why}. Set ${keyConfigKey(spec.algorithm)}; the allow-list (src/pki/keyAlgorithms.ts) is the one config validation uses.`;
 }
 
 /** Mandatory: every X.509 key is RSA of 2048 bits or more, ECDSA P-256/P-384, or Ed25519. */

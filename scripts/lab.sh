@@ -7,9 +7,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup.sh"
 cd "$ROOT"
 # Fail before touching anything when the engine cannot create the lab's resources.
-missing="$(missing_provider_plugins)"
-if [ -n "$missing" ]; then
-  echo "lab: cannot bring the lab up: the provider plugins $missing are not installed in PULUMI_HOME=$PULUMI_HOME, although scripts/toolchain.sh ran (see its output above; README, Status)." >&2
+absent="$(missing_provider_plugins)"
+if [ -n "$absent" ]; then
+  echo "lab: cannot bring the lab up: the provider plugins $absent are not installed in PULUMI_HOME=$PULUMI_HOME, although toolchain/toolchain.sh ran (see its output above; README, Status)." >&2
   exit 1
 fi
 STACK="${MQTTLAB_STACK:-lab}"

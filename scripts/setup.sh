@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # setup.sh — everything both README commands need, idempotent and quick when warm:
-# the Pulumi engine and providers (toolchain.sh), Docker and the base image (substrate.sh),
+# the Pulumi engine and providers (toolchain/toolchain.sh), Docker and the base image
+# (image/substrate.sh),
 # and the project's npm packages. Source it: it exports PATH, PULUMI_HOME and the backend.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,18 +19,18 @@ need_apt() {
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 }
-need_apt node:nodejs npm:npm git:git curl:curl ss:iproute2 openssl:openssl
+need_apt node:nodejs npm:npm git:git curl:curl ss:iproute2 openssl:openssl shellcheck:shellcheck
 
 step "toolchain (Pulumi CLI, language host, providers)"
 t0=$SECONDS
-bash "$ROOT/scripts/toolchain.sh" >&2
-# shellcheck source=env.sh
-source "$ROOT/scripts/env.sh"
+bash "$ROOT/toolchain/toolchain.sh" >&2
+# shellcheck source=toolchain/env.sh
+source "$ROOT/toolchain/env.sh"
 echo "toolchain ready in $((SECONDS - t0)) s" >&2
 
 step "substrate (Docker Engine, base image)"
 t0=$SECONDS
-MQTTLAB_IMAGE="$(bash "$ROOT/scripts/substrate.sh" | tail -n 1)"
+MQTTLAB_IMAGE="$(bash "$ROOT/image/substrate.sh" | tail -n 1)"
 export MQTTLAB_IMAGE
 echo "image $MQTTLAB_IMAGE ready in $((SECONDS - t0)) s" >&2
 

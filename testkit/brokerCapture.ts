@@ -1,6 +1,6 @@
 /**
  * The integration suite's packet capture on the broker, as the seed did with tshark (the checks of
- * `pulumi up` capture on the client host, in lib/checkScripts.ts), and a detector that looks for
+ * `pulumi up` capture on the client host, in src/remote/checkScripts.ts), and a detector that looks for
  * strings in the raw bytes. The detector is one function for both ports: on 1883 it must find
  * the topic and payload (its positive control), on 8883 it must find neither.
  */

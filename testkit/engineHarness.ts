@@ -88,6 +88,6 @@ export function requireProviderPlugins(): void {
     const have = (JSON.parse(listed || "[]") as { name: string; kind: string }[]).filter((p) => p.kind === "resource").map((p) => p.name);
     const missing = ["tls", "command", "docker"].filter((n) => !have.includes(n));
     if (missing.length > 0) {
-        throw new Error(`provider plugins missing: ${missing.map((n) => `pulumi-resource-${n}`).join(", ")}. scripts/toolchain.sh could not build them: their Go modules are not served here (see its summary and README "Status").`);
+        throw new Error(`provider plugins missing: ${missing.map((n) => `pulumi-resource-${n}`).join(", ")}. toolchain/toolchain.sh could not build them: their Go modules are not served here (see its summary and README "Status").`);
     }
 }

@@ -1,7 +1,7 @@
 /**
  * Integration fixture: two real containers from the lab's base image on a private network made
  * for this run, reached over SSH with ssh2 and a pinned host key, and a PKI made with the openssl
- * CLI. It runs the program's own remote scripts (lib/remoteScript.ts, lib/checkScripts.ts)
+ * CLI. It runs the program's own remote scripts (src/remote/hostScripts.ts, src/remote/checkScripts.ts)
  * exactly as the command provider would, without the Pulumi engine.
  */
 import { execFileSync } from "node:child_process";

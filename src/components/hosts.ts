@@ -76,7 +76,7 @@ export class ExistingHosts extends pulumi.ComponentResource {
 }
 
 export interface ContainerHostsArgs {
-    /** The base image built by scripts/substrate.sh (Debian with sshd, mosquitto, tshark). */
+    /** The base image built by image/substrate.sh (Debian with sshd, mosquitto, tshark). */
     readonly image: string;
     /** The private network's subnet; never one that overlaps the seed's 192.168.56.0/24. */
     readonly subnet: string;

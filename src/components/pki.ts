@@ -20,7 +20,7 @@ export interface PkiArgs {
     readonly brokerDnsName: string;
     /** One client certificate each; the CN is the identity, which mosquitto uses as the user name. */
     readonly clients: readonly ClientIdentity[];
-    /** The renewal window "now" falls in (lib/pki.ts renewalEpoch), computed by the caller. */
+    /** The renewal window "now" falls in (src/pki/renewal.ts renewalEpoch), computed by the caller. */
     readonly renewalEpoch: number;
 }
 

@@ -57,7 +57,7 @@ export interface LabConfig {
     brokerDnsName: string;
     sshUser: string;
     sshPort: number;
-    /** containers: the base image built by scripts/substrate.sh. */
+    /** containers: the base image built by image/substrate.sh. */
     image: string;
     tlsPort: number;
     tlsVersion: TlsVersion;
@@ -358,7 +358,7 @@ export function validateLabConfig(raw: RawConfig): LabConfig {
     const sshPort = r.int("sshPort", defaults.sshPort, 1, 65535, "a TCP port");
     const tlsPort = r.int("tlsPort", defaults.tlsPort, 1, 65535, "a TCP port");
     const tlsVersion = r.oneOf<TlsVersion>("tlsVersion", tlsVersions, defaults.tlsVersion);
-    const image = hostSource === "containers" ? r.string("image", undefined, "the base image built by scripts/substrate.sh, for hostSource \"containers\"") : "";
+    const image = hostSource === "containers" ? r.string("image", undefined, "the base image built by image/substrate.sh, for hostSource \"containers\"") : "";
 
     const pki = readPki(r);
     const clients = readClients(r, raw["clients"]);

@@ -206,7 +206,7 @@ export interface RefusalScriptOptions {
 }
 
 /**
- * Runs on a client host with the forgeries bundle (lib/forgeries.ts) on stdin: a client of
+ * Runs on a client host with the forgeries bundle (src/pki/forgeries.ts) on stdin: a client of
  * another CA bearing a real client's subject, and an expired certificate of the real CA, must both
  * be refused at the TLS handshake. mosquitto_pub must fail with each; over TLS 1.2 openssl shows
  * the broker's alert (48 unknown ca, 45 certificate expired): the reason, seen where it happens.

@@ -187,7 +187,7 @@ fi
 for f in "$S"/*; do [ -d "$f" ] || { chgrp mosquitto "$f"; chmod 0640 "$f"; }; done
 chmod 0644 "$S/server.crt" "$S/mqtt-lab.conf"
 live() { if [ "$1" = mqtt-lab.conf ]; then echo "$CONF"; else echo "$D/$1"; fi; }
-# The action, from lib/mosquittoConf.ts's table: files read only at start, or re-read on SIGHUP.
+# The action, from src/mosquitto/conf.ts's table: files read only at start, or re-read on SIGHUP.
 action=none
 for f in ${sighupFiles.filter((f) => f !== "passwd" || o.withPasswords).join(" ")}; do cmp -s "$S/$f" "$(live $f)" || action=sighup; done
 for f in ${restartFiles.join(" ")}; do cmp -s "$S/$f" "$(live $f)" || action=restart; done

@@ -1,5 +1,5 @@
 /**
- * The engine itself, as built by scripts/toolchain.sh: the CLI through the Automation API, the
+ * The engine itself, as built by toolchain/toolchain.sh: the CLI through the Automation API, the
  * Node.js language host, a file backend and passphrase secrets, on a program that needs no
  * provider plugin. The suites that need the tls/command/docker plugins are in test/engine/.
  */

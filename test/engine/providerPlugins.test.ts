@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { containersOfRun, createTestStack, repoRoot, requireEnv, TestStack, requireProviderPlugins } from "../../testkit/engineHarness";
@@ -23,5 +25,14 @@ describe("Toolchain smoke test", () => {
         const destroy = await t.stack.destroy({ color: "never" });
         assert.equal(destroy.summary.result, "succeeded");
         assert.deepEqual(containersOfRun(t.id), [], "no container of this run is left");
+    });
+
+    it("has each provider plugin installed at the version its npm package declares", () => {
+        const pkg = JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+        const listed = JSON.parse(execFileSync("pulumi", ["plugin", "ls", "--json"], { encoding: "utf8" }) || "[]") as { name: string; kind: string; version: string }[];
+        for (const name of ["tls", "command", "docker"]) {
+            const versions = listed.filter((p) => p.kind === "resource" && p.name === name).map((p) => p.version);
+            assert.ok(versions.includes(pkg.dependencies[`@pulumi/${name}`]), `${name}: installed ${versions.join(", ") || "none"}, package.json asks for ${pkg.dependencies[`@pulumi/${name}`]}`);
+        }
     });
 });

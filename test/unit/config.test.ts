@@ -52,7 +52,7 @@ const bad: BadCase[] = [
     { why: "a trusted CA generation list without the signing CA", raw: { ...containers, pki: { caGeneration: 3, trustedCaGenerations: [1, 2] } }, key: "pki.trustedCaGenerations", says: "does not include [mqtt-lab:pki.caGeneration] 3: the CA that signs must be trusted" },
     { why: "a repeated trusted CA generation", raw: { ...containers, pki: { trustedCaGenerations: [1, 1] } }, key: "pki.trustedCaGenerations", says: "allowed: one or two distinct CA generations" },
     { why: "a subnet given for existing hosts", raw: { ...seedDev, subnet: "172.30.56.0/24" }, key: "subnet", says: `only applies to hostSource "containers"` },
-    { why: "containers without an image", raw: {}, key: "image", says: "is required: the base image built by scripts/substrate.sh" },
+    { why: "containers without an image", raw: {}, key: "image", says: "is required: the base image built by image/substrate.sh" },
     { why: "an ssh user that is not a Unix user name", raw: { ...seedDev, sshUser: "Olivier Smith" }, key: "sshUser", says: "allowed: a Unix user name such as olivier" },
     { why: "an IP address as the broker's DNS name", raw: { ...containers, brokerDnsName: "1.2.3.4" }, key: "brokerDnsName", says: "allowed: a DNS name such as broker.lab.internal" },
     { why: "a broker DNS name with a label starting with a hyphen", raw: { ...containers, brokerDnsName: "-broker.lab" }, key: "brokerDnsName", says: "allowed: a DNS name" },

@@ -1,9 +1,9 @@
 /**
- * Resources shaped like the ones the program declares (components/pki.ts, hosts.ts, broker.ts)
+ * Resources shaped like the ones the program declares (src/components/pki.ts, hosts.ts, broker.ts)
  * and like the seed's insecure setup, for the policy tests. Checked against what the engine
  * handed a dumping policy pack during previews of the lab and dev stacks (CLI 3.248), first with
  * stand-in plugins, then again with the real tls, command and docker plugins of
- * scripts/toolchain/ on a deployed lab: names, property names, `bash -c '...'` scripts,
+ * toolchain/ on a deployed lab: names, property names, `bash -c '...'` scripts,
  * `connection` wholly unknown for containers before they exist, and propertyDependencies as used
  * below. The tls provider's Check fills its defaults (rsaBits 2048, ecdsaCurve P224) whatever the
  * algorithm, so the keys here carry them. At preview, outputs such as certPem are
@@ -95,7 +95,7 @@ export const teachingConf = renderBrokerConf({
     owner: "mqtt-lab/dev", tlsPort: 8883, tlsVersion: "tlsv1.3", trust: "capath", teaching: { port: 1883, username: "student" },
 });
 
-/** The shared SSH connection of components/hosts.ts, pinned host key included. */
+/** The shared SSH connection of src/components/hosts.ts, pinned host key included. */
 export function connection(overrides: Record<string, unknown> = {}): Record<string, unknown> {
     return {
         host: brokerAddress, port: 22, user: "root",
@@ -104,11 +104,11 @@ export function connection(overrides: Record<string, unknown> = {}): Record<stri
     };
 }
 
-/** A container host's shell, as components/hosts.ts makes it. */
+/** A container host's shell, as src/components/hosts.ts makes it. */
 const containerShell: HostShell = { asRoot: "", reload: "pkill -HUP -x mosquitto", restart: "mosquitto -c /etc/mosquitto/mosquitto.conf -d" };
 
 /**
- * The broker component's apply command (components/broker.ts): conf and ACL embedded as heredocs
+ * The broker component's apply command (src/components/broker.ts): conf and ACL embedded as heredocs
  * in `bash -c '...'` (create and update), certificates on stdin (unknown at preview).
  */
 export function applyCommand(conf: string = labConf, acl: string = labAcl, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -148,7 +148,7 @@ export interface PkiOptions {
     serverCertProps?: Record<string, unknown>;
 }
 
-/** The lab's PKI as components/pki.ts declares it (ECDSA P-256, CA generation 1). */
+/** The lab's PKI as src/components/pki.ts declares it (ECDSA P-256, CA generation 1). */
 export function labPki(o: PkiOptions = {}): StackResourceSpec[] {
     const issued = (p: string) => (o.issued ? p : unknownValue);
     const leaf = "r0-e241-v2400";

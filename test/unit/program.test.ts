@@ -30,7 +30,7 @@ interface Scenario {
     config: Record<string, unknown>;
     secret?: string[];
     env?: Record<string, string>;
-    /** The image scripts/substrate.sh would have cached; by default the cache is empty. */
+    /** The image image/substrate.sh would have cached; by default the cache is empty. */
     cachedImage?: string;
 }
 
@@ -101,7 +101,7 @@ async function slot<T>(job: () => Promise<T>): Promise<T> {
     }
 }
 
-/** Image caches made for scenarios (removed after the tests), so none depends on what scripts/substrate.sh left here. */
+/** Image caches made for scenarios (removed after the tests), so none depends on what image/substrate.sh left here. */
 const caches: string[] = [];
 function imageCache(image?: string): string {
     const dir = mkdtempSync(join(tmpdir(), "mqttlab-unit-cache-"));
@@ -297,7 +297,7 @@ if (process.env[scenarioVar]) {
             }
         });
 
-        it("uses the image scripts/substrate.sh cached when config names none", async () => {
+        it("uses the image image/substrate.sh cached when config names none", async () => {
             const o = await graphOf("cachedImage");
             for (const c of ofType(o, T.container)) assert.equal(c.inputs.image, "cached/base:7", c.name);
         });

@@ -2,8 +2,8 @@
 # Builds the Pulumi docker resource provider plugin, pulumi-resource-docker labelled 5.2.0 (what
 # @pulumi/docker 5.2.0 asks for), from source, with nothing but the Go module proxy:
 #
-#   scripts/toolchain/provider-docker/build.sh OUTDIR    -> OUTDIR/pulumi-resource-docker
-#   scripts/toolchain/provider-docker/build.sh --tidy    re-tidies go.mod/go.sum here (maintainers)
+#   toolchain/providers/docker/build.sh OUTDIR    -> OUTDIR/pulumi-resource-docker
+#   toolchain/providers/docker/build.sh --tidy    re-tidies go.mod/go.sum here (maintainers)
 #
 # then, e.g.: pulumi plugin install resource docker 5.2.0 --file OUTDIR/pulumi-resource-docker
 #
@@ -55,7 +55,7 @@ case "${1:-}" in
   ""|-*) usage >&2; exit 2 ;;
   *) OUTDIR=$1 ;;
 esac
-# scripts/toolchain.sh passes the version the npm package asks for: it must be this plugin's.
+# toolchain/toolchain.sh passes the version the npm package asks for: it must be this plugin's.
 if [ $# -eq 2 ] && [ "$2" != "$PLUGIN_VERSION" ]; then
   printf 'provider-docker/build.sh: error: %s was asked for, this wrapper builds %s\n' "$2" "$PLUGIN_VERSION" >&2; exit 2
 fi
@@ -193,6 +193,8 @@ OUTDIR=$(cd "$OUTDIR" && pwd)
 log "building $PLUGIN $PLUGIN_VERSION ($UPSTREAM@$UPSTREAM_VERSION, bridge v3) in $B"
 (
   cd "$B"
+  # The wrapper is vetted here, where its upstream copy exists (the test command vets the rest).
+  "$GO" vet -mod=readonly -tags "$BUILD_TAGS" .
   exec "$GO" build -mod=readonly ${GOBUILDP:+-p "$GOBUILDP"} -tags "$BUILD_TAGS" -ldflags "-s -w" \
     -o "$B/$PLUGIN" .
 ) &

@@ -1,6 +1,6 @@
 // Command pulumi-resource-command is a small, self-written stand-in for the Pulumi "command"
-// resource provider (github.com/pulumi/pulumi-command), version-labelled 1.2.1 so that the npm
-// package @pulumi/command 1.2.1 drives it. It implements command:local:Command and
+// resource provider (github.com/pulumi/pulumi-command), labelled with the version of the npm package
+// @pulumi/command (package.json) so that the SDK drives it. It implements command:local:Command and
 // command:remote:Command; see README.md next to this file for what it does and where it differs
 // from upstream.
 //
@@ -25,8 +25,10 @@ import (
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 )
 
-// Version is what GetPluginInfo reports; the engine and the npm SDK ask for 1.2.1.
-const Version = "1.2.1"
+// Version is what GetPluginInfo and the schema report. The build sets it (-ldflags -X
+// main.Version=...) from the @pulumi/command version in package.json, which the engine and the npm
+// SDK ask for; a binary built without it says so.
+var Version = "0.0.0-unset"
 
 func main() {
 	if err := serve(); err != nil {

@@ -97,7 +97,11 @@ func (p *provider) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.Pl
 }
 
 func (p *provider) GetSchema(_ context.Context, req *pulumirpc.GetSchemaRequest) (*pulumirpc.GetSchemaResponse, error) {
-	return &pulumirpc.GetSchemaResponse{Schema: schemaJSON}, nil
+	schema, err := packageSchema()
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.GetSchemaResponse{Schema: schema}, nil
 }
 
 func (p *provider) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {

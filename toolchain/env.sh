@@ -1,6 +1,6 @@
 # shellcheck shell=sh
-# Sourced (". scripts/env.sh") by the project's scripts: puts the Pulumi toolchain that
-# scripts/toolchain.sh builds into the machine-wide cache on PATH, and keeps the engine offline
+# Sourced (". toolchain/env.sh") by the project's scripts: puts the Pulumi toolchain that
+# toolchain/toolchain.sh builds into the machine-wide cache on PATH, and keeps the engine offline
 # (no update check, no plugin download, no registry look-up).
 MQTTLAB_CACHE="${MQTTLAB_CACHE:-/var/cache/mqtt-lab}"
 PULUMI_HOME="$MQTTLAB_CACHE/pulumi-home"

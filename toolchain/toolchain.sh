@@ -9,7 +9,7 @@
 #   $MQTTLAB_CACHE/pulumi-home                         PULUMI_HOME (plugins, file-backend logins)
 #   $MQTTLAB_CACHE/pulumi-home/plugins/resource-*      tls, command and docker provider plugins
 #
-# Usage: scripts/toolchain.sh, then `. scripts/env.sh` to use it. A run with everything in place
+# Usage: toolchain/toolchain.sh, then `. toolchain/env.sh` to use it. A run with everything in place
 # only checks `go version -m` of each binary (a second or two); a cold run takes about ten minutes
 # on two cores. Every binary is built into a temporary directory and renamed into place only after
 # the build finished and its build info checked out, so an interrupted run leaves nothing half-made.
@@ -21,7 +21,7 @@
 # pkg/sdk v3.248.0, so it is built in its own wrapper module against pkg/sdk v3.187.0. It speaks the
 # same gRPC protocol and runs @pulumi/pulumi 3.248.0 programs and Node.js policy packs.
 #
-# Resource provider plugins (tls, command, docker) are built from wrappers in scripts/toolchain/
+# Resource provider plugins (tls, command, docker) are built from wrappers in toolchain/providers/
 # and installed into PULUMI_HOME at the versions of their npm packages, see PROVIDERS below.
 set -euo pipefail
 # shellcheck disable=SC2317  # functions are called indirectly (traps, build's check argument)
@@ -33,7 +33,7 @@ die() { printf 'toolchain.sh: error: %s\n' "$*" >&2; exit 1; }
 log() { printf 'toolchain.sh: %s\n' "$*" >&2; }
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=scripts/env.sh
+# shellcheck source=toolchain/env.sh
 . "$HERE/env.sh"
 CACHE=$MQTTLAB_CACHE
 BIN=$CACHE/bin
@@ -47,7 +47,7 @@ if [ -z "$GO" ] || [ ! -x "$GO" ]; then
 fi
 GOVER=$("$GO" env GOVERSION 2>/dev/null) || die "'$GO env GOVERSION' failed: is $GO a working Go install?"
 if [ "$(printf '%s\n' go1.25.11 "$GOVER" | sort -V | head -n1)" != go1.25.11 ]; then
-  die "$GO is $GOVER; the Pulumi CLI v3.248.0 needs Go >= 1.25.11 (made with go1.26.8)."
+  die "$GO is $GOVER; the Pulumi CLI needs Go >= 1.25.11 (made with go1.26.8)."
 fi
 
 mkdir -p "$BIN" "$CACHE/tmp" "$PULUMI_HOME/plugins" 2>/dev/null \
@@ -77,11 +77,20 @@ trap 'stop 130' INT
 trap 'stop 143' TERM
 
 # --- what to build ----------------------------------------------------------------------------------
-PULUMI_VERSION=v3.248.0
+# Every version comes from package.json: the SDKs the program loads ask the engine for exactly
+# these (test/unit/versions.test.ts holds the wrapper modules' go.mod files to it).
+PACKAGE_JSON=$HERE/../package.json
+npm_version() {
+  local v
+  v=$(awk -F'"' -v p="$1" '$2 == p { print $4; exit }' "$PACKAGE_JSON")
+  [ -n "$v" ] || die "no version of $1 in $PACKAGE_JSON"
+  echo "$v"
+}
+PULUMI_VERSION=v$(npm_version @pulumi/pulumi)
 VERSION_PKG=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
-CLI_DIR=$HERE/toolchain/pulumi
+CLI_DIR=$HERE/pulumi
 CLI_PKG=github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
-LH_DIR=$HERE/toolchain/language-nodejs
+LH_DIR=$HERE/language-nodejs
 LH_MOD=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
 LH_PKG=$LH_MOD
 
@@ -164,26 +173,23 @@ fi
 # --- resource providers -----------------------------------------------------------------------------
 # The Go modules of pulumi-tls, pulumi-command and pulumi-docker are not served by the module proxy
 # (HTTP 403 at every version tried), so each plugin is built from what is served, by a wrapper in
-# scripts/toolchain/provider-NAME/ (see its build.sh): tls and docker are the upstream Terraform
+# toolchain/providers/NAME/ (see its build.sh): tls and docker are the upstream Terraform
 # providers served through pulumi-terraform-bridge (how pulumi-tls and pulumi-docker are made);
 # command is this project's own implementation of command:remote:Command and command:local:Command.
 # Each is installed into PULUMI_HOME at the version its npm package asks for. A stamp (hash of the
 # wrapper's files and of the Go version) decides when to rebuild.
-# name  plugin version (= npm package version in package.json)
-PROVIDERS=(
-  "tls     5.6.1"
-  "command 1.2.1"
-  "docker  5.2.0"
-)
+# name and plugin version (= the npm package's version in package.json)
+PROVIDERS=()
+for name in tls command docker; do PROVIDERS+=("$name $(npm_version "@pulumi/$name")"); done
 PLUGIN_STAMPS=$CACHE/plugin-stamps
 mkdir -p "$PLUGIN_STAMPS"
 plugin_stamp() {
-  (cd "$HERE/toolchain/provider-$1" && find . -path ./upstream -prune -o -type f -print0 | LC_ALL=C sort -z \
+  (cd "$HERE/providers/$1" && find . -path ./upstream -prune -o -type f -print0 | LC_ALL=C sort -z \
     | xargs -0 sha256sum; echo "$GOVER $2") | sha256sum | cut -c1-16
 }
 for p in "${PROVIDERS[@]}"; do
   read -r name version <<<"$p"
-  dir=$HERE/toolchain/provider-$name
+  dir=$HERE/providers/$name
   [ -f "$dir/build.sh" ] || die "no $dir/build.sh: cannot build pulumi-resource-$name"
   installed=$PULUMI_HOME/plugins/resource-$name-v$version/pulumi-resource-$name
   stamp=$(plugin_stamp "$name" "$version")
@@ -223,6 +229,6 @@ echo "pulumi-resource-pulumi-nodejs (script from github.com/pulumi/pulumi/sdk/v3
 for d in "$PULUMI_HOME"/plugins/resource-*; do
   [ -d "$d" ] && echo "plugin $(basename "$d")"
 done
-echo "Use it with: . scripts/env.sh"
+echo "Use it with: . toolchain/env.sh"
 exit 0
 }

@@ -1,5 +1,5 @@
 // Wrapper module for building the Node.js language host from the Go module proxy: see
-// scripts/toolchain.sh. The proxy serves this module only at pseudo-versions; this one (23 commits
+// toolchain/toolchain.sh. The proxy serves this module only at pseudo-versions; this one (23 commits
 // after v3.187.0) compiles against pkg/sdk v3.187.0, not v3.248.0. The replace repeats its own.
 module mqtt-lab/toolchain/language-nodejs
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # substrate.sh — make sure Docker Engine runs and the lab's base image exists.
 #
-#   scripts/substrate.sh            ensure dockerd + image mqttlab/base:<tag>
-#   scripts/substrate.sh --verify   the same, then a self-test with two throwaway containers
+#   image/substrate.sh            ensure dockerd + image mqttlab/base:<tag>
+#   image/substrate.sh --verify   the same, then a self-test with two throwaway containers
 #
 # The image name:tag is printed as the LAST line of stdout (everything else goes to stderr)
 # and written to $MQTTLAB_CACHE/base-image.
@@ -20,7 +20,7 @@ set -euo pipefail
 shopt -s inherit_errexit  # also stop on errors inside $(...)
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-IMAGE_DIR="$SCRIPT_DIR/image"
+IMAGE_DIR="$SCRIPT_DIR"
 CACHE="${MQTTLAB_CACHE:-/var/cache/mqtt-lab}"
 DOCKER_WAIT="${MQTTLAB_DOCKER_WAIT:-60}"
 VERIFY_SUBNET="${MQTTLAB_VERIFY_SUBNET:-172.30.56.0/24}"
@@ -39,7 +39,7 @@ LAB_SUBNET="192.168.56.0/24"
 ADDRESS_POOL="base=172.30.0.0/16,size=24"
 
 # ---- image recipe -----------------------------------------------------------------------
-# Everything in this block (and the files in scripts/image/) goes into the image tag.
+# Everything in this block (and image/lab-init) goes into the image tag.
 IMAGE_REPO="mqttlab/base"
 SUITE="bookworm"
 VARIANT="minbase"
@@ -87,7 +87,7 @@ image_tag() {
   {
     printf '%s\n' "$(debootstrap_key)" "${IMPORT_CHANGES[@]}"
     declare -f configure_rootfs
-    (cd "$IMAGE_DIR" && find . -type f | LC_ALL=C sort | xargs sha256sum)
+    (cd "$IMAGE_DIR" && sha256sum ./lab-init)
   } | hash_of 12
 }
 

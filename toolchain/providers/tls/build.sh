@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds pulumi-resource-tls into OUTDIR (called by scripts/toolchain.sh; env GOMODCACHE, GOCACHE,
+# Builds pulumi-resource-tls into OUTDIR (called by toolchain/toolchain.sh; env GOMODCACHE, GOCACHE,
 # GOFLAGS and GOTOOLCHAIN come from there).
 #
 # The upstream Terraform provider keeps its provider in internal/provider, which Go lets no other
@@ -38,7 +38,8 @@ import (
 
 func New() fwprovider.Provider { return provider.New() }
 GO
-(cd "$work" && "$GO" build -o "$work/pulumi-resource-tls" -ldflags "-X main.version=$PLUGIN_VERSION" .)
+# The wrapper is vetted here, where its upstream copy exists (the test command vets the rest).
+(cd "$work" && "$GO" vet . && "$GO" build -o "$work/pulumi-resource-tls" -ldflags "-X main.version=$PLUGIN_VERSION" .)
 mkdir -p "$OUT"
 mv -f "$work/pulumi-resource-tls" "$OUT/pulumi-resource-tls"
 echo "built $OUT/pulumi-resource-tls ($UPSTREAM $UPSTREAM_VERSION, plugin version $PLUGIN_VERSION)"

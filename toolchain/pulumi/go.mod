@@ -1,5 +1,5 @@
 // Wrapper module for building the Pulumi CLI (github.com/pulumi/pulumi/pkg/v3/cmd/pulumi) at
-// v3.248.0 from the Go module proxy: see scripts/toolchain.sh. pkg/v3's own go.mod has replace
+// v3.248.0 from the Go module proxy: see toolchain/toolchain.sh. pkg/v3's own go.mod has replace
 // directives, so `go install ...@v3.248.0` refuses; its non-local one is repeated at the end.
 module mqtt-lab/toolchain/pulumi
 
