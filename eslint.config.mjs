@@ -8,14 +8,31 @@ export default tseslint.config(
     js.configs.recommended,
     ...tseslint.configs.strict,
     {
-        languageOptions: { globals: { process: "readonly", console: "readonly", Buffer: "readonly", __dirname: "readonly", require: "readonly", module: "readonly", setTimeout: "readonly", clearTimeout: "readonly", setInterval: "readonly", clearInterval: "readonly" } },
+        languageOptions: {
+            globals: {
+                process: "readonly",
+                console: "readonly",
+                Buffer: "readonly",
+                __dirname: "readonly",
+                require: "readonly",
+                module: "readonly",
+                setTimeout: "readonly",
+                clearTimeout: "readonly",
+                setInterval: "readonly",
+                clearInterval: "readonly",
+            },
+        },
         rules: {
             "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
         },
     },
     {
         files: ["test/**/*.ts", "testkit/**/*.ts"],
-        rules: { "@typescript-eslint/no-explicit-any": "off", "@typescript-eslint/no-non-null-assertion": "off", "@typescript-eslint/no-dynamic-delete": "off" },
+        rules: {
+            "@typescript-eslint/no-explicit-any": "off",
+            "@typescript-eslint/no-non-null-assertion": "off",
+            "@typescript-eslint/no-dynamic-delete": "off",
+        },
     },
     {
         // The engine bench's report reads back the untyped results JSON it assembled, and its

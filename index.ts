@@ -14,7 +14,22 @@ import { DeclaredOutputs } from "./src/outputs";
 
 const config = new pulumi.Config(ns);
 // Raw values, read once here: components get typed args (Config cannot be mocked in unit tests).
-const plainKeys = ["hostSource", "subnet", "brokerAddress", "clientAddress", "brokerDnsName", "sshUser", "sshPort", "image", "tlsPort", "tlsVersion", "takeOverConfFiles", "minCertDaysLeft", "maxLeafValidityHours", "labName"];
+const plainKeys = [
+    "hostSource",
+    "subnet",
+    "brokerAddress",
+    "clientAddress",
+    "brokerDnsName",
+    "sshUser",
+    "sshPort",
+    "image",
+    "tlsPort",
+    "tlsVersion",
+    "takeOverConfFiles",
+    "minCertDaysLeft",
+    "maxLeafValidityHours",
+    "labName",
+];
 const objectKeys = ["pki", "clients", "teachingListener"];
 const raw: RawConfig = {};
 // Pulumi.yaml declares keys without a default as "" (a declared key without a default is
@@ -34,7 +49,9 @@ function cachedBaseImage(): string | undefined {
 const cfg = validateLabConfig(raw);
 const teachingPassword = cfg.teaching.enabled ? config.getSecret("teachingPassword") : undefined;
 if (cfg.teaching.enabled && teachingPassword === undefined) {
-    throw new ConfigError([`[${ns}:teachingPassword] is required when [${ns}:teachingListener.enabled] is true (pulumi config set --secret ${ns}:teachingPassword …).`]);
+    throw new ConfigError([
+        `[${ns}:teachingPassword] is required when [${ns}:teachingListener.enabled] is true (pulumi config set --secret ${ns}:teachingPassword …).`,
+    ]);
 }
 
 let hosts: { broker: LabHost; client: LabHost };
@@ -89,32 +106,55 @@ const broker = new Broker("lab", {
     owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
 });
 
-const clients = cfg.clients.map((c) => new Client(`lab-${c.name}`, {
-    host: c.host === "broker" ? hosts.broker : hosts.client,
-    identity: c.name,
-    caCertPem: pki.trustBundlePem,
-    cert: pki.clients[c.name],
-}, { dependsOn: [broker] }));
+const clients = cfg.clients.map(
+    (c) =>
+        new Client(
+            `lab-${c.name}`,
+            {
+                host: c.host === "broker" ? hosts.broker : hosts.client,
+                identity: c.name,
+                caCertPem: pki.trustBundlePem,
+                cert: pki.clients[c.name],
+            },
+            { dependsOn: [broker] },
+        ),
+);
 
-const checks = new Checks("lab-checks", {
-    hostOf: (c) => (c.host === "broker" ? hosts.broker : hosts.client),
-    clients: cfg.clients,
-    brokerAddress: cfg.brokerAddress,
-    tlsPort: cfg.tlsPort,
-    teachingPort: cfg.teaching.enabled ? cfg.teaching.port : undefined,
-    teachingUser: cfg.teaching.enabled ? cfg.teaching.username : undefined,
-    teachingPassword: teachingPassword,
-    minCertDaysLeft: cfg.minCertDaysLeft,
-    evidenceDir: path.join(process.cwd(), "evidence"),
-    stack: pulumi.getStack(),
-    triggers: [hosts.broker.instance, hosts.client.instance, broker.applied, pki.trustBundlePem, pki.server.certPem, ...cfg.clients.map((c) => pki.clients[c.name].certPem)],
-    tlsVersion: cfg.tlsVersion,
-    forgeFrom: { caCertPem: pki.caCertPem, caPrivateKeyPem: pki.caPrivateKeyPem, clientCertPem: pki.clients[cfg.clients[0].name].certPem },
-}, { dependsOn: clients });
+const checks = new Checks(
+    "lab-checks",
+    {
+        hostOf: (c) => (c.host === "broker" ? hosts.broker : hosts.client),
+        clients: cfg.clients,
+        brokerAddress: cfg.brokerAddress,
+        tlsPort: cfg.tlsPort,
+        teachingPort: cfg.teaching.enabled ? cfg.teaching.port : undefined,
+        teachingUser: cfg.teaching.enabled ? cfg.teaching.username : undefined,
+        teachingPassword: teachingPassword,
+        minCertDaysLeft: cfg.minCertDaysLeft,
+        evidenceDir: path.join(process.cwd(), "evidence"),
+        stack: pulumi.getStack(),
+        triggers: [
+            hosts.broker.instance,
+            hosts.client.instance,
+            broker.applied,
+            pki.trustBundlePem,
+            pki.server.certPem,
+            ...cfg.clients.map((c) => pki.clients[c.name].certPem),
+        ],
+        tlsVersion: cfg.tlsVersion,
+        forgeFrom: { caCertPem: pki.caCertPem, caPrivateKeyPem: pki.caPrivateKeyPem, clientCertPem: pki.clients[cfg.clients[0].name].certPem },
+    },
+    { dependsOn: clients },
+);
 
-const endpoint = (h: LabHost) => pulumi.all([h.address, h.hostKey]).apply(([address, hostKey]) => ({
-    address, port: h.sshPort, user: h.user, hostKey, fingerprint: sshFingerprint(hostKey),
-}));
+const endpoint = (h: LabHost) =>
+    pulumi.all([h.address, h.hostKey]).apply(([address, hostKey]) => ({
+        address,
+        port: h.sshPort,
+        user: h.user,
+        hostKey,
+        fingerprint: sshFingerprint(hostKey),
+    }));
 
 // The stack outputs, typed by the contract the tools read (src/outputs.ts).
 const outputs = {
@@ -133,12 +173,17 @@ const outputs = {
     caCertPem: pki.trustBundlePem,
     signingCaGeneration: cfg.pki.caGeneration,
     brokerApplied: broker.applied,
-    clientCerts: Object.fromEntries(cfg.clients.map((c, i) => [c.name, {
-        host: c.host,
-        dir: clients[i].dir,
-        certPem: pki.clients[c.name].certPem,
-        privateKeyPem: pki.clients[c.name].privateKeyPem,
-    }])),
+    clientCerts: Object.fromEntries(
+        cfg.clients.map((c, i) => [
+            c.name,
+            {
+                host: c.host,
+                dir: clients[i].dir,
+                certPem: pki.clients[c.name].certPem,
+                privateKeyPem: pki.clients[c.name].privateKeyPem,
+            },
+        ]),
+    ),
     ssh: { broker: endpoint(hosts.broker), client: endpoint(hosts.client) },
     hostSource: cfg.hostSource,
     sshClientPrivateKey: hosts instanceof ContainerHosts ? pulumi.secret(hosts.clientPrivateKey) : undefined,

@@ -35,10 +35,18 @@ import { OpensslPki, startLabHosts } from "../testkit/labHosts";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const rotationRounds = Number(process.env.BENCH_ROTATION_ROUNDS ?? 3);
-const clientCounts = (process.env.BENCH_CLIENTS ?? "1,4,16,32").split(",").map(Number).filter((n) => n >= 1);
+const clientCounts = (process.env.BENCH_CLIENTS ?? "1,4,16,32")
+    .split(",")
+    .map(Number)
+    .filter((n) => n >= 1);
 const skip = new Set((process.env.BENCH_SKIP ?? "").split(",").filter(Boolean));
 // Our own subnets (172.30.210-219 are the bench's): lab, scaling stacks, floor program, physical floor.
-const subnets = { lab: "172.30.210", scale: ["172.30.211", "172.30.212", "172.30.213", "172.30.214", "172.30.215"], floorNet: "172.30.219", physical: "172.30.218" };
+const subnets = {
+    lab: "172.30.210",
+    scale: ["172.30.211", "172.30.212", "172.30.213", "172.30.214", "172.30.215"],
+    floorNet: "172.30.219",
+    physical: "172.30.218",
+};
 
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN);
 const s = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : "n/a");
@@ -48,7 +56,14 @@ const log = (m: string) => console.error(`[bench ${new Date().toISOString().slic
 // ---------------------------------------------------------------------------------------------
 // Timed engine operations, with the engine's event stream (received over gRPC as they happen).
 
-interface ResTiming { urn: string; type: string; name: string; op: string; startMs: number; endMs?: number }
+interface ResTiming {
+    urn: string;
+    type: string;
+    name: string;
+    op: string;
+    startMs: number;
+    endMs?: number;
+}
 interface OpRecord {
     kind: string;
     wallMs: number;
@@ -75,7 +90,9 @@ function instrumentCli(stack: Stack): void {
     const run = pc.run.bind(pc);
     pc.run = async (...a: unknown[]) => {
         const t = performance.now();
-        try { return await run(...a); } finally {
+        try {
+            return await run(...a);
+        } finally {
             const args = a[0] as string[];
             cliCalls.push({ cmd: args[0] === "stack" ? `stack ${args[1]}` : args[0], ms: performance.now() - t });
         }
@@ -106,9 +123,15 @@ async function timed(stack: Stack, kind: "up" | "preview" | "destroy"): Promise<
         if (e.resOutputsEvent) {
             const m = e.resOutputsEvent.metadata;
             const r = open.get(`${m.op}|${m.urn}`);
-            if (r) { r.endMs = t; if (isWorkStep(r)) rec.lastResourceMs = t; }
+            if (r) {
+                r.endMs = t;
+                if (isWorkStep(r)) rec.lastResourceMs = t;
+            }
         }
-        if (e.summaryEvent) { rec.summaryMs = t; rec.changes = { ...e.summaryEvent.resourceChanges } as Record<string, number>; }
+        if (e.summaryEvent) {
+            rec.summaryMs = t;
+            rec.changes = { ...e.summaryEvent.resourceChanges } as Record<string, number>;
+        }
     };
     let outputs: OutputMap | undefined;
     if (kind === "up") outputs = (await stack.up({ color: "never", onEvent })).outputs;
@@ -133,7 +156,12 @@ async function dependencyMap(stack: Stack): Promise<Map<string, string[]>> {
     return out;
 }
 
-interface PathStep { name: string; type: string; durMs: number; waitMs: number }
+interface PathStep {
+    name: string;
+    type: string;
+    durMs: number;
+    waitMs: number;
+}
 
 /**
  * Walks back from the step that ended last, each time to the dependency that ended last: the
@@ -163,9 +191,11 @@ function criticalPath(rec: OpRecord, deps: Map<string, string[]>): PathStep[] {
 }
 
 function topResources(rec: OpRecord, n: number): { name: string; type: string; op: string; durMs: number }[] {
-    return rec.resources.filter((r) => isWorkStep(r) && r.endMs !== undefined)
+    return rec.resources
+        .filter((r) => isWorkStep(r) && r.endMs !== undefined)
         .map((r) => ({ name: r.name, type: r.type, op: r.op, durMs: r.endMs! - r.startMs }))
-        .sort((a, b) => b.durMs - a.durMs).slice(0, n);
+        .sort((a, b) => b.durMs - a.durMs)
+        .slice(0, n);
 }
 
 /** Busy time by resource type (sum of step durations; steps overlap, so this is work, not wall). */
@@ -204,7 +234,14 @@ function stageLabProgram(root: string, rev: string | undefined): { dir: string; 
         from = path.join(root, "src");
         mkdirSync(from, { recursive: true });
         const commit = execFileSync("git", ["-C", repoRoot, "rev-parse", "--short", rev], { encoding: "utf8" }).trim();
-        execFileSync("bash", ["-c", `git -C "$1" archive "$2" index.ts src Pulumi.yaml package.json tsconfig.json | tar -x -C "$3"`, "-", repoRoot, commit, from]);
+        execFileSync("bash", [
+            "-c",
+            `git -C "$1" archive "$2" index.ts src Pulumi.yaml package.json tsconfig.json | tar -x -C "$3"`,
+            "-",
+            repoRoot,
+            commit,
+            from,
+        ]);
         symlinkSync(path.join(repoRoot, "node_modules"), path.join(from, "node_modules"));
         execFileSync(path.join(repoRoot, "node_modules", ".bin", "tsc"), ["-p", path.join(from, "tsconfig.json")], { stdio: "inherit" });
         source = `commit ${commit}`;
@@ -222,7 +259,9 @@ function stageLabProgram(root: string, rev: string | undefined): { dir: string; 
     symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
     cpSync(path.join(from, "package.json"), path.join(dir, "package.json"));
     const yaml = readFileSync(path.join(from, "Pulumi.yaml"), "utf8");
-    const compiled = yaml.replace(/^runtime:\n(?:[ \t]+.*\n)+/m, "runtime:\n  name: nodejs\n  options:\n    typescript: false\n").replace(/^main: .*$/m, "main: index.js");
+    const compiled = yaml
+        .replace(/^runtime:\n(?:[ \t]+.*\n)+/m, "runtime:\n  name: nodejs\n  options:\n    typescript: false\n")
+        .replace(/^main: .*$/m, "main: index.js");
     if (!/typescript: false/.test(compiled) || !/^main: index\.js$/m.test(compiled)) throw new Error("could not point Pulumi.yaml at the compiled program");
     writeFileSync(path.join(dir, "Pulumi.yaml"), compiled);
     return { dir, source };
@@ -235,7 +274,9 @@ function stageFloorProgram(root: string): string {
     // The lab's package.json too: the language host finds the plugins through it the same way.
     cpSync(path.join(repoRoot, "package.json"), path.join(dir, "package.json"));
     writeFileSync(path.join(dir, "Pulumi.yaml"), "name: mqtt-lab-bench-floor\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n");
-    writeFileSync(path.join(dir, "index.js"), `// The engine floor: the lab's three provider plugins loaded, one resource of each.
+    writeFileSync(
+        path.join(dir, "index.js"),
+        `// The engine floor: the lab's three provider plugins loaded, one resource of each.
 const pulumi = require("@pulumi/pulumi");
 const tls = require("@pulumi/tls");
 const command = require("@pulumi/command");
@@ -246,7 +287,8 @@ const key = new tls.PrivateKey("floor-key", { algorithm: "ED25519" });
 const cmd = new command.local.Command("floor-cmd", { create: "true" });
 const net = new docker.Network("floor-net", { name: config.require("netName"), driver: "bridge", ipamConfigs: [{ subnet: config.require("subnet") }], labels });
 exports.done = pulumi.all([key.publicKeyOpenssh, cmd.stdout, net.name]).apply(() => true);
-`);
+`,
+    );
     return dir;
 }
 
@@ -302,7 +344,12 @@ const labConfig = (ctx: Ctx, subnet: string, suffix: string): Record<string, str
     "mqtt-lab:labName": `${ctx.id}-${suffix}`,
 });
 
-interface Endpoint { address: string; port: number; user: string; fingerprint: string }
+interface Endpoint {
+    address: string;
+    port: number;
+    user: string;
+    fingerprint: string;
+}
 const targetOf = (outputs: OutputMap, role: "broker" | "client"): SshTarget => {
     const e = (outputs.ssh.value as Record<string, Endpoint>)[role];
     return { address: e.address, port: e.port, user: e.user, fingerprint: e.fingerprint, privateKey: String(outputs.sshClientPrivateKey.value) };
@@ -311,7 +358,13 @@ const targetOf = (outputs: OutputMap, role: "broker" | "client"): SshTarget => {
 // ---------------------------------------------------------------------------------------------
 // 3. The physical floor of a rotation: openssl, one SSH session per host, SIGHUP, same checks.
 
-interface PhysicalRound { totalMs: number; opensslMs: number; brokerMs: number; clientMs: number; checksMs: number }
+interface PhysicalRound {
+    totalMs: number;
+    opensslMs: number;
+    brokerMs: number;
+    clientMs: number;
+    checksMs: number;
+}
 
 async function physicalFloor(n: number): Promise<PhysicalRound[]> {
     const lab = await startLabHosts(subnets.physical);
@@ -321,7 +374,17 @@ async function physicalFloor(n: number): Promise<PhysicalRound[]> {
         const sans = [`IP:${lab.broker.address}`, "DNS:broker.mqtt-lab.internal"];
         const shell = containerShell;
         const conf = renderBrokerConf({ owner: "bench", tlsPort: 8883, tlsVersion: "tlsv1.2", trust: "capath" });
-        const apply = asRootScript(shell, brokerApplyScript({ shell, conf, acl: renderAcl([{ name: "client-a", topics: ["#"], host: "client" }]), tlsPort: 8883, takeOverConfFiles: false, withPasswords: false }));
+        const apply = asRootScript(
+            shell,
+            brokerApplyScript({
+                shell,
+                conf,
+                acl: renderAcl([{ name: "client-a", topics: ["#"], host: "client" }]),
+                tlsPort: 8883,
+                takeOverConfFiles: false,
+                withPasswords: false,
+            }),
+        );
         const s0 = pki.leaf("s0", "ca", "broker.mqtt-lab.internal", "server", sans);
         const c0 = pki.leaf("c0", "ca", "client-a", "client");
         const first = await lab.run("broker", apply, renderBundle({ "ca-g1.crt": ca.cert, "server.crt": s0.cert, "server.key": s0.key }));
@@ -330,7 +393,8 @@ async function physicalFloor(n: number): Promise<PhysicalRound[]> {
         if (inst.code !== 0) throw new Error(`physical floor: client install failed: ${inst.stderr}`);
         const check = clientChecksScript({ identity: "client-a", topics: ["#"], brokerAddress: lab.broker.address, tlsPort: 8883, plaintextPort: 1883 });
         // What a careful admin would type: write the two files, SIGHUP (and a moment for it), per host.
-        const writeFiles = (dir: string) => `set -e; umask 077; d=${dir}; while read -r n b; do case $n in ""|__end__) continue;; esac; printf '%s' "$b" | base64 -d > $d/$n; done`;
+        const writeFiles = (dir: string) =>
+            `set -e; umask 077; d=${dir}; while read -r n b; do case $n in ""|__end__) continue;; esac; printf '%s' "$b" | base64 -d > $d/$n; done`;
         const brokerScript = `${writeFiles("/etc/mosquitto/mqtt-lab")}; chgrp mosquitto /etc/mosquitto/mqtt-lab/server.key; chmod 0640 /etc/mosquitto/mqtt-lab/server.key; chmod 0644 /etc/mosquitto/mqtt-lab/server.crt; pkill -HUP -x mosquitto; sleep 0.2`;
         const clientScript = writeFiles("$HOME/.mqtt-lab/client-a");
         const out: PhysicalRound[] = [];
@@ -359,9 +423,19 @@ async function physicalFloor(n: number): Promise<PhysicalRound[]> {
 // 4. Messages lost and reconnects during a rotating up.
 
 interface LossResult {
-    sent: number; received: number; lost: number; duplicates: number;
-    subConnacks: number; pubConnacks: number; brokerSubConnects: number; brokerPubConnects: number; brokerRestarts: number;
-    ratePerS: number; upMs: number; coveredUp: boolean; brokerAction: string;
+    sent: number;
+    received: number;
+    lost: number;
+    duplicates: number;
+    subConnacks: number;
+    pubConnacks: number;
+    brokerSubConnects: number;
+    brokerPubConnects: number;
+    brokerRestarts: number;
+    ratePerS: number;
+    upMs: number;
+    coveredUp: boolean;
+    brokerAction: string;
 }
 
 async function lossDuringRotation(stack: Stack, outputs: OutputMap, rotation: number, upEstimateMs: number): Promise<{ loss: LossResult; rec: OpRecord }> {
@@ -373,15 +447,23 @@ async function lossDuringRotation(stack: Stack, outputs: OutputMap, rotation: nu
     const n = Math.min(1500, Math.max(300, Math.ceil((upEstimateMs / 1000 + 10) * 20)));
     const tls = `-h ${addr} -p 8883 --cafile "$D/ca.crt" --cert "$D/client.crt" --key "$D/client.key" -q 1 -t ${topic}`;
     const D = `D="$HOME/.mqtt-lab/client-a"`;
-    const limit = Math.ceil(n / 20 * 2 + upEstimateMs / 1000 + 60);
+    const limit = Math.ceil((n / 20) * 2 + upEstimateMs / 1000 + 60);
     const mark = Number((await sshExec(broker, "wc -l < /var/log/mosquitto/mosquitto.log")).stdout.trim()) || 0;
     await stack.setConfig("mqtt-lab:pki", { value: JSON.stringify({ leafRotation: rotation }) });
-    const sub = sshExec(client, `${D}; timeout ${limit} mosquitto_sub -d ${tls} -i bench-sub-${nonce} -C ${n} 2>&1; echo "EXIT $?"`, { timeoutMs: (limit + 30) * 1000 });
+    const sub = sshExec(client, `${D}; timeout ${limit} mosquitto_sub -d ${tls} -i bench-sub-${nonce} -C ${n} 2>&1; echo "EXIT $?"`, {
+        timeoutMs: (limit + 30) * 1000,
+    });
     await new Promise((r) => setTimeout(r, 2500));
     const pubStart = performance.now();
     let pubEnd = 0;
-    const pub = sshExec(client, `${D}; i=1; while [ $i -le ${n} ]; do printf 'm-%06d\\n' $i; i=$((i+1)); sleep 0.05; done | timeout ${limit} mosquitto_pub -d -l ${tls} -i bench-pub-${nonce} 2>&1; echo "EXIT $?"`, { timeoutMs: (limit + 30) * 1000 })
-        .then((x) => { pubEnd = performance.now(); return x; });
+    const pub = sshExec(
+        client,
+        `${D}; i=1; while [ $i -le ${n} ]; do printf 'm-%06d\\n' $i; i=$((i+1)); sleep 0.05; done | timeout ${limit} mosquitto_pub -d -l ${tls} -i bench-pub-${nonce} 2>&1; echo "EXIT $?"`,
+        { timeoutMs: (limit + 30) * 1000 },
+    ).then((x) => {
+        pubEnd = performance.now();
+        return x;
+    });
     await new Promise((r) => setTimeout(r, 3000));
     const upStart = performance.now();
     const { rec, outputs: after } = await timed(stack, "up");
@@ -405,7 +487,9 @@ async function lossDuringRotation(stack: Stack, outputs: OutputMap, rotation: nu
         ratePerS: n / ((pubEnd - pubStart) / 1000),
         upMs: upEnd - upStart,
         coveredUp: pubStart < upStart && pubEnd > upEnd,
-        brokerAction: String(after?.brokerApplied?.value ?? "").replace(/\s+/g, " ").trim(),
+        brokerAction: String(after?.brokerApplied?.value ?? "")
+            .replace(/\s+/g, " ")
+            .trim(),
     };
     if (loss.lost > 0) log(`subscriber output tail: ${lines.slice(-8).join(" | ")}; publisher tail: ${p.stdout.split("\n").slice(-5).join(" | ")}`);
     return { loss, rec };
@@ -420,9 +504,19 @@ async function main(): Promise<number> {
     const root = mkdtempSync(path.join(tmpdir(), "mqtt-lab-bench-"));
     const backend = path.join(root, "state");
     mkdirSync(backend);
-    const ctx: Ctx = { id, root, backend, stacks: [], envVars: { PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: "mqtt-lab-bench", MQTTLAB_RUN_ID: id } };
+    const ctx: Ctx = {
+        id,
+        root,
+        backend,
+        stacks: [],
+        envVars: { PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: "mqtt-lab-bench", MQTTLAB_RUN_ID: id },
+    };
     const results: Record<string, unknown> = {
-        when: new Date().toISOString(), machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`, run: id, rounds, rotationRounds,
+        when: new Date().toISOString(),
+        machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`,
+        run: id,
+        rounds,
+        rotationRounds,
     };
     const problems: string[] = [];
     let cleaned = false;
@@ -449,7 +543,10 @@ async function main(): Promise<number> {
         log(`program: ${staged.source}`);
         const floorDir = stageFloorProgram(root);
         const lab = await makeStack(ctx, labDir, "bench-lab", labConfig(ctx, subnets.lab, "lab"));
-        const floor = await makeStack(ctx, floorDir, "bench-floor", { "mqtt-lab-bench-floor:netName": `${id}-floor-net`, "mqtt-lab-bench-floor:subnet": `${subnets.floorNet}.0/24` });
+        const floor = await makeStack(ctx, floorDir, "bench-floor", {
+            "mqtt-lab-bench-floor:netName": `${id}-floor-net`,
+            "mqtt-lab-bench-floor:subnet": `${subnets.floorNet}.0/24`,
+        });
 
         // 2. Cold up (and the 1-client point of 5).
         log("floor program: first up");
@@ -460,8 +557,13 @@ async function main(): Promise<number> {
         const deps = await dependencyMap(lab);
         const coldPath = criticalPath(cold.rec, deps);
         results.cold = {
-            wallMs: cold.rec.wallMs, ...phases(cold.rec), steps: cold.rec.resources.filter(isWorkStep).length,
-            top: topResources(cold.rec, 10), byType: byType(cold.rec), criticalPath: coldPath, floorFirstUpMs: floorCold.wallMs,
+            wallMs: cold.rec.wallMs,
+            ...phases(cold.rec),
+            steps: cold.rec.resources.filter(isWorkStep).length,
+            top: topResources(cold.rec, 10),
+            byType: byType(cold.rec),
+            criticalPath: coldPath,
+            floorFirstUpMs: floorCold.wallMs,
         };
 
         // 1. No-op preview and up, lab against floor, alternating.
@@ -490,7 +592,10 @@ async function main(): Promise<number> {
             const ws = lab.workspace as LocalWorkspace;
             ws.envVars.PULUMI_SKIP_CHECKPOINTS = "true";
             try {
-                for (let i = 0; i < Math.min(rounds, 3); i++) { log(`no-op up without checkpoints ${i + 1}`); skipCk.push((await timed(lab, "up")).rec.wallMs); }
+                for (let i = 0; i < Math.min(rounds, 3); i++) {
+                    log(`no-op up without checkpoints ${i + 1}`);
+                    skipCk.push((await timed(lab, "up")).rec.wallMs);
+                }
             } finally {
                 delete ws.envVars.PULUMI_SKIP_CHECKPOINTS;
             }
@@ -500,10 +605,16 @@ async function main(): Promise<number> {
         if (!skip.has("trace")) {
             const hook = path.join(root, "trace-hook.js");
             const traceFile = path.join(root, "trace.jsonl");
-            writeFileSync(hook, `const fs = require("fs"); const { performance } = require("perf_hooks");
+            writeFileSync(
+                hook,
+                `const fs = require("fs"); const { performance } = require("perf_hooks");
 process.on("exit", () => { try { fs.appendFileSync(process.env.BENCH_TRACE_FILE, JSON.stringify({ argv: process.argv.slice(1, 3).join(" "), start: performance.timeOrigin, exit: performance.timeOrigin + performance.now() }) + "\\n"); } catch (e) {} });
-`);
-            for (const [label, st] of [["lab", lab], ["floor", floor]] as const) {
+`,
+            );
+            for (const [label, st] of [
+                ["lab", lab],
+                ["floor", floor],
+            ] as const) {
                 const ws = st.workspace as LocalWorkspace;
                 ws.envVars.NODE_OPTIONS = `--require ${hook}`;
                 ws.envVars.BENCH_TRACE_FILE = traceFile;
@@ -513,7 +624,10 @@ process.on("exit", () => { try { fs.appendFileSync(process.env.BENCH_TRACE_FILE,
                         log(`no-op up of ${label}, traced ${i + 1}/3`);
                         writeFileSync(traceFile, "");
                         const { rec } = await timed(st, "up");
-                        const procs = readFileSync(traceFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { start: number; exit: number });
+                        const procs = readFileSync(traceFile, "utf8")
+                            .split("\n")
+                            .filter(Boolean)
+                            .map((l) => JSON.parse(l) as { start: number; exit: number });
                         if (!procs.length) continue;
                         const first = Math.min(...procs.map((p) => p.start));
                         const last = Math.max(...procs.map((p) => p.exit));
@@ -523,7 +637,12 @@ process.on("exit", () => { try { fs.appendFileSync(process.env.BENCH_TRACE_FILE,
                     delete ws.envVars.NODE_OPTIONS;
                     delete ws.envVars.BENCH_TRACE_FILE;
                 }
-                programTrace[label] = { nodeStartMs: median(runs.map((r) => r.nodeStartMs)), programExitMs: median(runs.map((r) => r.programExitMs)), commandMs: median(runs.map((r) => r.commandMs)), processes: runs[0]?.processes ?? 0 };
+                programTrace[label] = {
+                    nodeStartMs: median(runs.map((r) => r.nodeStartMs)),
+                    programExitMs: median(runs.map((r) => r.programExitMs)),
+                    commandMs: median(runs.map((r) => r.commandMs)),
+                    processes: runs[0]?.processes ?? 0,
+                };
             }
         }
         const midRec = (recs: OpRecord[]) => [...recs].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(recs.length / 2)];
@@ -533,17 +652,24 @@ process.on("exit", () => { try { fs.appendFileSync(process.env.BENCH_TRACE_FILE,
             ...Object.fromEntries(Object.entries(noop).map(([k, v]) => [k, { medianMs: median(v), all: v.map(Math.round) }])),
             previewRatio: median(noop.labPreview) / median(noop.floorPreview),
             upRatio: median(noop.labUp) / median(noop.floorUp),
-            labSteps: labMid.resources.length, floorSteps: floorMid.resources.length,
-            labPhases: phases(labMid), floorPhases: phases(floorMid),
-            labTop: topResources(labMid, 6), floorTop: topResources(floorMid, 4),
+            labSteps: labMid.resources.length,
+            floorSteps: floorMid.resources.length,
+            labPhases: phases(labMid),
+            floorPhases: phases(floorMid),
+            labTop: topResources(labMid, 6),
+            floorTop: topResources(floorMid, 4),
             skipCheckpointsUpMedianMs: median(skipCk),
             // The `pulumi up` process alone: stack.up() also runs `stack output` twice and `stack history`.
-            labUpCommandMs: median(noopRecs.map((r) => r.commandMs)), floorUpCommandMs: median(floorRecs.map((r) => r.commandMs)),
+            labUpCommandMs: median(noopRecs.map((r) => r.commandMs)),
+            floorUpCommandMs: median(floorRecs.map((r) => r.commandMs)),
             upCommandRatio: median(noopRecs.map((r) => r.commandMs)) / median(floorRecs.map((r) => r.commandMs)),
-            labUpCli: labMid.cli.map((c) => ({ cmd: c.cmd, ms: Math.round(c.ms) })), floorUpCli: floorMid.cli.map((c) => ({ cmd: c.cmd, ms: Math.round(c.ms) })),
-            labPreviewPhases: phases(midRec(labPrev)), floorPreviewPhases: phases(midRec(floorPrev)),
+            labUpCli: labMid.cli.map((c) => ({ cmd: c.cmd, ms: Math.round(c.ms) })),
+            floorUpCli: floorMid.cli.map((c) => ({ cmd: c.cmd, ms: Math.round(c.ms) })),
+            labPreviewPhases: phases(midRec(labPrev)),
+            floorPreviewPhases: phases(midRec(floorPrev)),
             programTrace,
-            labPreviewSteps: midRec(labPrev).resources.length, labPreviewTop: topResources(midRec(labPrev), 6),
+            labPreviewSteps: midRec(labPrev).resources.length,
+            labPreviewTop: topResources(midRec(labPrev), 6),
         };
 
         // 3. Rotation: program (rotating up minus no-op up) against the physical floor.
@@ -556,7 +682,8 @@ process.on("exit", () => { try { fs.appendFileSync(process.env.BENCH_TRACE_FILE,
                 const u = await timed(lab, "up");
                 rot.push(u.rec);
                 outputs = u.outputs!;
-                if (!String(outputs.brokerApplied.value).includes("sighup")) problems.push(`rotation ${i}: broker action was not a SIGHUP: ${outputs.brokerApplied.value}`);
+                if (!String(outputs.brokerApplied.value).includes("sighup"))
+                    problems.push(`rotation ${i}: broker action was not a SIGHUP: ${outputs.brokerApplied.value}`);
             }
             log(`physical floor: ${rotationRounds} rounds`);
             physical = await physicalFloor(rotationRounds);
@@ -566,10 +693,23 @@ process.on("exit", () => { try { fs.appendFileSync(process.env.BENCH_TRACE_FILE,
             const program = rotUp - median(noop.labUp);
             const floorTotal = median(physical.map((p) => p.totalMs));
             results.rotation = {
-                rotatingUpMedianMs: rotUp, all: rot.map((r) => Math.round(r.wallMs)), noopUpMedianMs: median(noop.labUp), programMs: program,
-                physical: { totalMs: floorTotal, opensslMs: median(physical.map((p) => p.opensslMs)), brokerMs: median(physical.map((p) => p.brokerMs)), clientMs: median(physical.map((p) => p.clientMs)), checksMs: median(physical.map((p) => p.checksMs)) },
-                ratio: program / floorTotal, ratioWholeUp: rotUp / floorTotal,
-                phases: phases(rotMid), top: topResources(rotMid, 12), byType: byType(rotMid), criticalPath: criticalPath(rotMid, rotDeps),
+                rotatingUpMedianMs: rotUp,
+                all: rot.map((r) => Math.round(r.wallMs)),
+                noopUpMedianMs: median(noop.labUp),
+                programMs: program,
+                physical: {
+                    totalMs: floorTotal,
+                    opensslMs: median(physical.map((p) => p.opensslMs)),
+                    brokerMs: median(physical.map((p) => p.brokerMs)),
+                    clientMs: median(physical.map((p) => p.clientMs)),
+                    checksMs: median(physical.map((p) => p.checksMs)),
+                },
+                ratio: program / floorTotal,
+                ratioWholeUp: rotUp / floorTotal,
+                phases: phases(rotMid),
+                top: topResources(rotMid, 12),
+                byType: byType(rotMid),
+                criticalPath: criticalPath(rotMid, rotDeps),
             };
         }
 
@@ -587,7 +727,17 @@ process.on("exit", () => { try { fs.appendFileSync(process.env.BENCH_TRACE_FILE,
         results.destroyMs = labDestroy?.wallMs;
 
         // 5. Cold up against the number of client identities (1 is the cold up above).
-        const scale: { clients: number; coldUpMs: number; destroyMs?: number; steps: number; phases: ReturnType<typeof phases>; checks: { medianMs: number; maxMs: number }; installs: { medianMs: number; maxMs: number }; criticalPathMs: number; criticalPath: PathStep[] }[] = [];
+        const scale: {
+            clients: number;
+            coldUpMs: number;
+            destroyMs?: number;
+            steps: number;
+            phases: ReturnType<typeof phases>;
+            checks: { medianMs: number; maxMs: number };
+            installs: { medianMs: number; maxMs: number };
+            criticalPathMs: number;
+            criticalPath: PathStep[];
+        }[] = [];
         const stepStats = (rec: OpRecord, pick: (r: ResTiming) => boolean) => {
             const d = rec.resources.filter((r) => pick(r) && r.endMs !== undefined).map((r) => r.endMs! - r.startMs);
             return { medianMs: median(d), maxMs: d.length ? Math.max(...d) : NaN };
@@ -597,8 +747,17 @@ process.on("exit", () => { try { fs.appendFileSync(process.env.BENCH_TRACE_FILE,
         const pathSum = (p: PathStep[]) => p.reduce((a, x) => a + x.durMs + x.waitMs, 0);
         if (!skip.has("scale")) {
             if (clientCounts.includes(1)) {
-                scale.push({ clients: 1, coldUpMs: cold.rec.wallMs, destroyMs: labDestroy?.wallMs, steps: cold.rec.resources.filter(isWorkStep).length, phases: phases(cold.rec),
-                    checks: stepStats(cold.rec, isCheck), installs: stepStats(cold.rec, isInstall), criticalPathMs: pathSum(coldPath), criticalPath: coldPath });
+                scale.push({
+                    clients: 1,
+                    coldUpMs: cold.rec.wallMs,
+                    destroyMs: labDestroy?.wallMs,
+                    steps: cold.rec.resources.filter(isWorkStep).length,
+                    phases: phases(cold.rec),
+                    checks: stepStats(cold.rec, isCheck),
+                    installs: stepStats(cold.rec, isInstall),
+                    criticalPathMs: pathSum(coldPath),
+                    criticalPath: coldPath,
+                });
             }
             let k = 0;
             for (const n of clientCounts.filter((c) => c > 1)) {
@@ -611,8 +770,17 @@ process.on("exit", () => { try { fs.appendFileSync(process.env.BENCH_TRACE_FILE,
                     const p = criticalPath(u.rec, await dependencyMap(st));
                     log(`${n} clients: destroy`);
                     const d = await dropStack(ctx, st);
-                    scale.push({ clients: n, coldUpMs: u.rec.wallMs, destroyMs: d?.wallMs, steps: u.rec.resources.filter(isWorkStep).length, phases: phases(u.rec),
-                        checks: stepStats(u.rec, isCheck), installs: stepStats(u.rec, isInstall), criticalPathMs: pathSum(p), criticalPath: p });
+                    scale.push({
+                        clients: n,
+                        coldUpMs: u.rec.wallMs,
+                        destroyMs: d?.wallMs,
+                        steps: u.rec.resources.filter(isWorkStep).length,
+                        phases: phases(u.rec),
+                        checks: stepStats(u.rec, isCheck),
+                        installs: stepStats(u.rec, isInstall),
+                        criticalPathMs: pathSum(p),
+                        criticalPath: p,
+                    });
                 } catch (e) {
                     problems.push(`${n} clients: ${(e as Error).message.slice(0, 500)}`);
                     await dropStack(ctx, st);
@@ -644,7 +812,9 @@ function table(head: string[], rows: (string | number)[][]): string {
 
 function report(res: Record<string, any>, problems: string[]): void {
     const out: string[] = [];
-    out.push(`\n# Engine benchmark (${res.machine}; ${res.program}; run ${res.run}; ${res.rounds} no-op rounds, ${res.rotationRounds} rotation rounds; medians)\n`);
+    out.push(
+        `\n# Engine benchmark (${res.machine}; ${res.program}; run ${res.run}; ${res.rounds} no-op rounds, ${res.rotationRounds} rotation rounds; medians)\n`,
+    );
     const rows: (string | number)[][] = [];
     if (res.noop) {
         rows.push(["no-op preview", s(res.noop.labPreview.medianMs), s(res.noop.floorPreview.medianMs), r2(res.noop.previewRatio), "<= 1.3"]);
@@ -658,46 +828,110 @@ function report(res: Record<string, any>, problems: string[]): void {
     if (res.loss) {
         const l = res.loss;
         rows.push(["messages lost during a rotating up", `${l.lost} of ${l.sent}`, "0", "", "0"]);
-        rows.push(["reconnects (sub, pub; broker log)", `${l.subConnacks - 1}, ${l.pubConnacks - 1}; ${l.brokerSubConnects - 1}, ${l.brokerPubConnects - 1}`, "0", "", "0"]);
+        rows.push([
+            "reconnects (sub, pub; broker log)",
+            `${l.subConnacks - 1}, ${l.pubConnacks - 1}; ${l.brokerSubConnects - 1}, ${l.brokerPubConnects - 1}`,
+            "0",
+            "",
+            "0",
+        ]);
     }
     out.push(table(["what", "lab", "floor", "ratio", "goal"], rows));
     if (res.noop) {
-        out.push(`\nno-op: lab ${res.noop.labSteps} steps, floor ${res.noop.floorSteps}; lab up phases: start-up ${s(res.noop.labPhases.startupMs)}, steps ${s(res.noop.labPhases.stepsMs)}, tail ${s(res.noop.labPhases.tailMs)}; floor: ${s(res.noop.floorPhases.startupMs)}, ${s(res.noop.floorPhases.stepsMs)}, ${s(res.noop.floorPhases.tailMs)}`);
-        out.push(`no-op preview phases: lab start-up ${s(res.noop.labPreviewPhases.startupMs)}, steps ${s(res.noop.labPreviewPhases.stepsMs)}, tail ${s(res.noop.labPreviewPhases.tailMs)}; floor ${s(res.noop.floorPreviewPhases.startupMs)}, ${s(res.noop.floorPreviewPhases.stepsMs)}, ${s(res.noop.floorPreviewPhases.tailMs)}`);
+        out.push(
+            `\nno-op: lab ${res.noop.labSteps} steps, floor ${res.noop.floorSteps}; lab up phases: start-up ${s(res.noop.labPhases.startupMs)}, steps ${s(res.noop.labPhases.stepsMs)}, tail ${s(res.noop.labPhases.tailMs)}; floor: ${s(res.noop.floorPhases.startupMs)}, ${s(res.noop.floorPhases.stepsMs)}, ${s(res.noop.floorPhases.tailMs)}`,
+        );
+        out.push(
+            `no-op preview phases: lab start-up ${s(res.noop.labPreviewPhases.startupMs)}, steps ${s(res.noop.labPreviewPhases.stepsMs)}, tail ${s(res.noop.labPreviewPhases.tailMs)}; floor ${s(res.noop.floorPreviewPhases.startupMs)}, ${s(res.noop.floorPreviewPhases.stepsMs)}, ${s(res.noop.floorPreviewPhases.tailMs)}`,
+        );
         out.push(`slowest no-op preview steps (lab): ${res.noop.labPreviewTop.map((t: any) => `${t.name} ${Math.round(t.durMs)} ms`).join(", ")}`);
-        out.push(`CLI processes of one no-op stack.up(): lab ${res.noop.labUpCli.map((c: any) => `${c.cmd} ${c.ms} ms`).join(", ")}; floor ${res.noop.floorUpCli.map((c: any) => `${c.cmd} ${c.ms} ms`).join(", ")}`);
+        out.push(
+            `CLI processes of one no-op stack.up(): lab ${res.noop.labUpCli.map((c: any) => `${c.cmd} ${c.ms} ms`).join(", ")}; floor ${res.noop.floorUpCli.map((c: any) => `${c.cmd} ${c.ms} ms`).join(", ")}`,
+        );
         for (const [label, p] of Object.entries(res.noop.programTrace ?? {}) as [string, any][]) {
-            out.push(`inside a no-op pulumi up (${label}, ${p.processes} node process): program's node starts at ${s(p.nodeStartMs)}, exits at ${s(p.programExitMs)}, the pulumi up process ends at ${s(p.commandMs)}`);
+            out.push(
+                `inside a no-op pulumi up (${label}, ${p.processes} node process): program's node starts at ${s(p.nodeStartMs)}, exits at ${s(p.programExitMs)}, the pulumi up process ends at ${s(p.commandMs)}`,
+            );
         }
         out.push(`no-op up with PULUMI_SKIP_CHECKPOINTS=true: ${s(res.noop.skipCheckpointsUpMedianMs)} (with checkpoints ${s(res.noop.labUp.medianMs)})`);
         out.push(`slowest no-op steps (lab): ${res.noop.labTop.map((t: any) => `${t.name} ${Math.round(t.durMs)} ms`).join(", ")}`);
     }
     if (res.cold) {
         const c = res.cold;
-        out.push(`\n## Cold up: ${s(c.wallMs)} (${c.steps} steps; start-up ${s(c.startupMs)}, steps ${s(c.stepsMs)}, tail ${s(c.tailMs)}; floor program's first up ${s(c.floorFirstUpMs)})\n`);
-        out.push(table(["slowest resources", "type", "op", "time"], c.top.map((t: any) => [t.name, t.type, t.op, `${Math.round(t.durMs)} ms`])));
+        out.push(
+            `\n## Cold up: ${s(c.wallMs)} (${c.steps} steps; start-up ${s(c.startupMs)}, steps ${s(c.stepsMs)}, tail ${s(c.tailMs)}; floor program's first up ${s(c.floorFirstUpMs)})\n`,
+        );
+        out.push(
+            table(
+                ["slowest resources", "type", "op", "time"],
+                c.top.map((t: any) => [t.name, t.type, t.op, `${Math.round(t.durMs)} ms`]),
+            ),
+        );
         out.push("\ncritical path (wait = from the dependency's end to this step's start):\n");
-        out.push(table(["step", "type", "wait", "time"], c.criticalPath.map((p: PathStep) => [p.name, p.type, `${Math.round(p.waitMs)} ms`, `${Math.round(p.durMs)} ms`])));
+        out.push(
+            table(
+                ["step", "type", "wait", "time"],
+                c.criticalPath.map((p: PathStep) => [p.name, p.type, `${Math.round(p.waitMs)} ms`, `${Math.round(p.durMs)} ms`]),
+            ),
+        );
     }
     if (res.rotation) {
         const r = res.rotation;
-        out.push(`\n## Rotation: rotating up ${s(r.rotatingUpMedianMs)} (all: ${r.all.join(", ")} ms), no-op up ${s(r.noopUpMedianMs)}; physical floor ${s(r.physical.totalMs)} = openssl ${Math.round(r.physical.opensslMs)} ms + broker copy/SIGHUP ${Math.round(r.physical.brokerMs)} ms + client copy ${Math.round(r.physical.clientMs)} ms + checks ${Math.round(r.physical.checksMs)} ms\n`);
+        out.push(
+            `\n## Rotation: rotating up ${s(r.rotatingUpMedianMs)} (all: ${r.all.join(", ")} ms), no-op up ${s(r.noopUpMedianMs)}; physical floor ${s(r.physical.totalMs)} = openssl ${Math.round(r.physical.opensslMs)} ms + broker copy/SIGHUP ${Math.round(r.physical.brokerMs)} ms + client copy ${Math.round(r.physical.clientMs)} ms + checks ${Math.round(r.physical.checksMs)} ms\n`,
+        );
         out.push(`rotating up phases: start-up ${s(r.phases.startupMs)}, steps ${s(r.phases.stepsMs)}, tail ${s(r.phases.tailMs)}\n`);
-        out.push(table(["critical path", "type", "wait", "time"], r.criticalPath.map((p: PathStep) => [p.name, p.type, `${Math.round(p.waitMs)} ms`, `${Math.round(p.durMs)} ms`])));
+        out.push(
+            table(
+                ["critical path", "type", "wait", "time"],
+                r.criticalPath.map((p: PathStep) => [p.name, p.type, `${Math.round(p.waitMs)} ms`, `${Math.round(p.durMs)} ms`]),
+            ),
+        );
         out.push("");
-        out.push(table(["slowest steps", "type", "op", "time"], r.top.map((t: any) => [t.name, t.type, t.op, `${Math.round(t.durMs)} ms`])));
+        out.push(
+            table(
+                ["slowest steps", "type", "op", "time"],
+                r.top.map((t: any) => [t.name, t.type, t.op, `${Math.round(t.durMs)} ms`]),
+            ),
+        );
     }
     if (res.loss) {
         const l = res.loss;
-        out.push(`\n## Loss: ${l.sent} QoS 1 messages at ${l.ratePerS.toFixed(1)}/s, publishing covered the up (${s(l.upMs)}): ${l.coveredUp ? "yes" : "NO"}; received ${l.received}, duplicates ${l.duplicates}; CONNACKs sub ${l.subConnacks}, pub ${l.pubConnacks}; broker log: ${l.brokerSubConnects}/${l.brokerPubConnects} connects, ${l.brokerRestarts} restarts; broker: ${l.brokerAction}`);
+        out.push(
+            `\n## Loss: ${l.sent} QoS 1 messages at ${l.ratePerS.toFixed(1)}/s, publishing covered the up (${s(l.upMs)}): ${l.coveredUp ? "yes" : "NO"}; received ${l.received}, duplicates ${l.duplicates}; CONNACKs sub ${l.subConnacks}, pub ${l.pubConnacks}; broker log: ${l.brokerSubConnects}/${l.brokerPubConnects} connects, ${l.brokerRestarts} restarts; broker: ${l.brokerAction}`,
+        );
     }
     if (res.scale?.length) {
         out.push("\n## Cold up by number of client identities\n");
         const sc = res.scale as any[];
-        out.push(table(["clients", "steps", "cold up", "per added client", "start-up", "tail", "critical path", "check step median/max", "install median/max", "destroy"], sc.map((x, i) => [
-            x.clients, x.steps, s(x.coldUpMs), i ? `${((x.coldUpMs - sc[i - 1].coldUpMs) / (x.clients - sc[i - 1].clients) / 1000).toFixed(2)} s` : "", s(x.phases.startupMs), s(x.phases.tailMs), s(x.criticalPathMs),
-            `${s(x.checks.medianMs)} / ${s(x.checks.maxMs)}`, `${s(x.installs.medianMs)} / ${s(x.installs.maxMs)}`, s(x.destroyMs ?? NaN),
-        ])));
+        out.push(
+            table(
+                [
+                    "clients",
+                    "steps",
+                    "cold up",
+                    "per added client",
+                    "start-up",
+                    "tail",
+                    "critical path",
+                    "check step median/max",
+                    "install median/max",
+                    "destroy",
+                ],
+                sc.map((x, i) => [
+                    x.clients,
+                    x.steps,
+                    s(x.coldUpMs),
+                    i ? `${((x.coldUpMs - sc[i - 1].coldUpMs) / (x.clients - sc[i - 1].clients) / 1000).toFixed(2)} s` : "",
+                    s(x.phases.startupMs),
+                    s(x.phases.tailMs),
+                    s(x.criticalPathMs),
+                    `${s(x.checks.medianMs)} / ${s(x.checks.maxMs)}`,
+                    `${s(x.installs.medianMs)} / ${s(x.installs.maxMs)}`,
+                    s(x.destroyMs ?? NaN),
+                ]),
+            ),
+        );
     }
     if (problems.length) out.push(`\nproblems:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     console.log(out.join("\n"));
@@ -709,4 +943,10 @@ function report(res: Record<string, any>, problems: string[]): void {
     console.log(`\nJSON: bench/results/engine-latest.json`);
 }
 
-main().then((code) => process.exit(code), (e) => { console.error(`bench: ${e.message}`); process.exit(1); });
+main().then(
+    (code) => process.exit(code),
+    (e) => {
+        console.error(`bench: ${e.message}`);
+        process.exit(1);
+    },
+);

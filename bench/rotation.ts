@@ -30,7 +30,17 @@ async function main(): Promise<void> {
         const client = pki.leaf("client-a", "ca", "client-a", "client");
         await lab.run("client", clientInstallScript("client-a"), renderBundle({ "ca.crt": ca.cert, "client.crt": client.cert, "client.key": client.key }));
         const conf = renderBrokerConf({ owner: "bench", tlsPort: 8883, tlsVersion: "tlsv1.2", trust: "capath" });
-        const apply = asRootScript(shell, brokerApplyScript({ shell, conf, acl: renderAcl([{ name: "client-a", topics: ["#"], host: "client" }]), tlsPort: 8883, takeOverConfFiles: false, withPasswords: false }));
+        const apply = asRootScript(
+            shell,
+            brokerApplyScript({
+                shell,
+                conf,
+                acl: renderAcl([{ name: "client-a", topics: ["#"], host: "client" }]),
+                tlsPort: 8883,
+                takeOverConfFiles: false,
+                withPasswords: false,
+            }),
+        );
         const check = clientChecksScript({ identity: "client-a", topics: ["#"], brokerAddress: lab.broker.address, tlsPort: 8883, plaintextPort: 1883 });
         const bundle = (s: { cert: string; key: string }) => renderBundle({ "ca-g1.crt": ca.cert, "server.crt": s.cert, "server.key": s.key });
         const first = await lab.run("broker", apply, bundle(pki.leaf("s0", "ca", "broker", "server", sans)));
@@ -61,11 +71,16 @@ async function main(): Promise<void> {
         const a = median(applyMs);
         const fc = median(floorCopyMs);
         console.log(`install + SIGHUP only: program ${a.toFixed(0)} ms, floor ${fc.toFixed(0)} ms, ratio ${(a / fc).toFixed(2)}`);
-        console.log(`rotation, broker side (${rounds} rounds, medians): program ${p.toFixed(0)} ms, floor ${f.toFixed(0)} ms, ratio ${(p / f).toFixed(2)} (goal <= 2.00)`);
+        console.log(
+            `rotation, broker side (${rounds} rounds, medians): program ${p.toFixed(0)} ms, floor ${f.toFixed(0)} ms, ratio ${(p / f).toFixed(2)} (goal <= 2.00)`,
+        );
     } finally {
         lab.cleanup();
         pki.cleanup();
     }
 }
 
-main().catch((e) => { console.error(`bench: ${e.message}`); process.exit(1); });
+main().catch((e) => {
+    console.error(`bench: ${e.message}`);
+    process.exit(1);
+});

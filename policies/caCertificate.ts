@@ -22,18 +22,31 @@ export function requireSigningCa(opts: PolicyOptions = {}): StackValidationPolic
                 const what = signs.length > 0 ? `signs ${signs.map(label).join(", ")}` : "is declared a CA";
                 const isCa = gaps.read(`isCaCertificate of ${label(ca)}`, () => ca.props.isCaCertificate);
                 if (isCa !== UNKNOWN && isCa !== true) {
-                    report(`${label(ca)} ${what} but is not a CA certificate (isCaCertificate is not true), so clients that verify the chain refuse its leaves ("tlsv1 alert unknown ca"). ${rotate}.`, ca.urn);
+                    report(
+                        `${label(ca)} ${what} but is not a CA certificate (isCaCertificate is not true), so clients that verify the chain refuse its leaves ("tlsv1 alert unknown ca"). ${rotate}.`,
+                        ca.urn,
+                    );
                 }
                 const uses = allowedUses(ca, gaps);
                 if (uses !== UNKNOWN && !uses.includes("cert_signing")) {
-                    report(`${label(ca)} ${what} but its allowedUses [${uses.join(", ")}] lack cert_signing, so its signatures on certificates are not valid. ${rotate}.`, ca.urn);
+                    report(
+                        `${label(ca)} ${what} but its allowedUses [${uses.join(", ")}] lack cert_signing, so its signatures on certificates are not valid. ${rotate}.`,
+                        ca.urn,
+                    );
                 }
                 const x509 = issued(ca);
                 if (x509 && !x509.ca) {
-                    report(`${label(ca)} ${what} but the issued certificate (subject ${x509.subject.replace(/\n/g, ", ")}) has no CA:TRUE basic constraint. ${rotate}.`, ca.urn);
+                    report(
+                        `${label(ca)} ${what} but the issued certificate (subject ${x509.subject.replace(/\n/g, ", ")}) has no CA:TRUE basic constraint. ${rotate}.`,
+                        ca.urn,
+                    );
                 }
                 const keyWhy = x509 ? judgeKeyObject(x509.publicKey) : undefined;
-                if (x509 && keyWhy) report(`${label(ca)} was issued with a key that is not allowed: ${keyWhy}. Set ${keyObjectConfigKey(x509.publicKey.asymmetricKeyType)} and ${rotate}.`, ca.urn);
+                if (x509 && keyWhy)
+                    report(
+                        `${label(ca)} was issued with a key that is not allowed: ${keyWhy}. Set ${keyObjectConfigKey(x509.publicKey.asymmetricKeyType)} and ${rotate}.`,
+                        ca.urn,
+                    );
                 // A key named like an SSH key escapes the key rule; behind a CA it is an X.509 key.
                 if (key && isSshKeyName(key.name)) {
                     const why = judgePrivateKeyProps(key.props, label(key), gaps);

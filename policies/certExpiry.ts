@@ -43,13 +43,19 @@ export function requireCertificatesFarFromExpiry(opts: CertExpiryOptions = {}): 
                     const left = (Date.parse(x509.validTo) - now()) / day;
                     if (left < minDays) {
                         const when = left < 0 ? `expired ${Math.ceil(-left)} days ago` : `expires in ${Math.floor(left)} days`;
-                        report(`${label(r)} ${when} (notAfter ${x509.validTo}), fewer than the ${minDays} days this check wants left; clients will refuse it. Run \`pulumi up\` after you ${fix}.`, r.urn);
+                        report(
+                            `${label(r)} ${when} (notAfter ${x509.validTo}), fewer than the ${minDays} days this check wants left; clients will refuse it. Run \`pulumi up\` after you ${fix}.`,
+                            r.urn,
+                        );
                     }
                     continue;
                 }
                 const hours = gaps.read(`validityPeriodHours of ${label(r)}`, () => r.props.validityPeriodHours);
                 if (hours !== UNKNOWN && typeof hours === "number" && hours < minDays * 24) {
-                    report(`${label(r)} will be issued valid for only ${hours} hours, fewer than the ${minDays} days this check wants left: it is close to expiry from the start. ${fix[0].toUpperCase()}${fix.slice(1)}.`, r.urn);
+                    report(
+                        `${label(r)} will be issued valid for only ${hours} hours, fewer than the ${minDays} days this check wants left: it is close to expiry from the start. ${fix[0].toUpperCase()}${fix.slice(1)}.`,
+                        r.urn,
+                    );
                 }
             }
             gaps.finish((m) => report(m));

@@ -10,7 +10,6 @@ import { PolicyResource } from "@pulumi/policy";
 import * as tls from "@pulumi/tls";
 import { isRecord, PreviewGaps, ResourceClass, resourceLabel, stringList, UNKNOWN } from "./judge";
 
-
 /** A stack resource the way messages name it. */
 export function label(r: PolicyResource): string {
     return resourceLabel(r.type, r.name);
@@ -35,15 +34,17 @@ export interface Leaf {
 
 /** Every LocallySignedCert of the stack, with its CertRequest, CA and key when they are tls resources here. */
 export function leaves(resources: PolicyResource[]): Leaf[] {
-    return resources.filter((r) => r.isType(tls.LocallySignedCert)).map((cert) => {
-        const csr = dependencyOf(cert, "certRequestPem", [tls.CertRequest]);
-        return {
-            cert,
-            csr,
-            ca: dependencyOf(cert, "caCertPem", [tls.SelfSignedCert, tls.LocallySignedCert]),
-            key: csr ? dependencyOf(csr, "privateKeyPem", [tls.PrivateKey]) : undefined,
-        };
-    });
+    return resources
+        .filter((r) => r.isType(tls.LocallySignedCert))
+        .map((cert) => {
+            const csr = dependencyOf(cert, "certRequestPem", [tls.CertRequest]);
+            return {
+                cert,
+                csr,
+                ca: dependencyOf(cert, "caCertPem", [tls.SelfSignedCert, tls.LocallySignedCert]),
+                key: csr ? dependencyOf(csr, "privateKeyPem", [tls.PrivateKey]) : undefined,
+            };
+        });
 }
 
 /** A certificate used as a CA (or declared one), with the leaves it signs and its key. */

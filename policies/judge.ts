@@ -79,7 +79,12 @@ export class PreviewGaps {
      */
     finish(report: (message: string) => void): void {
         if (this.unresolved.length > 0) {
-            report(PreviewGaps.sentence(this.unresolved, "These inputs are not tls resources of this stack, and nothing else tells until the certificate is issued"));
+            report(
+                PreviewGaps.sentence(
+                    this.unresolved,
+                    "These inputs are not tls resources of this stack, and nothing else tells until the certificate is issued",
+                ),
+            );
         }
         if (this.unknown.length > 0 && this.error) {
             this.error.message = PreviewGaps.sentence(this.unknown, "These values are computed from other resources");
@@ -112,10 +117,15 @@ export type ResourceClass = Parameters<ResourceValidationArgs["isType"]>[0];
  * `validateResourceOfType` would mark the rule "not applicable" on every resource, from the
  * validation of the other type.)
  */
-export function validateResourceOfTypes(classes: ResourceClass[], validate: (props: Record<string, unknown>, args: ResourceValidationArgs, report: ReportViolation) => void): ResourceValidation {
+export function validateResourceOfTypes(
+    classes: ResourceClass[],
+    validate: (props: Record<string, unknown>, args: ResourceValidationArgs, report: ReportViolation) => void,
+): ResourceValidation {
     return (args, report) => {
         if (!classes.some((c) => args.isType(c))) {
-            args.notApplicable(`Policy only applies to resources of type ${classes.map((c) => `'${(c as { __pulumiType?: string }).__pulumiType ?? c.name}'`).join(" or ")}`);
+            args.notApplicable(
+                `Policy only applies to resources of type ${classes.map((c) => `'${(c as { __pulumiType?: string }).__pulumiType ?? c.name}'`).join(" or ")}`,
+            );
         }
         return validate(args.props, args, report);
     };

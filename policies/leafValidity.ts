@@ -26,7 +26,9 @@ export function requireLeafValidityWithinMax(opts: LeafValidityOptions = {}): Re
             const label = resourceLabel(args.type, args.name);
             const hours = gaps.read(`validityPeriodHours of ${label}`, () => props.validityPeriodHours);
             if (hours !== UNKNOWN && typeof hours === "number" && hours > max) {
-                report(`${label} is valid for ${hours} hours (${Math.round(hours / 24)} days), more than the maximum of ${max} hours (${Math.round(max / 24)} days): a leaked key stays usable that long. Lower ${configKey("pki.leafValidityHours")}; config validation holds it to ${configKey("maxLeafValidityHours")}.`);
+                report(
+                    `${label} is valid for ${hours} hours (${Math.round(hours / 24)} days), more than the maximum of ${max} hours (${Math.round(max / 24)} days): a leaked key stays usable that long. Lower ${configKey("pki.leafValidityHours")}; config validation holds it to ${configKey("maxLeafValidityHours")}.`,
+                );
             }
             gaps.finish(report);
         }),

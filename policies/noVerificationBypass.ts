@@ -46,7 +46,9 @@ export function requireNoVerificationBypass(opts: PolicyOptions = {}): ResourceV
             }
             for (const { field, text } of texts) {
                 for (const what of findBypasses(text)) {
-                    report(`${label} switches verification off in ${field}: ${what}. No config key enables this; trust the lab's own material instead (mosquitto_pub --cafile with the lab CA, the pinned SSH host key, curl --cacert).`);
+                    report(
+                        `${label} switches verification off in ${field}: ${what}. No config key enables this; trust the lab's own material instead (mosquitto_pub --cafile with the lab CA, the pinned SSH host key, curl --cacert).`,
+                    );
                 }
             }
             gaps.finish(report);

@@ -17,7 +17,9 @@ export function requireTlsOnlyListeners(opts: PolicyOptions = {}): ResourceValid
                 const why = conf.localOnlyMode
                     ? "mosquitto 2.0 then listens on loopback only, without TLS, and lets anonymous clients in"
                     : "user names, passwords and messages cross the network in clear text (tshark shows them)";
-                report(`${label} sends, in ${files.source}, a mosquitto conf with a plaintext ${describeListener(l)}: ${why}. When the lesson that needs it is over, set ${configKey("teachingListener.enabled")} to false.`);
+                report(
+                    `${label} sends, in ${files.source}, a mosquitto conf with a plaintext ${describeListener(l)}: ${why}. When the lesson that needs it is over, set ${configKey("teachingListener.enabled")} to false.`,
+                );
             }
         }),
     };

@@ -41,7 +41,11 @@ export function requireServerCertCoversBroker(opts: PolicyOptions = {}): StackVa
                 return uses !== UNKNOWN && uses.includes("server_auth");
             });
             if (gaps.empty && (hosts.length === 0 || servers.length === 0)) {
-                args.notApplicable(hosts.length === 0 ? "No command in this stack sends a mosquitto conf (environment.MQTTLAB_CONF), so there is no broker address to check." : "No leaf certificate in this stack has server_auth.");
+                args.notApplicable(
+                    hosts.length === 0
+                        ? "No command in this stack sends a mosquitto conf (environment.MQTTLAB_CONF), so there is no broker address to check."
+                        : "No leaf certificate in this stack has server_auth.",
+                );
             }
             for (const { cert, csr } of servers) {
                 const x509 = issued(cert);
@@ -53,9 +57,15 @@ export function requireServerCertCoversBroker(opts: PolicyOptions = {}): StackVa
                     const fix = `The program puts ${configKey("brokerAddress")} and ${configKey("brokerDnsName")} in the server certificate; set ${configKey("brokerAddress")} to the address the broker is reached at (${host}).`;
                     if (dnsNames !== UNKNOWN && ipAddresses !== UNKNOWN && !sansCover(host, dnsNames, ipAddresses)) {
                         const sans = [...dnsNames.map((d) => `DNS:${d}`), ...ipAddresses.map((i) => `IP:${i}`)].join(", ") || "none";
-                        report(`${label(cert)}, the broker's server certificate, does not cover ${host}, the address ${by} connects to: its CertRequest's SANs are ${sans}. Clients that verify the host name refuse it. ${fix}`, cert.urn);
+                        report(
+                            `${label(cert)}, the broker's server certificate, does not cover ${host}, the address ${by} connects to: its CertRequest's SANs are ${sans}. Clients that verify the host name refuse it. ${fix}`,
+                            cert.urn,
+                        );
                     } else if (x509 && (isIP(host) ? !x509.checkIP(host) : !x509.checkHost(host, { subject: "never" }))) {
-                        report(`${label(cert)}, the broker's server certificate, was issued without ${host} (the address ${by} connects to) in its SANs (${x509.subjectAltName ?? "none"}). Clients that verify the host name refuse it. ${fix}`, cert.urn);
+                        report(
+                            `${label(cert)}, the broker's server certificate, was issued without ${host} (the address ${by} connects to) in its SANs (${x509.subjectAltName ?? "none"}). Clients that verify the host name refuse it. ${fix}`,
+                            cert.urn,
+                        );
                     }
                 }
             }

@@ -25,8 +25,8 @@ export function requirePinnedSshHostKeys(opts: PolicyOptions = {}): ResourceVali
                     const where = host === UNKNOWN ? "its host" : `${String(host)}`;
                     report(
                         `${label} connects to ${where} over SSH without ${path}.hostKey, so it accepts whatever host key answers there. ` +
-                        "Pin the host's public key: container hosts get the key the program generates (src/components/hosts.ts); " +
-                        `for existing hosts set ${configKey("brokerHostKey")} and ${configKey("clientHostKey")} to what \`ssh-keyscan -t ed25519 <host>\` prints, checked against the host's console.`,
+                            "Pin the host's public key: container hosts get the key the program generates (src/components/hosts.ts); " +
+                            `for existing hosts set ${configKey("brokerHostKey")} and ${configKey("clientHostKey")} to what \`ssh-keyscan -t ed25519 <host>\` prints, checked against the host's console.`,
                     );
                 }
             };

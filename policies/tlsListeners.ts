@@ -8,13 +8,19 @@ import { configKey, PolicyOptions } from "./judge";
 export function tlsListenerFlaws(l: MosquittoListener): string[] {
     const flaws: string[] = [];
     if ((l.certfile === undefined) !== (l.keyfile === undefined)) {
-        flaws.push(`has ${l.certfile ? "certfile without keyfile" : "keyfile without certfile"}, so mosquitto refuses to start (both are needed for TLS); the program writes both`);
+        flaws.push(
+            `has ${l.certfile ? "certfile without keyfile" : "keyfile without certfile"}, so mosquitto refuses to start (both are needed for TLS); the program writes both`,
+        );
     }
     if (!l.tls) return flaws;
     if (!l.requireCertificate) {
-        flaws.push("does not set require_certificate true, so clients without a certificate from the lab CA complete the TLS handshake; renderBrokerConf always writes it and no config key turns it off");
+        flaws.push(
+            "does not set require_certificate true, so clients without a certificate from the lab CA complete the TLS handshake; renderBrokerConf always writes it and no config key turns it off",
+        );
     } else if (!l.cafile && !l.capath) {
-        flaws.push("sets require_certificate true but neither cafile nor capath, so mosquitto cannot verify client certificates; the program writes one of them");
+        flaws.push(
+            "sets require_certificate true but neither cafile nor capath, so mosquitto cannot verify client certificates; the program writes one of them",
+        );
     }
     if (l.tlsVersion === undefined) {
         flaws.push(`sets no tls_version, and mosquitto before 2.0.16 then still accepts TLS 1.1; set ${configKey("tlsVersion")} to tlsv1.2 or tlsv1.3`);

@@ -63,9 +63,7 @@ export interface StackOutputs {
 }
 
 /** A value as a program may declare it: plain, or an Output at any depth. */
-export type Declared<T> = T extends string | number | boolean | null | undefined
-    ? pulumi.Input<T>
-    : pulumi.Input<T> | { [K in keyof T]: Declared<T[K]> };
+export type Declared<T> = T extends string | number | boolean | null | undefined ? pulumi.Input<T> : pulumi.Input<T> | { [K in keyof T]: Declared<T[K]> };
 
 /** What `index.ts` exports. */
 export type DeclaredOutputs = { [K in keyof StackOutputs]: Declared<StackOutputs[K]> };

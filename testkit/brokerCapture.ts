@@ -46,7 +46,15 @@ export interface CaptureEvidence {
  * Captures `port` on the broker (as root there) while the client runs `publish`, and reports
  * which needles crossed the wire in clear. One definition for `npm run verify` and the tests.
  */
-export async function captureWhilePublishing(o: { broker: HostRunner; client: HostRunner; asRoot: string; port: number; publish: string; needles: string[]; seconds?: number }): Promise<CaptureEvidence> {
+export async function captureWhilePublishing(o: {
+    broker: HostRunner;
+    client: HostRunner;
+    asRoot: string;
+    port: number;
+    publish: string;
+    needles: string[];
+    seconds?: number;
+}): Promise<CaptureEvidence> {
     const file = `/tmp/mqtt-lab-capture-${o.port}.pcap`;
     const start = await o.broker(`${o.asRoot}bash -c ${shQuote(captureScript(o.port, o.seconds ?? 4, file))}`);
     if (start.code !== 0) throw new Error(`capture on port ${o.port} did not start: ${start.stderr}`);

@@ -74,7 +74,8 @@ export function storedState(t: TestStack): string {
     const walk = (dir: string) => {
         for (const e of readdirSync(dir, { withFileTypes: true })) {
             const p = path.join(dir, e.name);
-            if (e.isDirectory()) walk(p); else out.push(readFileSync(p, "utf8"));
+            if (e.isDirectory()) walk(p);
+            else out.push(readFileSync(p, "utf8"));
         }
     };
     walk(t.backend);
@@ -88,6 +89,8 @@ export function requireProviderPlugins(): void {
     const have = (JSON.parse(listed || "[]") as { name: string; kind: string }[]).filter((p) => p.kind === "resource").map((p) => p.name);
     const missing = ["tls", "command", "docker"].filter((n) => !have.includes(n));
     if (missing.length > 0) {
-        throw new Error(`provider plugins missing: ${missing.map((n) => `pulumi-resource-${n}`).join(", ")}. toolchain/toolchain.sh could not build them: their Go modules are not served here (see its summary and README "Status").`);
+        throw new Error(
+            `provider plugins missing: ${missing.map((n) => `pulumi-resource-${n}`).join(", ")}. toolchain/toolchain.sh could not build them: their Go modules are not served here (see its summary and README "Status").`,
+        );
     }
 }

@@ -39,8 +39,18 @@ export async function startLabHosts(subnetPrefix: string): Promise<LabHosts> {
     const dir = mkdtempSync(path.join(tmpdir(), "mqtt-lab-test-"));
     const names: string[] = [];
     const cleanup = () => {
-        for (const n of names) { try { docker("rm", "-f", n); } catch { /* already gone */ } }
-        try { docker("network", "rm", `mqtt-lab-${id}`); } catch { /* already gone */ }
+        for (const n of names) {
+            try {
+                docker("rm", "-f", n);
+            } catch {
+                /* already gone */
+            }
+        }
+        try {
+            docker("network", "rm", `mqtt-lab-${id}`);
+        } catch {
+            /* already gone */
+        }
         rmSync(dir, { recursive: true, force: true });
     };
     try {
@@ -64,10 +74,15 @@ export async function startLabHosts(subnetPrefix: string): Promise<LabHosts> {
         };
         const broker = make("broker", `${subnetPrefix}.10`);
         const clientHost = make("client", `${subnetPrefix}.11`);
-        const run = (host: "broker" | "client", cmd: string, stdin?: string) => sshExec(host === "broker" ? broker : clientHost, cmd, { stdin, timeoutMs: 120000 });
+        const run = (host: "broker" | "client", cmd: string, stdin?: string) =>
+            sshExec(host === "broker" ? broker : clientHost, cmd, { stdin, timeoutMs: 120000 });
         // sshd comes up a moment after the container: retry, bounded.
         for (let i = 0; ; i++) {
-            try { await run("broker", "true"); await run("client", "true"); break; } catch (e) {
+            try {
+                await run("broker", "true");
+                await run("client", "true");
+                break;
+            } catch (e) {
                 if (i >= 40) throw e;
                 await new Promise((r) => setTimeout(r, 250));
             }
@@ -79,7 +94,10 @@ export async function startLabHosts(subnetPrefix: string): Promise<LabHosts> {
     }
 }
 
-export interface Pem { cert: string; key: string }
+export interface Pem {
+    cert: string;
+    key: string;
+}
 
 /** A small PKI made with the openssl CLI: what a careful admin would do by hand. */
 export class OpensslPki {
@@ -88,23 +106,77 @@ export class OpensslPki {
 
     /** A v3 CA (CA:TRUE, keyCertSign) with its own subject. */
     ca(name: string, cn: string): Pem {
-        openssl(this.dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.crt`,
-            "-days", "30", "-subj", `/O=mqtt-lab-test/CN=${cn}`, "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+        openssl(
+            this.dir,
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            `${name}.key`,
+            "-out",
+            `${name}.crt`,
+            "-days",
+            "30",
+            "-subj",
+            `/O=mqtt-lab-test/CN=${cn}`,
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        );
         return this.read(name);
     }
 
     /** A leaf signed by `ca`: server (SAN ip/dns) or client (CN = identity). */
     leaf(name: string, ca: string, cn: string, kind: "server" | "client", sans: string[] = [], days = 30): Pem {
         const ext = path.join(this.dir, `${name}.ext`);
-        writeFileSync(ext, [
-            "basicConstraints=critical,CA:FALSE",
-            "keyUsage=critical,digitalSignature,keyEncipherment",
-            `extendedKeyUsage=${kind === "server" ? "serverAuth" : "clientAuth"}`,
-            ...(sans.length ? [`subjectAltName=${sans.join(",")}`] : []),
-        ].join("\n") + "\n");
-        openssl(this.dir, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/O=mqtt-lab-test/OU=${kind}/CN=${cn}`);
-        openssl(this.dir, "x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.crt`, "-CAkey", `${ca}.key`, "-set_serial", String(this.serial++ + Date.now()),
-            "-days", String(days), "-extfile", ext, "-out", `${name}.crt`);
+        writeFileSync(
+            ext,
+            [
+                "basicConstraints=critical,CA:FALSE",
+                "keyUsage=critical,digitalSignature,keyEncipherment",
+                `extendedKeyUsage=${kind === "server" ? "serverAuth" : "clientAuth"}`,
+                ...(sans.length ? [`subjectAltName=${sans.join(",")}`] : []),
+            ].join("\n") + "\n",
+        );
+        openssl(
+            this.dir,
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            `${name}.key`,
+            "-out",
+            `${name}.csr`,
+            "-subj",
+            `/O=mqtt-lab-test/OU=${kind}/CN=${cn}`,
+        );
+        openssl(
+            this.dir,
+            "x509",
+            "-req",
+            "-in",
+            `${name}.csr`,
+            "-CA",
+            `${ca}.crt`,
+            "-CAkey",
+            `${ca}.key`,
+            "-set_serial",
+            String(this.serial++ + Date.now()),
+            "-days",
+            String(days),
+            "-extfile",
+            ext,
+            "-out",
+            `${name}.crt`,
+        );
         return this.read(name);
     }
 
@@ -114,15 +186,66 @@ export class OpensslPki {
         mkdirSync(db, { recursive: true });
         writeFileSync(path.join(db, "index.txt"), "");
         writeFileSync(path.join(db, "serial"), "1000\n");
-        writeFileSync(path.join(this.dir, `${name}.cnf`), [
-            "[ca]", "default_ca = lab", "[lab]", `dir = ${db}`, "database = $dir/index.txt", "new_certs_dir = $dir", "serial = $dir/serial",
-            "default_md = sha256", "policy = any", "copy_extensions = none", "x509_extensions = leaf", "unique_subject = no",
-            "[any]", "commonName = supplied", "organizationName = optional", "organizationalUnitName = optional",
-            "[leaf]", "basicConstraints = critical,CA:FALSE", "keyUsage = critical,digitalSignature,keyEncipherment", "extendedKeyUsage = clientAuth",
-        ].join("\n") + "\n");
-        openssl(this.dir, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/O=mqtt-lab-test/OU=client/CN=${cn}`);
-        openssl(this.dir, "ca", "-batch", "-config", `${name}.cnf`, "-cert", `${ca}.crt`, "-keyfile", `${ca}.key`, "-in", `${name}.csr`, "-out", `${name}.crt`,
-            "-startdate", "20200101000000Z", "-enddate", "20200201000000Z", "-notext");
+        writeFileSync(
+            path.join(this.dir, `${name}.cnf`),
+            [
+                "[ca]",
+                "default_ca = lab",
+                "[lab]",
+                `dir = ${db}`,
+                "database = $dir/index.txt",
+                "new_certs_dir = $dir",
+                "serial = $dir/serial",
+                "default_md = sha256",
+                "policy = any",
+                "copy_extensions = none",
+                "x509_extensions = leaf",
+                "unique_subject = no",
+                "[any]",
+                "commonName = supplied",
+                "organizationName = optional",
+                "organizationalUnitName = optional",
+                "[leaf]",
+                "basicConstraints = critical,CA:FALSE",
+                "keyUsage = critical,digitalSignature,keyEncipherment",
+                "extendedKeyUsage = clientAuth",
+            ].join("\n") + "\n",
+        );
+        openssl(
+            this.dir,
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            `${name}.key`,
+            "-out",
+            `${name}.csr`,
+            "-subj",
+            `/O=mqtt-lab-test/OU=client/CN=${cn}`,
+        );
+        openssl(
+            this.dir,
+            "ca",
+            "-batch",
+            "-config",
+            `${name}.cnf`,
+            "-cert",
+            `${ca}.crt`,
+            "-keyfile",
+            `${ca}.key`,
+            "-in",
+            `${name}.csr`,
+            "-out",
+            `${name}.crt`,
+            "-startdate",
+            "20200101000000Z",
+            "-enddate",
+            "20200201000000Z",
+            "-notext",
+        );
         return this.read(name);
     }
 

@@ -16,7 +16,11 @@ function usage(msg: string): never {
 function writePrivate(file: string, content: string): void {
     const tmp = `${file}.tmp-${process.pid}`;
     const fd = openSync(tmp, "wx", 0o600);
-    try { writeSync(fd, content); } finally { closeSync(fd); }
+    try {
+        writeSync(fd, content);
+    } finally {
+        closeSync(fd);
+    }
     renameSync(tmp, file);
 }
 
@@ -35,4 +39,6 @@ writePrivate(path.join(folder, "ca.crt"), outputs.caCertPem);
 writePrivate(path.join(folder, "client.crt"), client.certPem);
 writePrivate(path.join(folder, "client.key"), client.privateKeyPem);
 console.log(`bundle: ${identity} of stack ${stack} written to ${folder} (ca.crt, client.crt, client.key; 0600)`);
-console.log(`  mosquitto_sub -h ${outputs.brokerAddress} -p ${outputs.tlsPort} --cafile ${folder}/ca.crt --cert ${folder}/client.crt --key ${folder}/client.key -t '#' -v`);
+console.log(
+    `  mosquitto_sub -h ${outputs.brokerAddress} -p ${outputs.tlsPort} --cafile ${folder}/ca.crt --cert ${folder}/client.crt --key ${folder}/client.key -t '#' -v`,
+);

@@ -47,11 +47,15 @@ async function main(): Promise<number> {
         const before = Date.now();
         const r = await sshExec({ ...e, privateKey: key }, "date +%s", { timeoutMs: 30000 });
         const skew = Number(r.stdout.trim()) - Math.round((before + Date.now()) / 2000);
-        outcomes.push({ check: "clock-skew", identity: "-", host: `${role} ${e.address}`, pass: Number.isFinite(skew) && Math.abs(skew) <= clockToleranceSeconds,
-            seen: `host clock ${Number.isFinite(skew) ? `${skew >= 0 ? "+" : ""}${skew} s` : `unreadable (${r.stdout.trim()})`} from this machine's (tolerance ${clockToleranceSeconds} s)` });
+        outcomes.push({
+            check: "clock-skew",
+            identity: "-",
+            host: `${role} ${e.address}`,
+            pass: Number.isFinite(skew) && Math.abs(skew) <= clockToleranceSeconds,
+            seen: `host clock ${Number.isFinite(skew) ? `${skew >= 0 ? "+" : ""}${skew} s` : `unreadable (${r.stdout.trim()})`} from this machine's (tolerance ${clockToleranceSeconds} s)`,
+        });
     }
-    const commands = [...outputs.checkPlan, ...(refusal ? [refusal] : [])]
-        .map(({ identity, host, script }) => ({ identity, host, script }));
+    const commands = [...outputs.checkPlan, ...(refusal ? [refusal] : [])].map(({ identity, host, script }) => ({ identity, host, script }));
     const report: EvidenceReport = { stack, when: new Date().toISOString(), broker: `${outputs.brokerAddress}:${outputs.tlsPort}`, outcomes, commands };
     const dir = path.resolve(__dirname, "..", "..", "evidence");
     mkdirSync(dir, { recursive: true });
@@ -63,4 +67,10 @@ async function main(): Promise<number> {
     return outcomes.length > 0 && outcomes.every((o) => o.pass) ? 0 : 1;
 }
 
-main().then((code) => process.exit(code), (e) => { console.error(`verify: ${e.message}`); process.exit(1); });
+main().then(
+    (code) => process.exit(code),
+    (e) => {
+        console.error(`verify: ${e.message}`);
+        process.exit(1);
+    },
+);

@@ -57,26 +57,35 @@ export class Broker extends pulumi.ComponentResource {
             withPasswords: args.teaching !== undefined,
         });
         // Certificates and keys go on stdin: secret, never in a log line or a diff.
-        const bundle = pulumi.secret(pulumi.all([pulumi.all(args.trustedCas.map((c) => c.certPem)), args.server.certPem, args.server.privateKeyPem, args.teaching?.password ?? ""])
-            .apply(([cas, cert, key, password]) => renderBundle({
-                ...Object.fromEntries(args.trustedCas.map((c, i) => [`ca-g${c.generation}.crt`, cas[i]])),
-                "server.crt": cert,
-                "server.key": key,
-                ...(args.teaching ? { passwd: renderPasswordFile(args.teaching.username, password) } : {}),
-            })));
+        const bundle = pulumi.secret(
+            pulumi
+                .all([pulumi.all(args.trustedCas.map((c) => c.certPem)), args.server.certPem, args.server.privateKeyPem, args.teaching?.password ?? ""])
+                .apply(([cas, cert, key, password]) =>
+                    renderBundle({
+                        ...Object.fromEntries(args.trustedCas.map((c, i) => [`ca-g${c.generation}.crt`, cas[i]])),
+                        "server.crt": cert,
+                        "server.key": key,
+                        ...(args.teaching ? { passwd: renderPasswordFile(args.teaching.username, password) } : {}),
+                    }),
+                ),
+        );
 
         // Why: one command installs everything and picks SIGHUP or restart; `update` re-runs it when any input changes.
-        const apply = new command.remote.Command(`${name}-apply`, {
-            connection: args.host.connection,
-            create: asRootScript(args.host.shell, script),
-            update: asRootScript(args.host.shell, script),
-            delete: asRootScript(args.host.shell, brokerRemoveScript(args.host.shell)),
-            stdin: bundle,
-            logging: "none",
-            addPreviousOutputInEnv: false, // our scripts do not read it; sshd refuses it anyway
-            // Why: a new machine at the same address (a replaced container) has none of our files.
-            triggers: [args.host.instance],
-        }, { parent: this, additionalSecretOutputs: ["stdin"], deleteBeforeReplace: true });
+        const apply = new command.remote.Command(
+            `${name}-apply`,
+            {
+                connection: args.host.connection,
+                create: asRootScript(args.host.shell, script),
+                update: asRootScript(args.host.shell, script),
+                delete: asRootScript(args.host.shell, brokerRemoveScript(args.host.shell)),
+                stdin: bundle,
+                logging: "none",
+                addPreviousOutputInEnv: false, // our scripts do not read it; sshd refuses it anyway
+                // Why: a new machine at the same address (a replaced container) has none of our files.
+                triggers: [args.host.instance],
+            },
+            { parent: this, additionalSecretOutputs: ["stdin"], deleteBeforeReplace: true },
+        );
         this.applied = apply.stdout;
         this.registerOutputs({ applied: this.applied });
     }

@@ -67,54 +67,88 @@ export class Checks extends pulumi.ComponentResource {
                 hostChecks,
             });
             this.plan.push({ identity: c.name, host: c.host, script, topics: [...c.topics] });
-            const check = new command.remote.Command(`${name}-${c.name}`, {
-                connection: args.hostOf(c).connection,
-                create: script,
-                // The teaching password, for the plaintext capture of the host's first identity.
-                stdin: args.teachingPort !== undefined && hostChecks ? pulumi.secret(pulumi.output(args.teachingPassword ?? "").apply((p) => `${p}\n`)) : undefined,
-                addPreviousOutputInEnv: false,
-                // Why: triggers replace the command, so the checks run again whenever what they check changes.
-                triggers: args.triggers,
-            }, { parent: this, additionalSecretOutputs: ["stdin"] });
+            const check = new command.remote.Command(
+                `${name}-${c.name}`,
+                {
+                    connection: args.hostOf(c).connection,
+                    create: script,
+                    // The teaching password, for the plaintext capture of the host's first identity.
+                    stdin:
+                        args.teachingPort !== undefined && hostChecks
+                            ? pulumi.secret(pulumi.output(args.teachingPassword ?? "").apply((p) => `${p}\n`))
+                            : undefined,
+                    addPreviousOutputInEnv: false,
+                    // Why: triggers replace the command, so the checks run again whenever what they check changes.
+                    triggers: args.triggers,
+                },
+                { parent: this, additionalSecretOutputs: ["stdin"] },
+            );
             return check.stdout;
         });
 
         // Why: an impostor and an expired certificate must be refused; they are forged where the CA
         // key already is (this machine), never on a host, and only when the CA or the client changes.
         const first = args.clients[0];
-        const forgeries = new command.local.Command(`${name}-forgeries`, {
-            create: `bash -c ${shQuote(forgeriesScript())}`,
-            stdin: pulumi.all([args.forgeFrom.caCertPem, args.forgeFrom.caPrivateKeyPem, args.forgeFrom.clientCertPem])
-                .apply(([ca, key, client]) => renderBundle({ "ca.crt": ca, "ca.key": key, "client.crt": client })),
-            logging: "none",
-        }, { parent: this, additionalSecretOutputs: ["stdin", "stdout"] });
-        const refusalScript = refusalChecksScript({ identity: first.name, brokerAddress: args.brokerAddress, tlsPort: args.tlsPort, tlsVersion: args.tlsVersion });
-        const refusals = new command.remote.Command(`${name}-refusals`, {
-            connection: args.hostOf(first).connection,
-            create: refusalScript,
-            stdin: forgeries.stdout,
-            addPreviousOutputInEnv: false,
-            triggers: args.triggers,
-        }, { parent: this, additionalSecretOutputs: ["stdin"] });
+        const forgeries = new command.local.Command(
+            `${name}-forgeries`,
+            {
+                create: `bash -c ${shQuote(forgeriesScript())}`,
+                stdin: pulumi
+                    .all([args.forgeFrom.caCertPem, args.forgeFrom.caPrivateKeyPem, args.forgeFrom.clientCertPem])
+                    .apply(([ca, key, client]) => renderBundle({ "ca.crt": ca, "ca.key": key, "client.crt": client })),
+                logging: "none",
+            },
+            { parent: this, additionalSecretOutputs: ["stdin", "stdout"] },
+        );
+        const refusalScript = refusalChecksScript({
+            identity: first.name,
+            brokerAddress: args.brokerAddress,
+            tlsPort: args.tlsPort,
+            tlsVersion: args.tlsVersion,
+        });
+        const refusals = new command.remote.Command(
+            `${name}-refusals`,
+            {
+                connection: args.hostOf(first).connection,
+                create: refusalScript,
+                stdin: forgeries.stdout,
+                addPreviousOutputInEnv: false,
+                triggers: args.triggers,
+            },
+            { parent: this, additionalSecretOutputs: ["stdin"] },
+        );
         this.refusalPlan = { identity: first.name, host: first.host, script: refusalScript };
         this.forgeries = pulumi.secret(forgeries.stdout);
-        const runs = [...this.results.map((stdout, i) => ({ identity: args.clients[i].name, host: args.clients[i].host, stdout })),
-            { identity: first.name, host: first.host, stdout: refusals.stdout }];
+        const runs = [
+            ...this.results.map((stdout, i) => ({ identity: args.clients[i].name, host: args.clients[i].host, stdout })),
+            { identity: first.name, host: first.host, stdout: refusals.stdout },
+        ];
 
         // Why: every run leaves evidence a student can read; it is rewritten whenever the checks re-run.
         const base = `${args.evidenceDir}/up-${args.stack}`;
         const report = pulumi.all(runs.map((r) => r.stdout)).apply((stdouts) => {
             const outcomes = stdouts.flatMap((stdout, i) => parseCheckRun({ identity: runs[i].identity, host: runs[i].host, stdout, stderr: "", code: 0 }));
             const commands = [...this.plan.map(({ identity, host, script }) => ({ identity, host, script })), this.refusalPlan];
-            const r = { stack: args.stack, when: "the latest pulumi up (see the files' time)", broker: `${args.brokerAddress}:${args.tlsPort}`, outcomes, commands };
+            const r = {
+                stack: args.stack,
+                when: "the latest pulumi up (see the files' time)",
+                broker: `${args.brokerAddress}:${args.tlsPort}`,
+                outcomes,
+                commands,
+            };
             return renderBundle({ "report.md": renderEvidenceMarkdown(r), "report.json": renderEvidenceJson(r) });
         });
-        const writer = new command.local.Command(`${name}-evidence`, {
-            create: `set -eu; mkdir -p ${shQuote(args.evidenceDir)}; while read -r n b; do case "$n" in ""|${bundleEnd}) continue;; esac; ` +
-                `printf '%s' "$b" | base64 -d > ${shQuote(base)}."\${n#report.}"; done`,
-            stdin: report,
-            triggers: [report],
-        }, { parent: this });
+        const writer = new command.local.Command(
+            `${name}-evidence`,
+            {
+                create:
+                    `set -eu; mkdir -p ${shQuote(args.evidenceDir)}; while read -r n b; do case "$n" in ""|${bundleEnd}) continue;; esac; ` +
+                    `printf '%s' "$b" | base64 -d > ${shQuote(base)}."\${n#report.}"; done`,
+                stdin: report,
+                triggers: [report],
+            },
+            { parent: this },
+        );
         this.report = writer.stdout.apply(() => `${base}.md`);
         this.results = [...this.results, refusals.stdout];
         this.registerOutputs({ results: this.results, report: this.report });

@@ -22,20 +22,27 @@ export class Client extends pulumi.ComponentResource {
     constructor(name: string, args: ClientArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mqttlab:client:Client", name, {}, opts);
         this.dir = clientDir(args.identity);
-        const bundle = pulumi.secret(pulumi.all([args.caCertPem, args.cert.certPem, args.cert.privateKeyPem])
-            .apply(([ca, cert, key]) => renderBundle({ "ca.crt": ca, "client.crt": cert, "client.key": key })));
-        const install = new command.remote.Command(`${name}-install`, {
-            connection: args.host.connection,
-            create: clientInstallScript(args.identity),
-            update: clientInstallScript(args.identity),
-            delete: clientRemoveScript(args.identity),
-            stdin: bundle,
-            logging: "none",
-            addPreviousOutputInEnv: false, // our scripts do not read it; sshd refuses it anyway
-            // Why: a new machine at the same address (a replaced container) has none of our files;
-            // the old install's delete runs first, so it cannot remove what the new one wrote.
-            triggers: [args.host.instance],
-        }, { parent: this, additionalSecretOutputs: ["stdin"], deleteBeforeReplace: true });
+        const bundle = pulumi.secret(
+            pulumi
+                .all([args.caCertPem, args.cert.certPem, args.cert.privateKeyPem])
+                .apply(([ca, cert, key]) => renderBundle({ "ca.crt": ca, "client.crt": cert, "client.key": key })),
+        );
+        const install = new command.remote.Command(
+            `${name}-install`,
+            {
+                connection: args.host.connection,
+                create: clientInstallScript(args.identity),
+                update: clientInstallScript(args.identity),
+                delete: clientRemoveScript(args.identity),
+                stdin: bundle,
+                logging: "none",
+                addPreviousOutputInEnv: false, // our scripts do not read it; sshd refuses it anyway
+                // Why: a new machine at the same address (a replaced container) has none of our files;
+                // the old install's delete runs first, so it cannot remove what the new one wrote.
+                triggers: [args.host.instance],
+            },
+            { parent: this, additionalSecretOutputs: ["stdin"], deleteBeforeReplace: true },
+        );
         this.installed = install.stdout;
         this.registerOutputs({ installed: this.installed });
     }

@@ -104,45 +104,63 @@ export class ContainerHosts extends pulumi.ComponentResource {
         // Checked before anything is declared: a bridge on the seed's network would cut its VMs off.
         const cidr = parseCidr(args.subnet);
         if (!cidr || cidrsOverlap(cidr, knownCidr(seedNetwork))) {
-            throw new Error(`[subnet] "${args.subnet}" must be an IPv4 network in CIDR form that does not overlap ${seedNetwork}, the seed's VM network, such as 172.30.56.0/24.`);
+            throw new Error(
+                `[subnet] "${args.subnet}" must be an IPv4 network in CIDR form that does not overlap ${seedNetwork}, the seed's VM network, such as 172.30.56.0/24.`,
+            );
         }
         super("mqttlab:hosts:ContainerHosts", name, {}, opts);
         const labels = Object.entries({ "mqtt-lab": args.labName, ...(args.labels ?? {}) }).map(([label, value]) => ({ label, value }));
 
         // Why: an explicit subnet keeps Docker's default pools (which include 192.168.48.0/20) away.
-        this.network = new docker.Network(`${name}-net`, {
-            name: `${args.labName}-net`,
-            driver: "bridge",
-            ipamConfigs: [{ subnet: args.subnet }],
-            labels,
-        }, { parent: this });
+        this.network = new docker.Network(
+            `${name}-net`,
+            {
+                name: `${args.labName}-net`,
+                driver: "bridge",
+                ipamConfigs: [{ subnet: args.subnet }],
+                labels,
+            },
+            { parent: this },
+        );
 
         // Why: one client key for both containers; its private half never leaves state (secret).
-        const sshKey = new tls.PrivateKey(`${name}-ssh-client-key`, { algorithm: "ED25519" }, { parent: this, additionalSecretOutputs: ["privateKeyOpenssh", "privateKeyPem", "privateKeyPemPkcs8"] });
+        const sshKey = new tls.PrivateKey(
+            `${name}-ssh-client-key`,
+            { algorithm: "ED25519" },
+            { parent: this, additionalSecretOutputs: ["privateKeyOpenssh", "privateKeyPem", "privateKeyPemPkcs8"] },
+        );
         this.clientPrivateKey = sshKey.privateKeyOpenssh;
 
         const make = (role: HostRole, address: string): LabHost => {
             // Why: we generate the host key, so we know it before sshd ever answers: nothing to trust on first use.
-            const hostKey = new tls.PrivateKey(`${name}-${role}-ssh-host-key`, { algorithm: "ED25519" }, { parent: this, additionalSecretOutputs: ["privateKeyOpenssh", "privateKeyPem", "privateKeyPemPkcs8"] });
-            const container = new docker.Container(`${name}-${role}`, {
-                name: `${args.labName}-${role}`,
-                hostname: role,
-                image: args.image,
-                networksAdvanced: [{ name: this.network.name, ipv4Address: address, aliases: [role] }],
-                // tshark needs raw sockets; nothing else is granted.
-                // Docker reads capabilities back as CAP_*: the short name would drift after a refresh and replace the container.
-                capabilities: { adds: ["CAP_NET_RAW"] },
-                uploads: [
-                    { file: "/etc/ssh/ssh_host_ed25519_key", content: hostKey.privateKeyOpenssh },
-                    { file: "/etc/ssh/ssh_host_ed25519_key.pub", content: hostKey.publicKeyOpenssh },
-                    { file: "/root/.ssh/authorized_keys", content: sshKey.publicKeyOpenssh },
-                ],
-                // Uploads land 0644: the image's lab-init makes the host key 0600 before sshd starts,
-                // and serves only the injected key, so the pinned key is the one offered.
-                labels,
-                mustRun: true,
-                restart: "unless-stopped",
-            }, { parent: this, deleteBeforeReplace: true });
+            const hostKey = new tls.PrivateKey(
+                `${name}-${role}-ssh-host-key`,
+                { algorithm: "ED25519" },
+                { parent: this, additionalSecretOutputs: ["privateKeyOpenssh", "privateKeyPem", "privateKeyPemPkcs8"] },
+            );
+            const container = new docker.Container(
+                `${name}-${role}`,
+                {
+                    name: `${args.labName}-${role}`,
+                    hostname: role,
+                    image: args.image,
+                    networksAdvanced: [{ name: this.network.name, ipv4Address: address, aliases: [role] }],
+                    // tshark needs raw sockets; nothing else is granted.
+                    // Docker reads capabilities back as CAP_*: the short name would drift after a refresh and replace the container.
+                    capabilities: { adds: ["CAP_NET_RAW"] },
+                    uploads: [
+                        { file: "/etc/ssh/ssh_host_ed25519_key", content: hostKey.privateKeyOpenssh },
+                        { file: "/etc/ssh/ssh_host_ed25519_key.pub", content: hostKey.publicKeyOpenssh },
+                        { file: "/root/.ssh/authorized_keys", content: sshKey.publicKeyOpenssh },
+                    ],
+                    // Uploads land 0644: the image's lab-init makes the host key 0600 before sshd starts,
+                    // and serves only the injected key, so the pinned key is the one offered.
+                    labels,
+                    mustRun: true,
+                    restart: "unless-stopped",
+                },
+                { parent: this, deleteBeforeReplace: true },
+            );
             const host = container.networksAdvanced.apply((n) => n?.[0]?.ipv4Address ?? address);
             const pinned = hostKey.publicKeyOpenssh.apply((k) => k.trim());
             return {

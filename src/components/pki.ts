@@ -55,14 +55,18 @@ export class Pki extends pulumi.ComponentResource {
         // Why: the CA's generation is in its name and subject, so a CA rotation is a new CA beside the old.
         const makeCa = (generation: number) => {
             const key = new tls.PrivateKey(`${name}-ca-key-g${generation}`, keyArgs, { parent: this, ...keySecrets });
-            const cert = new tls.SelfSignedCert(`${name}-ca-g${generation}`, {
-                privateKeyPem: key.privateKeyPem,
-                isCaCertificate: true,
-                setSubjectKeyId: true,
-                allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
-                subject: { commonName: caCommonName(args.labName, generation), organization: args.labName },
-                validityPeriodHours: p.caValidityHours,
-            }, { parent: this });
+            const cert = new tls.SelfSignedCert(
+                `${name}-ca-g${generation}`,
+                {
+                    privateKeyPem: key.privateKeyPem,
+                    isCaCertificate: true,
+                    setSubjectKeyId: true,
+                    allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+                    subject: { commonName: caCommonName(args.labName, generation), organization: args.labName },
+                    validityPeriodHours: p.caValidityHours,
+                },
+                { parent: this },
+            );
             return { generation, key, cert };
         };
         // The signing CA is always trusted; during a CA rotation the other generation is trusted too.
@@ -81,34 +85,50 @@ export class Pki extends pulumi.ComponentResource {
         const issue = (leafName: string, subject: tls.types.input.CertRequestSubject, uses: string[], sans: Partial<tls.CertRequestArgs>): IssuedCert => {
             // Why: the generation suffix in the names makes a renewal a new key and certificate, created before the old go.
             const key = new tls.PrivateKey(`${name}-${leafName}-key-${gen}-${leafSuffix}`, keyArgs, { parent: this, ...keySecrets });
-            const csr = new tls.CertRequest(`${name}-${leafName}-csr-${gen}-${leafSuffix}`, {
-                privateKeyPem: key.privateKeyPem,
-                subject,
-                ...sans,
-            }, { parent: this });
-            const cert = new tls.LocallySignedCert(`${name}-${leafName}-cert-${gen}-${leafSuffix}`, {
-                certRequestPem: csr.certRequestPem,
-                caCertPem: ca.certPem,
-                caPrivateKeyPem: caKey.privateKeyPem,
-                isCaCertificate: false,
-                setSubjectKeyId: true,
-                allowedUses: uses,
-                validityPeriodHours: p.leafValidityHours,
-                earlyRenewalHours: p.earlyRenewalHours,
-            }, { parent: this });
+            const csr = new tls.CertRequest(
+                `${name}-${leafName}-csr-${gen}-${leafSuffix}`,
+                {
+                    privateKeyPem: key.privateKeyPem,
+                    subject,
+                    ...sans,
+                },
+                { parent: this },
+            );
+            const cert = new tls.LocallySignedCert(
+                `${name}-${leafName}-cert-${gen}-${leafSuffix}`,
+                {
+                    certRequestPem: csr.certRequestPem,
+                    caCertPem: ca.certPem,
+                    caPrivateKeyPem: caKey.privateKeyPem,
+                    isCaCertificate: false,
+                    setSubjectKeyId: true,
+                    allowedUses: uses,
+                    validityPeriodHours: p.leafValidityHours,
+                    earlyRenewalHours: p.earlyRenewalHours,
+                },
+                { parent: this },
+            );
             return { certPem: cert.certPem, privateKeyPem: pulumi.secret(key.privateKeyPem) };
         };
 
         const brokerAddress = pulumi.output(args.brokerAddress);
-        this.server = issue("broker", { commonName: args.brokerDnsName, organization: args.labName, organizationalUnit: "broker" },
-            ["digital_signature", "key_encipherment", "server_auth"], {
+        this.server = issue(
+            "broker",
+            { commonName: args.brokerDnsName, organization: args.labName, organizationalUnit: "broker" },
+            ["digital_signature", "key_encipherment", "server_auth"],
+            {
                 dnsNames: brokerAddress.apply((a) => [args.brokerDnsName, ...(isIpv4(a) ? [] : [a])]),
                 ipAddresses: brokerAddress.apply((a) => (isIpv4(a) ? [a] : [])),
-            });
+            },
+        );
         this.clients = {};
         for (const c of args.clients) {
-            this.clients[c.name] = issue(`client-${c.name}`, { commonName: c.name, organization: args.labName, organizationalUnit: "clients" },
-                ["digital_signature", "key_encipherment", "client_auth"], {});
+            this.clients[c.name] = issue(
+                `client-${c.name}`,
+                { commonName: c.name, organization: args.labName, organizationalUnit: "clients" },
+                ["digital_signature", "key_encipherment", "client_auth"],
+                {},
+            );
         }
         this.registerOutputs({ caCertPem: this.caCertPem, trustBundlePem: this.trustBundlePem, serverCertPem: this.server.certPem });
     }

@@ -228,19 +228,27 @@ function readPki(r: Reader): PkiConfig {
     // Checked for the default too: with earlyRenewal >= validity every run would renew every leaf.
     if (earlyRenewalHours >= leafValidityHours) {
         const dflt = o.earlyRenewalHours === undefined ? ", the default" : "";
-        r.problems.push(`${k("pki.earlyRenewalHours")} (${earlyRenewalHours}${dflt}) must be less than ${k("pki.leafValidityHours")} (${leafValidityHours}); allowed: 0 to ${leafValidityHours - 1} hours.`);
+        r.problems.push(
+            `${k("pki.earlyRenewalHours")} (${earlyRenewalHours}${dflt}) must be less than ${k("pki.leafValidityHours")} (${leafValidityHours}); allowed: 0 to ${leafValidityHours - 1} hours.`,
+        );
     }
     if (leafValidityHours > caValidityHours) {
-        r.problems.push(`${k("pki.leafValidityHours")} (${leafValidityHours}) must not exceed ${k("pki.caValidityHours")} (${caValidityHours}): a leaf cannot outlive its CA.`);
+        r.problems.push(
+            `${k("pki.leafValidityHours")} (${leafValidityHours}) must not exceed ${k("pki.caValidityHours")} (${caValidityHours}): a leaf cannot outlive its CA.`,
+        );
     }
     const caGeneration = r.intValue("pki.caGeneration", o.caGeneration, d.caGeneration, 1, 9999);
     let trustedCaGenerations = [caGeneration];
     if (o.trustedCaGenerations !== undefined) {
         const t = o.trustedCaGenerations;
         if (!Array.isArray(t) || t.length === 0 || t.length > 2 || t.some((g) => !Number.isInteger(g) || g < 1 || g > 9999) || new Set(t).size !== t.length) {
-            r.problems.push(`${k("pki.trustedCaGenerations")} is ${JSON.stringify(t)}; allowed: one or two distinct CA generations (1 to 9999), such as [1, 2] while rotating from CA 1 to CA 2.`);
+            r.problems.push(
+                `${k("pki.trustedCaGenerations")} is ${JSON.stringify(t)}; allowed: one or two distinct CA generations (1 to 9999), such as [1, 2] while rotating from CA 1 to CA 2.`,
+            );
         } else if (!t.includes(caGeneration)) {
-            r.problems.push(`${k("pki.trustedCaGenerations")} ${JSON.stringify(t)} does not include ${k("pki.caGeneration")} ${caGeneration}: the CA that signs must be trusted.`);
+            r.problems.push(
+                `${k("pki.trustedCaGenerations")} ${JSON.stringify(t)} does not include ${k("pki.caGeneration")} ${caGeneration}: the CA that signs must be trusted.`,
+            );
         } else {
             trustedCaGenerations = [...t].sort((a, b) => a - b);
         }
@@ -275,7 +283,9 @@ function readClients(r: Reader, v: unknown): ClientIdentity[] {
         const o = c as Record<string, unknown>;
         const name = typeof o.name === "string" ? o.name.trim() : "";
         if (!identityName.test(name)) {
-            r.problems.push(`${k(`${key}.name`)} is ${JSON.stringify(o.name ?? "")}; allowed: 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit.`);
+            r.problems.push(
+                `${k(`${key}.name`)} is ${JSON.stringify(o.name ?? "")}; allowed: 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit.`,
+            );
         } else if (seen.has(name.toLowerCase())) {
             r.problems.push(`${k(`${key}.name`)} "${name}" is a duplicate: each client identity must be unique (names are compared without case).`);
         }
@@ -288,7 +298,10 @@ function readClients(r: Reader, v: unknown): ClientIdentity[] {
                 topics = o.topics as string[];
                 topics.forEach((t, j) => {
                     const why = judgeTopicFilter(t);
-                    if (why) r.problems.push(`${k(`${key}.topics[${j}]`)} ${JSON.stringify(t)} ${why}; allowed: an MQTT topic filter such as "lab/#" or "sensors/+/temp".`);
+                    if (why)
+                        r.problems.push(
+                            `${k(`${key}.topics[${j}]`)} ${JSON.stringify(t)} ${why}; allowed: an MQTT topic filter such as "lab/#" or "sensors/+/temp".`,
+                        );
                 });
             }
         }
@@ -321,19 +334,26 @@ export function validateLabConfig(raw: RawConfig): LabConfig {
             const p = Number(hostBits[2]);
             const net = (ipv4ToNumber(hostBits[1]) & (p === 0 ? 0 : (0xffffffff << (32 - p)) >>> 0)) >>> 0;
             const fixed = [24, 16, 8, 0].map((s) => (net >>> s) & 255).join(".");
-            r.problems.push(`${k("subnet")} "${subnet}" is not a network address (host bits are set); allowed: the network address itself, here ${fixed}/${p}.`);
+            r.problems.push(
+                `${k("subnet")} "${subnet}" is not a network address (host bits are set); allowed: the network address itself, here ${fixed}/${p}.`,
+            );
         } else if (!cidr) {
             r.problems.push(`${k("subnet")} is "${subnet}"; allowed: an IPv4 CIDR such as 172.30.56.0/24, prefix from /16 to /28.`);
         } else if (cidr.prefix < 16 || cidr.prefix > 28) {
             r.problems.push(`${k("subnet")} "${subnet}" has prefix /${cidr.prefix}; allowed: /16 to /28.`);
         } else if (cidrsOverlap(cidr, knownCidr(seedNetwork))) {
-            r.problems.push(`${k("subnet")} "${subnet}" overlaps ${seedNetwork}, the seed's VM network; allowed: a private range that does not, such as 172.30.56.0/24.`);
+            r.problems.push(
+                `${k("subnet")} "${subnet}" overlaps ${seedNetwork}, the seed's VM network; allowed: a private range that does not, such as 172.30.56.0/24.`,
+            );
         }
         const base = cidr ? cidr.network : 0;
         const nth = (n: number) => [24, 16, 8, 0].map((s) => ((base + n) >>> s) & 255).join(".");
         brokerAddress = hostAddress(r, "brokerAddress", cidr ? nth(10) : "", true);
         clientAddress = hostAddress(r, "clientAddress", cidr ? nth(11) : "", true);
-        for (const [key, addr] of [["brokerAddress", brokerAddress], ["clientAddress", clientAddress]] as const) {
+        for (const [key, addr] of [
+            ["brokerAddress", brokerAddress],
+            ["clientAddress", clientAddress],
+        ] as const) {
             if (cidr && isIpv4(addr) && !cidrContains(cidr, addr)) {
                 r.problems.push(`${k(key)} ${addr} is outside ${k("subnet")} ${subnet}; allowed: a host address inside it.`);
             } else if (cidr && isIpv4(addr) && (addr === nth(0) || addr === nth(1) || addr === nth(2 ** (32 - cidr.prefix) - 1))) {
@@ -358,7 +378,7 @@ export function validateLabConfig(raw: RawConfig): LabConfig {
     const sshPort = r.int("sshPort", defaults.sshPort, 1, 65535, "a TCP port");
     const tlsPort = r.int("tlsPort", defaults.tlsPort, 1, 65535, "a TCP port");
     const tlsVersion = r.oneOf<TlsVersion>("tlsVersion", tlsVersions, defaults.tlsVersion);
-    const image = hostSource === "containers" ? r.string("image", undefined, "the base image built by image/substrate.sh, for hostSource \"containers\"") : "";
+    const image = hostSource === "containers" ? r.string("image", undefined, 'the base image built by image/substrate.sh, for hostSource "containers"') : "";
 
     const pki = readPki(r);
     const clients = readClients(r, raw["clients"]);
@@ -370,10 +390,15 @@ export function validateLabConfig(raw: RawConfig): LabConfig {
         username: t.username === undefined ? defaults.teaching.username : typeof t.username === "string" ? t.username : "",
     };
     for (const key of Object.keys(t)) {
-        if (!Object.keys(defaults.teaching).includes(key)) r.problems.push(`${k(`teachingListener.${key}`)} is not a known setting; known: ${Object.keys(defaults.teaching).join(", ")}.`);
+        if (!Object.keys(defaults.teaching).includes(key))
+            r.problems.push(`${k(`teachingListener.${key}`)} is not a known setting; known: ${Object.keys(defaults.teaching).join(", ")}.`);
     }
-    for (const [key, port] of [["tlsPort", tlsPort], ["teachingListener.port", teaching.port]] as const) {
-        if (port === sshPort && (key === "tlsPort" || teaching.enabled)) r.problems.push(`${k(key)} ${port} is also ${k("sshPort")}; allowed: another port, such as ${key === "tlsPort" ? 8883 : 1883}.`);
+    for (const [key, port] of [
+        ["tlsPort", tlsPort],
+        ["teachingListener.port", teaching.port],
+    ] as const) {
+        if (port === sshPort && (key === "tlsPort" || teaching.enabled))
+            r.problems.push(`${k(key)} ${port} is also ${k("sshPort")}; allowed: another port, such as ${key === "tlsPort" ? 8883 : 1883}.`);
     }
     if (!identityName.test(teaching.username)) {
         r.problems.push(`${k("teachingListener.username")} is "${teaching.username}"; allowed: 1 to 64 letters, digits, ".", "_" or "-".`);
@@ -382,20 +407,27 @@ export function validateLabConfig(raw: RawConfig): LabConfig {
         r.problems.push(`${k("teachingListener.port")} ${teaching.port} is also ${k("tlsPort")}; allowed: another port, such as 1883.`);
     }
     if (teaching.enabled && clients.some((c) => c.name === teaching.username)) {
-        r.problems.push(`${k("teachingListener.username")} "${teaching.username}" is also a client identity; allowed: a name no certificate carries, so the two listeners' users stay apart.`);
+        r.problems.push(
+            `${k("teachingListener.username")} "${teaching.username}" is also a client identity; allowed: a name no certificate carries, so the two listeners' users stay apart.`,
+        );
     }
 
     const takeOverConfFiles = r.bool("takeOverConfFiles", raw["takeOverConfFiles"], defaults.takeOverConfFiles);
     const minCertDaysLeft = r.int("minCertDaysLeft", defaults.minCertDaysLeft, 0, 3650, "days, a whole number");
     const maxLeafValidityHours = r.int("maxLeafValidityHours", defaults.maxLeafValidityHours, 1, 24 * 365 * 20, "hours, a whole number");
     if (pki.leafValidityHours > maxLeafValidityHours) {
-        r.problems.push(`${k("pki.leafValidityHours")} (${pki.leafValidityHours}) exceeds ${k("maxLeafValidityHours")} (${maxLeafValidityHours}); allowed: at most that.`);
+        r.problems.push(
+            `${k("pki.leafValidityHours")} (${pki.leafValidityHours}) exceeds ${k("maxLeafValidityHours")} (${maxLeafValidityHours}); allowed: at most that.`,
+        );
     }
     if (minCertDaysLeft * 24 >= pki.leafValidityHours) {
-        r.problems.push(`${k("minCertDaysLeft")} (${minCertDaysLeft} days) is not less than ${k("pki.leafValidityHours")} (${pki.leafValidityHours} h): every fresh certificate would fail the expiry check.`);
+        r.problems.push(
+            `${k("minCertDaysLeft")} (${minCertDaysLeft} days) is not less than ${k("pki.leafValidityHours")} (${pki.leafValidityHours} h): every fresh certificate would fail the expiry check.`,
+        );
     }
     const labName = r.string("labName", defaults.labName);
-    if (!labNamePattern.test(labName)) r.problems.push(`${k("labName")} is "${labName}"; allowed: lower-case letters, digits and "-", starting with a letter, at most 31 characters.`);
+    if (!labNamePattern.test(labName))
+        r.problems.push(`${k("labName")} is "${labName}"; allowed: lower-case letters, digits and "-", starting with a letter, at most 31 characters.`);
 
     if (r.problems.length > 0) throw new ConfigError(r.problems);
     return {

@@ -40,10 +40,10 @@ export function knownCidr(s: string): Cidr {
 }
 
 export function cidrContains(c: Cidr, address: string): boolean {
-    return ((ipv4ToNumber(address) & mask(c.prefix)) >>> 0) === c.network;
+    return (ipv4ToNumber(address) & mask(c.prefix)) >>> 0 === c.network;
 }
 
 export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
     const prefix = Math.min(a.prefix, b.prefix);
-    return ((a.network & mask(prefix)) >>> 0) === ((b.network & mask(prefix)) >>> 0);
+    return (a.network & mask(prefix)) >>> 0 === (b.network & mask(prefix)) >>> 0;
 }

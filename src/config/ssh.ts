@@ -28,12 +28,16 @@ export function checkSshSettings(s: SshSettings, readFile: (p: string) => string
     if (s.privateKey && s.privateKeyPath) {
         problems.push(`Exactly one of [${ns}:sshPrivateKey] or [${ns}:sshPrivateKeyPath] must be set, not both.`);
     } else if (!s.privateKey && !s.privateKeyPath) {
-        problems.push(`Exactly one of [${ns}:sshPrivateKey] (a secret: pulumi config set --secret ${ns}:sshPrivateKey < key) or [${ns}:sshPrivateKeyPath] must be set for existing hosts.`);
+        problems.push(
+            `Exactly one of [${ns}:sshPrivateKey] (a secret: pulumi config set --secret ${ns}:sshPrivateKey < key) or [${ns}:sshPrivateKeyPath] must be set for existing hosts.`,
+        );
     } else if (s.privateKeyPath) {
         try {
             key = readFile(s.privateKeyPath);
         } catch (e) {
-            problems.push(`[${ns}:sshPrivateKeyPath] "${s.privateKeyPath}" cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}); allowed: a readable OpenSSH or PEM private key file.`);
+            problems.push(
+                `[${ns}:sshPrivateKeyPath] "${s.privateKeyPath}" cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}); allowed: a readable OpenSSH or PEM private key file.`,
+            );
         }
     } else {
         key = s.privateKey ?? "";
@@ -43,13 +47,18 @@ export function checkSshSettings(s: SshSettings, readFile: (p: string) => string
         const parsed = utils.parseKey(key);
         if (parsed instanceof Error) {
             // Never echo the key itself: only that it did not parse.
-            problems.push(`[${ns}:${which}] is not a usable SSH private key (${parsed.message.replace(/[A-Za-z0-9+/=]{40,}/g, "…")}); allowed: an unencrypted OpenSSH or PEM private key.`);
+            problems.push(
+                `[${ns}:${which}] is not a usable SSH private key (${parsed.message.replace(/[A-Za-z0-9+/=]{40,}/g, "…")}); allowed: an unencrypted OpenSSH or PEM private key.`,
+            );
         } else {
             const k = Array.isArray(parsed) ? parsed[0] : parsed;
             if (!k.isPrivateKey()) problems.push(`[${ns}:${which}] holds a public key; allowed: the private key.`);
         }
     }
-    for (const [cfgKey, value] of [["brokerHostKey", s.brokerHostKey], ["clientHostKey", s.clientHostKey]] as const) {
+    for (const [cfgKey, value] of [
+        ["brokerHostKey", s.brokerHostKey],
+        ["clientHostKey", s.clientHostKey],
+    ] as const) {
         if (!value) {
             problems.push(`[${ns}:${cfgKey}] is required: pin the host's SSH key (one line of \`ssh-keyscan -t ed25519 HOST\`, without the host name).`);
             continue;

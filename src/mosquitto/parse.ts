@@ -68,7 +68,10 @@ interface Security {
     aclFile?: string;
 }
 
-interface Draft extends Omit<MosquittoListener, "tls" | "allowAnonymous" | "allowAnonymousExplicit" | "passwordFile" | "aclFile" | "securityScope" | "localOnly"> {
+interface Draft extends Omit<
+    MosquittoListener,
+    "tls" | "allowAnonymous" | "allowAnonymousExplicit" | "passwordFile" | "aclFile" | "securityScope" | "localOnly"
+> {
     security: Security;
     /** Any setting seen (for the default listener: whether mosquitto creates it). */
     touched: boolean;
@@ -76,13 +79,47 @@ interface Draft extends Omit<MosquittoListener, "tls" | "allowAnonymous" | "allo
 
 /** Settings that make mosquitto 2.0 create the default listener when written before any `listener`. */
 const defaultListenerTriggers = new Set([
-    "bind_interface", "cafile", "capath", "certfile", "keyfile", "tls_engine", "tls_keyform", "tls_engine_kpass_sha1",
-    "ciphers", "ciphers_tls1.3", "dhparamfile", "psk_hint", "require_certificate", "crlfile", "use_identity_as_username",
-    "use_subject_as_username", "use_username_as_clientid", "bind_address", "port", "max_connections", "max_qos",
-    "mount_point", "protocol", "socket_domain", "password_file", "psk_file", "auth_plugin", "plugin", "allow_zero_length_clientid",
+    "bind_interface",
+    "cafile",
+    "capath",
+    "certfile",
+    "keyfile",
+    "tls_engine",
+    "tls_keyform",
+    "tls_engine_kpass_sha1",
+    "ciphers",
+    "ciphers_tls1.3",
+    "dhparamfile",
+    "psk_hint",
+    "require_certificate",
+    "crlfile",
+    "use_identity_as_username",
+    "use_subject_as_username",
+    "use_username_as_clientid",
+    "bind_address",
+    "port",
+    "max_connections",
+    "max_qos",
+    "mount_point",
+    "protocol",
+    "socket_domain",
+    "password_file",
+    "psk_file",
+    "auth_plugin",
+    "plugin",
+    "allow_zero_length_clientid",
 ]);
 
-const securityKeys = new Set(["allow_anonymous", "password_file", "psk_file", "acl_file", "auth_plugin", "plugin", "auto_id_prefix", "allow_zero_length_clientid"]);
+const securityKeys = new Set([
+    "allow_anonymous",
+    "password_file",
+    "psk_file",
+    "acl_file",
+    "auth_plugin",
+    "plugin",
+    "auto_id_prefix",
+    "allow_zero_length_clientid",
+]);
 
 function newDraft(line: number, port: number, isDefault: boolean): Draft {
     return { line, port, isDefault, protocol: "mqtt", requireCertificate: false, useIdentityAsUsername: false, security: {}, touched: false };
@@ -153,20 +190,47 @@ export function parseMosquittoConf(text: string): MosquittoConf {
                 if (!def.touched) def.line = line;
                 def.touched = true;
                 return;
-            case "protocol": cur.protocol = value ?? ""; return;
-            case "cafile": cur.cafile = value; return;
-            case "capath": cur.capath = value; return;
-            case "certfile": cur.certfile = value; return;
-            case "keyfile": cur.keyfile = value; return;
-            case "tls_version": cur.tlsVersion = value; return;
-            case "require_certificate": cur.requireCertificate = parseBool(key, value, line, problems) ?? cur.requireCertificate; return;
-            case "use_identity_as_username": cur.useIdentityAsUsername = parseBool(key, value, line, problems) ?? cur.useIdentityAsUsername; return;
-            case "allow_anonymous": sec.allowAnonymous = parseBool(key, value, line, problems) ?? sec.allowAnonymous; return;
-            case "password_file": sec.passwordFile = value; return;
-            case "psk_file": sec.pskFile = value; return;
-            case "acl_file": sec.aclFile = value; return;
-            case "include_dir": if (value) includeDirs.push(value); return;
-            default: return; // Other directives do not change who may connect or how.
+            case "protocol":
+                cur.protocol = value ?? "";
+                return;
+            case "cafile":
+                cur.cafile = value;
+                return;
+            case "capath":
+                cur.capath = value;
+                return;
+            case "certfile":
+                cur.certfile = value;
+                return;
+            case "keyfile":
+                cur.keyfile = value;
+                return;
+            case "tls_version":
+                cur.tlsVersion = value;
+                return;
+            case "require_certificate":
+                cur.requireCertificate = parseBool(key, value, line, problems) ?? cur.requireCertificate;
+                return;
+            case "use_identity_as_username":
+                cur.useIdentityAsUsername = parseBool(key, value, line, problems) ?? cur.useIdentityAsUsername;
+                return;
+            case "allow_anonymous":
+                sec.allowAnonymous = parseBool(key, value, line, problems) ?? sec.allowAnonymous;
+                return;
+            case "password_file":
+                sec.passwordFile = value;
+                return;
+            case "psk_file":
+                sec.pskFile = value;
+                return;
+            case "acl_file":
+                sec.aclFile = value;
+                return;
+            case "include_dir":
+                if (value) includeDirs.push(value);
+                return;
+            default:
+                return; // Other directives do not change who may connect or how.
         }
     });
 
@@ -197,9 +261,18 @@ export function parseMosquittoConf(text: string): MosquittoConf {
     if (localOnly) {
         // mosquitto 2.0 "local only" mode: loopback listeners on 1883 that let anyone in.
         out.push({
-            line: 0, port: 1883, bindAddress: "127.0.0.1", isDefault: true, localOnly: true, protocol: "mqtt",
-            requireCertificate: false, useIdentityAsUsername: false, tls: false,
-            allowAnonymous: true, allowAnonymousExplicit: false, securityScope: "global",
+            line: 0,
+            port: 1883,
+            bindAddress: "127.0.0.1",
+            isDefault: true,
+            localOnly: true,
+            protocol: "mqtt",
+            requireCertificate: false,
+            useIdentityAsUsername: false,
+            tls: false,
+            allowAnonymous: true,
+            allowAnonymousExplicit: false,
+            securityScope: "global",
         });
     }
     return { perListenerSettings: perListener, listeners: out, localOnlyMode: localOnly, includeDirs, problems };
@@ -208,7 +281,9 @@ export function parseMosquittoConf(text: string): MosquittoConf {
 /** Describes a listener for messages: "listener 1883 (line 3)". */
 export function describeListener(l: MosquittoListener): string {
     if (l.localOnly && l.line === 0) return "the implicit local-only listener on 127.0.0.1:1883 (no listener is configured)";
-    const where = l.socketPath ? `unix socket ${l.socketPath}` : `${l.isDefault ? "default listener on port" : "listener"} ${l.port}${l.bindAddress ? ` on ${l.bindAddress}` : ""}`;
+    const where = l.socketPath
+        ? `unix socket ${l.socketPath}`
+        : `${l.isDefault ? "default listener on port" : "listener"} ${l.port}${l.bindAddress ? ` on ${l.bindAddress}` : ""}`;
     return `${where} (line ${l.line})`;
 }
 

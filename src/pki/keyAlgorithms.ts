@@ -52,13 +52,16 @@ export function judgeKeySpec(spec: KeySpec): string | undefined {
  * Judges a key as node:crypto sees it in a certificate (`X509Certificate.publicKey`), for checks
  * on the certificates that were really issued.
  */
-export function judgeKeyObject(key: { asymmetricKeyType?: string; asymmetricKeyDetails?: { modulusLength?: number; namedCurve?: string } }): string | undefined {
+export function judgeKeyObject(key: {
+    asymmetricKeyType?: string;
+    asymmetricKeyDetails?: { modulusLength?: number; namedCurve?: string };
+}): string | undefined {
     switch (key.asymmetricKeyType) {
         case "rsa":
             return judgeKeySpec({ algorithm: "RSA", rsaBits: key.asymmetricKeyDetails?.modulusLength ?? 0 }); // unknown size: refuse
         case "ec": {
             const named = key.asymmetricKeyDetails?.namedCurve;
-            const curve = named === "prime256v1" ? "P256" : named === "secp384r1" ? "P384" : named ?? "unknown";
+            const curve = named === "prime256v1" ? "P256" : named === "secp384r1" ? "P384" : (named ?? "unknown");
             return judgeKeySpec({ algorithm: "ECDSA", ecdsaCurve: curve });
         }
         case "ed25519":

@@ -78,10 +78,14 @@ export function clientChecksScript(o: CheckScriptOptions): string {
     const asRoot = o.asRoot ?? "";
     // Every check runs, even after one fails: a report names all that broke, each with what was seen.
     return `set -u
-${plainCapture ? `# The teaching password arrives on stdin (a secret); nothing else may read stdin after this.
+${
+    plainCapture
+        ? `# The teaching password arrives on stdin (a secret); nothing else may read stdin after this.
 IFS= read -r TEACH_PW || true
 exec </dev/null
-` : ""}D=${d}
+`
+        : ""
+}D=${d}
 failed=0
 fail() { echo "mqtt-lab check failed on host $(hostname): $*" >&2; failed=$((failed+1)); return 1; }
 short() { printf '%s' "$1" | head -c 200 | tr '\\n' ' '; }
@@ -143,7 +147,9 @@ check_clock() {
   printf '%s' "$v" | grep -q ": OK$" || { fail "clock: ${o.identity}'s certificate does not verify against its CA on $(hostname): $(short "$v")"; return; }
   echo "PASS clock: $(hostname) at $(date -u +%FT%TZ) is within ${o.identity}'s certificate's validity ($(openssl x509 -in "$D/client.crt" -noout -startdate))"
 }
-${plainCapture ? `
+${
+    plainCapture
+        ? `
 check_capture_plaintext() {
   pcap="/tmp/mqtt-lab-plain-$nonce.pcap"; ptopic="lab/mqtt-lab-plain-$nonce"; ppayload="mqtt-lab-plain-payload-$nonce"
   ${asRoot}tshark -i any -f ${shQuote(`tcp port ${o.teachingPort} and host ${o.brokerAddress}`)} -F pcap -w "$pcap" -q >/dev/null 2>&1 &
@@ -161,8 +167,13 @@ check_capture_plaintext() {
   [ "$seen" = " topic payload" ] || { fail "capture-plaintext: the detector did not find the topic and payload in a plaintext capture (found:$seen), so its silence on the TLS port proves nothing"; return; }
   echo "PASS capture-plaintext: tshark read the topic $ptopic and the payload in clear on port ${o.teachingPort}, as in the seed$pw"
 }
-` : ""}
-${outside === undefined ? "" : `check_acl() {
+`
+        : ""
+}
+${
+    outside === undefined
+        ? ""
+        : `check_acl() {
   outside=${shQuote(outside)}; outside=$(printf '%s' "$outside" | sed "s/NONCE/$nonce/")
   denied=$(timeout 15 mosquitto_pub ${tls} --cert "$D/client.crt" --key "$D/client.key" -i "${o.identity}-acl-$$" -V 5 -d -q 1 -t "$outside" -m acl-probe 2>&1)
   allowed=$(timeout 15 mosquitto_pub ${tls} --cert "$D/client.crt" --key "$D/client.key" -i "${o.identity}-acl-$$" -V 5 -d -q 1 -t "$topic" -m acl-control 2>&1)
@@ -172,7 +183,10 @@ ${outside === undefined ? "" : `check_acl() {
     { fail "acl: a publish by ${o.identity} on $outside, outside its ACL, was not refused with reason 135 (not authorized): $(short "$(printf '%s' "$denied" | grep -E 'PUBACK|Error|rror' | head -n 2)")"; return; }
   echo "PASS acl: ${o.identity} publishing on $outside (outside its ACL) got PUBACK reason 135 (not authorized); on $topic reason $(printf '%s' "$allowed" | sed -n 's/.*received PUBACK (Mid: [0-9]*, RC:\\([0-9]*\\)).*/\\1/p' | head -n 1)"
 }
-`}${capture ? `check_capture_tls() {
+`
+}${
+        capture
+            ? `check_capture_tls() {
   pcap="/tmp/mqtt-lab-capture-$nonce.pcap"; payload="mqtt-lab-capture-payload-$nonce"
   ${asRoot}tshark -i any -f ${shQuote(`tcp port ${o.tlsPort} and host ${o.brokerAddress}`)} -F pcap -w "$pcap" -q >/dev/null 2>&1 &
   tpid=$!
@@ -189,7 +203,9 @@ ${outside === undefined ? "" : `check_acl() {
   [ -z "$hits" ] || { fail "capture-tls: in clear on port ${o.tlsPort}:$hits"; return; }
   echo "PASS capture-tls: $packets packets on port ${o.tlsPort} during a publish; neither its topic nor its payload in clear"
 }
-` : ""}check_tls_roundtrip || true
+`
+            : ""
+    }check_tls_roundtrip || true
 ${host ? "check_no_certificate || true\ncheck_plaintext || true\ncheck_server_chain || true\n" : ""}check_client_validity || true
 check_clock || true
 ${plainCapture ? "check_capture_plaintext || true\n" : ""}${outside === undefined ? "" : "check_acl || true\n"}${capture ? "check_capture_tls || true\n" : ""}[ "$failed" -eq 0 ] || exit 1
@@ -228,9 +244,13 @@ refused() { # check-name file-stem what expected-alert
   if out=$(timeout 15 mosquitto_pub -h ${shQuote(o.brokerAddress)} -p ${o.tlsPort} --cafile "$D/ca.crt" --cert "$F/$2.crt" --key "$F/$2.key" -i "mqtt-lab-$1-$$" -q 1 -t mqtt-lab-refusal -m refused 2>&1); then
     fail "$1: $3 was accepted by the broker"; return
   fi
-${tls12 ? `  alert=$(echo | timeout 15 openssl s_client -tls1_2 -connect ${shQuote(`${o.brokerAddress}:${o.tlsPort}`)} -CAfile "$D/ca.crt" -cert "$F/$2.crt" -key "$F/$2.key" 2>&1 | grep -o "alert [a-z ]*" | head -n 1)
+${
+    tls12
+        ? `  alert=$(echo | timeout 15 openssl s_client -tls1_2 -connect ${shQuote(`${o.brokerAddress}:${o.tlsPort}`)} -CAfile "$D/ca.crt" -cert "$F/$2.crt" -key "$F/$2.key" 2>&1 | grep -o "alert [a-z ]*" | head -n 1)
   [ "$alert" = "alert $4" ] || { fail "$1: $3 was refused, but not with the TLS alert '$4' at the handshake: saw '$(short "$alert")'; mosquitto_pub: $(short "$out")"; return; }
-  echo "PASS $1: $3 refused at the TLS handshake (TLS 1.2 alert: $alert; mosquitto_pub: $(short "$out"))"` : `  echo "PASS $1: $3 refused (TLS 1.3: the client sees only: $(short "$out"); the reason is in the broker's log)"`}
+  echo "PASS $1: $3 refused at the TLS handshake (TLS 1.2 alert: $alert; mosquitto_pub: $(short "$out"))"`
+        : `  echo "PASS $1: $3 refused (TLS 1.3: the client sees only: $(short "$out"); the reason is in the broker's log)"`
+}
 }
 refused impostor-ca impostor "a client certificate with ${o.identity}'s subject from another CA bearing the lab CA's subject" "unknown ca" || true
 refused expired-cert expired "an expired certificate of ${o.identity}, signed by the lab CA" "certificate expired" || true

@@ -25,16 +25,33 @@ export function sshExec(t: SshTarget, cmd: string, opts: { stdin?: string; timeo
     return new Promise((resolve, reject) => {
         const conn = new Client();
         let seen = "";
-        const timer = setTimeout(() => { conn.end(); reject(new Error(`ssh ${t.user}@${t.address}:${t.port}: no answer within ${opts.timeoutMs ?? 60000} ms`)); }, opts.timeoutMs ?? 60000);
+        const timer = setTimeout(() => {
+            conn.end();
+            reject(new Error(`ssh ${t.user}@${t.address}:${t.port}: no answer within ${opts.timeoutMs ?? 60000} ms`));
+        }, opts.timeoutMs ?? 60000);
         conn.on("ready", () => {
             conn.exec(cmd, (err, stream) => {
-                if (err) { clearTimeout(timer); conn.end(); reject(err); return; }
+                if (err) {
+                    clearTimeout(timer);
+                    conn.end();
+                    reject(err);
+                    return;
+                }
                 let stdout = "";
                 let stderr = "";
-                stream.on("data", (d: Buffer) => { stdout += d.toString(); });
-                stream.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
-                stream.on("close", (code: number | null) => { clearTimeout(timer); conn.end(); resolve({ code, stdout, stderr }); });
-                if (opts.stdin !== undefined) stream.end(opts.stdin); else stream.end();
+                stream.on("data", (d: Buffer) => {
+                    stdout += d.toString();
+                });
+                stream.stderr.on("data", (d: Buffer) => {
+                    stderr += d.toString();
+                });
+                stream.on("close", (code: number | null) => {
+                    clearTimeout(timer);
+                    conn.end();
+                    resolve({ code, stdout, stderr });
+                });
+                if (opts.stdin !== undefined) stream.end(opts.stdin);
+                else stream.end();
             });
         });
         conn.on("error", (e) => {

@@ -13,7 +13,10 @@ import { asRootScript, containerShell, brokerApplyScript, brokerRemoveScript, cl
 import { LabHosts, OpensslPki, Pem, startLabHosts } from "../../testkit/labHosts";
 
 // client-a may use lab/# only; the observer may read everything, to see what client-a gets through.
-const clients = [{ name: "client-a", topics: ["lab/#"], host: "client" as const }, { name: "observer", topics: ["#"], host: "client" as const }];
+const clients = [
+    { name: "client-a", topics: ["lab/#"], host: "client" as const },
+    { name: "observer", topics: ["#"], host: "client" as const },
+];
 
 describe("Broker scripts on a real mosquitto", () => {
     let lab: LabHosts;
@@ -21,21 +24,48 @@ describe("Broker scripts on a real mosquitto", () => {
     let server: Pem;
     let ca: Pem;
 
-    const apply = async (o: { server?: Pem; tlsPort?: number; takeOver?: boolean; teaching?: { password: string }; trusted?: Pem[]; generations?: number[] } = {}) => {
+    const apply = async (
+        o: { server?: Pem; tlsPort?: number; takeOver?: boolean; teaching?: { password: string }; trusted?: Pem[]; generations?: number[] } = {},
+    ) => {
         const tlsPort = o.tlsPort ?? 8883;
-        const conf = renderBrokerConf({ owner: "integration", tlsPort, tlsVersion: "tlsv1.2", trust: "capath", teaching: o.teaching ? { port: 1883, username: "student" } : undefined });
+        const conf = renderBrokerConf({
+            owner: "integration",
+            tlsPort,
+            tlsVersion: "tlsv1.2",
+            trust: "capath",
+            teaching: o.teaching ? { port: 1883, username: "student" } : undefined,
+        });
         const script = brokerApplyScript({
-            shell: containerShell, conf, acl: renderAcl(clients, o.teaching ? "student" : undefined),
-            tlsPort, takeOverConfFiles: o.takeOver ?? false, withPasswords: o.teaching !== undefined,
+            shell: containerShell,
+            conf,
+            acl: renderAcl(clients, o.teaching ? "student" : undefined),
+            tlsPort,
+            takeOverConfFiles: o.takeOver ?? false,
+            withPasswords: o.teaching !== undefined,
         });
         const s = o.server ?? server;
-        const bundle = renderBundle({ ...Object.fromEntries((o.trusted ?? [ca]).map((c, i) => [`ca-g${o.generations?.[i] ?? 1}.crt`, c.cert])), "server.crt": s.cert, "server.key": s.key, ...(o.teaching ? { passwd: renderPasswordFile("student", o.teaching.password) } : {}) });
+        const bundle = renderBundle({
+            ...Object.fromEntries((o.trusted ?? [ca]).map((c, i) => [`ca-g${o.generations?.[i] ?? 1}.crt`, c.cert])),
+            "server.crt": s.cert,
+            "server.key": s.key,
+            ...(o.teaching ? { passwd: renderPasswordFile("student", o.teaching.password) } : {}),
+        });
         return lab.run("broker", asRootScript(containerShell, script), bundle);
     };
     // With the teaching listener on, the script reads its password on stdin, as `pulumi up` sends it.
-    const checks = (teachingPort?: number, teachingPassword?: string) => lab.run("client", clientChecksScript({
-        identity: "client-a", topics: clients[0].topics, brokerAddress: lab.broker.address, tlsPort: 8883, teachingPort, plaintextPort: teachingPort ?? 1883,
-    }), teachingPassword === undefined ? undefined : `${teachingPassword}\n`);
+    const checks = (teachingPort?: number, teachingPassword?: string) =>
+        lab.run(
+            "client",
+            clientChecksScript({
+                identity: "client-a",
+                topics: clients[0].topics,
+                brokerAddress: lab.broker.address,
+                tlsPort: 8883,
+                teachingPort,
+                plaintextPort: teachingPort ?? 1883,
+            }),
+            teachingPassword === undefined ? undefined : `${teachingPassword}\n`,
+        );
 
     before(async () => {
         lab = await startLabHosts("172.30.202");
@@ -43,13 +73,24 @@ describe("Broker scripts on a real mosquitto", () => {
         ca = pki.ca("ca", "integration CA generation 1");
         server = pki.leaf("server", "ca", "broker.it.internal", "server", [`IP:${lab.broker.address}`, "DNS:broker.it.internal"]);
         const client = pki.leaf("client-a", "ca", "client-a", "client");
-        const install = await lab.run("client", clientInstallScript("client-a"), renderBundle({ "ca.crt": ca.cert, "client.crt": client.cert, "client.key": client.key }));
+        const install = await lab.run(
+            "client",
+            clientInstallScript("client-a"),
+            renderBundle({ "ca.crt": ca.cert, "client.crt": client.cert, "client.key": client.key }),
+        );
         assert.equal(install.code, 0, install.stderr);
         const observer = pki.leaf("observer", "ca", "observer", "client");
-        const installObserver = await lab.run("client", clientInstallScript("observer"), renderBundle({ "ca.crt": ca.cert, "client.crt": observer.cert, "client.key": observer.key }));
+        const installObserver = await lab.run(
+            "client",
+            clientInstallScript("observer"),
+            renderBundle({ "ca.crt": ca.cert, "client.crt": observer.cert, "client.key": observer.key }),
+        );
         assert.equal(installObserver.code, 0, installObserver.stderr);
     });
-    after(() => { lab?.cleanup(); pki?.cleanup(); });
+    after(() => {
+        lab?.cleanup();
+        pki?.cleanup();
+    });
 
     it("installs the files with a key only mosquitto can read, and starts the TLS listener", async () => {
         const r = await apply();
@@ -66,11 +107,13 @@ describe("Broker scripts on a real mosquitto", () => {
     it("passes the post-deploy checks: mutual-TLS round trip, no certificate refused, 1883 refused", async () => {
         const r = await checks();
         assert.equal(r.code, 0, r.stderr);
-        for (const check of ["tls-roundtrip", "no-certificate", "plaintext-refused", "server-chain", "cert-validity"]) assert.match(r.stdout, new RegExp(`^PASS ${check}`, "m"));
+        for (const check of ["tls-roundtrip", "no-certificate", "plaintext-refused", "server-chain", "cert-validity"])
+            assert.match(r.stdout, new RegExp(`^PASS ${check}`, "m"));
     });
 
     it("drops what an identity publishes outside its ACL, and delivers what it publishes inside", async () => {
-        const tlsAs = (id: string) => `-h ${lab.broker.address} -p 8883 --cafile .mqtt-lab/${id}/ca.crt --cert .mqtt-lab/${id}/client.crt --key .mqtt-lab/${id}/client.key`;
+        const tlsAs = (id: string) =>
+            `-h ${lab.broker.address} -p 8883 --cafile .mqtt-lab/${id}/ca.crt --cert .mqtt-lab/${id}/client.crt --key .mqtt-lab/${id}/client.key`;
         const watch = lab.run("client", `timeout 8 mosquitto_sub ${tlsAs("observer")} -i acl-observer -q 1 -t '#' -v -W 6`);
         await new Promise((r) => setTimeout(r, 1500));
         // A denied publish looks like a success to the client: only a subscriber can tell.
@@ -90,8 +133,15 @@ describe("Broker scripts on a real mosquitto", () => {
     });
 
     it("reloads with SIGHUP for a new server certificate: a connected subscriber stays connected", async () => {
-        const sub = lab.run("client", `timeout 60 mosquitto_sub -h ${lab.broker.address} -p 8883 --cafile .mqtt-lab/client-a/ca.crt --cert .mqtt-lab/client-a/client.crt --key .mqtt-lab/client-a/client.key -i steady-sub -q 1 -t lab/steady -C 40 -d`);
-        const pub = (from: number, to: number) => lab.run("client", `for i in $(seq ${from} ${to}); do mosquitto_pub -h ${lab.broker.address} -p 8883 --cafile .mqtt-lab/client-a/ca.crt --cert .mqtt-lab/client-a/client.crt --key .mqtt-lab/client-a/client.key -q 1 -t lab/steady -m "m$i" || exit 1; done`);
+        const sub = lab.run(
+            "client",
+            `timeout 60 mosquitto_sub -h ${lab.broker.address} -p 8883 --cafile .mqtt-lab/client-a/ca.crt --cert .mqtt-lab/client-a/client.crt --key .mqtt-lab/client-a/client.key -i steady-sub -q 1 -t lab/steady -C 40 -d`,
+        );
+        const pub = (from: number, to: number) =>
+            lab.run(
+                "client",
+                `for i in $(seq ${from} ${to}); do mosquitto_pub -h ${lab.broker.address} -p 8883 --cafile .mqtt-lab/client-a/ca.crt --cert .mqtt-lab/client-a/client.crt --key .mqtt-lab/client-a/client.key -q 1 -t lab/steady -m "m$i" || exit 1; done`,
+            );
         await new Promise((r) => setTimeout(r, 1500));
         assert.equal((await pub(1, 20)).code, 0);
         const rotated = pki.leaf("server2", "ca", "broker.it.internal", "server", [`IP:${lab.broker.address}`, "DNS:broker.it.internal"]);
@@ -101,19 +151,39 @@ describe("Broker scripts on a real mosquitto", () => {
         assert.equal((await pub(21, 40)).code, 0);
         const s = await sub;
         const got = s.stdout.split("\n").filter((l) => /^m\d+$/.test(l));
-        assert.deepEqual(got, Array.from({ length: 40 }, (_, i) => `m${i + 1}`), "every QoS 1 message arrived, in order");
+        assert.deepEqual(
+            got,
+            Array.from({ length: 40 }, (_, i) => `m${i + 1}`),
+            "every QoS 1 message arrived, in order",
+        );
         assert.equal((s.stdout.match(/Client steady-sub sending CONNECT/g) ?? []).length, 1, "the subscriber connected once: no reconnect");
-        const seen = await lab.run("client", `echo | openssl s_client -connect ${lab.broker.address}:8883 -CAfile .mqtt-lab/client-a/ca.crt -cert .mqtt-lab/client-a/client.crt -key .mqtt-lab/client-a/client.key 2>/dev/null | openssl x509 -noout -serial`);
-        assert.equal(seen.stdout.trim().replace(/^serial=/, "").toUpperCase(), new X509Certificate(rotated.cert).serialNumber.toUpperCase(), "a new connection sees the new certificate");
+        const seen = await lab.run(
+            "client",
+            `echo | openssl s_client -connect ${lab.broker.address}:8883 -CAfile .mqtt-lab/client-a/ca.crt -cert .mqtt-lab/client-a/client.crt -key .mqtt-lab/client-a/client.key 2>/dev/null | openssl x509 -noout -serial`,
+        );
+        assert.equal(
+            seen.stdout
+                .trim()
+                .replace(/^serial=/, "")
+                .toUpperCase(),
+            new X509Certificate(rotated.cert).serialNumber.toUpperCase(),
+            "a new connection sees the new certificate",
+        );
         server = rotated;
     });
 
     it("the reconnect detector sees a restart (its positive control)", async () => {
-        const sub = lab.run("client", `timeout 30 mosquitto_sub -h ${lab.broker.address} -p 8883 --cafile .mqtt-lab/client-a/ca.crt --cert .mqtt-lab/client-a/client.crt --key .mqtt-lab/client-a/client.key -i restart-sub -q 1 -c -t lab/restart -C 1 -d`);
+        const sub = lab.run(
+            "client",
+            `timeout 30 mosquitto_sub -h ${lab.broker.address} -p 8883 --cafile .mqtt-lab/client-a/ca.crt --cert .mqtt-lab/client-a/client.crt --key .mqtt-lab/client-a/client.key -i restart-sub -q 1 -c -t lab/restart -C 1 -d`,
+        );
         await new Promise((r) => setTimeout(r, 1500));
         await lab.run("broker", containerShell.restart);
         await new Promise((r) => setTimeout(r, 1500));
-        await lab.run("client", `mosquitto_pub -h ${lab.broker.address} -p 8883 --cafile .mqtt-lab/client-a/ca.crt --cert .mqtt-lab/client-a/client.crt --key .mqtt-lab/client-a/client.key -q 1 -t lab/restart -m after`);
+        await lab.run(
+            "client",
+            `mosquitto_pub -h ${lab.broker.address} -p 8883 --cafile .mqtt-lab/client-a/ca.crt --cert .mqtt-lab/client-a/client.crt --key .mqtt-lab/client-a/client.key -q 1 -t lab/restart -m after`,
+        );
         const s = await sub;
         assert.ok((s.stdout.match(/Client restart-sub sending CONNECT/g) ?? []).length >= 2, `a restart forces a reconnect; the subscriber said:\n${s.stdout}`);
     });
@@ -124,7 +194,13 @@ describe("Broker scripts on a real mosquitto", () => {
         const client2 = pki.leaf("client-a-g2", "ca2", "client-a", "client");
         // Clients trust both CAs from the start of the rotation, so either server certificate verifies.
         const both = ca.cert.trim() + "\n" + ca2.cert;
-        const installG2 = await lab.run("client", `mkdir -p -m 0700 g2 && cd g2 && umask 077 && printf '%s' "$0" > ca.crt && printf '%s' "$1" > client.crt && printf '%s' "$2" > client.key`.replace("$0", both).replace("$1", client2.cert).replace("$2", client2.key));
+        const installG2 = await lab.run(
+            "client",
+            `mkdir -p -m 0700 g2 && cd g2 && umask 077 && printf '%s' "$0" > ca.crt && printf '%s' "$1" > client.crt && printf '%s' "$2" > client.key`
+                .replace("$0", both)
+                .replace("$1", client2.cert)
+                .replace("$2", client2.key),
+        );
         assert.equal(installG2.code, 0, installG2.stderr);
         const steady = lab.run("client", `timeout 40 mosquitto_sub ${tlsClient(".mqtt-lab/client-a")} -i ca-steady -q 1 -t lab/ca -C 2 -d`);
         await new Promise((r) => setTimeout(r, 1500));
@@ -144,7 +220,10 @@ describe("Broker scripts on a real mosquitto", () => {
         const g2again = await lab.run("client", `mosquitto_pub ${tlsClient("g2")} -q 1 -t lab/ca -m after-switch`);
         assert.equal(g2again.code, 0, g2again.stderr);
         const s = await steady;
-        assert.deepEqual(s.stdout.split("\n").filter((l) => /^(from-g2|after-switch)$/.test(l)), ["from-g2", "after-switch"]);
+        assert.deepEqual(
+            s.stdout.split("\n").filter((l) => /^(from-g2|after-switch)$/.test(l)),
+            ["from-g2", "after-switch"],
+        );
         assert.equal((s.stdout.match(/sending CONNECT/g) ?? []).length, 1, "phases 1 and 2 cost no reconnect");
 
         // Phase 3: drop CA 1: the one planned restart; its clients are refused from then on.
@@ -166,12 +245,22 @@ describe("Broker scripts on a real mosquitto", () => {
         const impostor = pki.leaf("impostor", "impostor-ca", "client-a", "client");
         const expired = pki.expiredClient("expired", "ca", "client-a");
         assert.ok(new Date(new X509Certificate(expired.cert).validTo) < new Date(), "the certificate really is expired");
-        const cases = [["another CA with the same subject", impostor, /certificate verify failed|unknown ca/i], ["an expired certificate", expired, /certificate has expired|certificate verify failed/i]] as const;
+        const cases = [
+            ["another CA with the same subject", impostor, /certificate verify failed|unknown ca/i],
+            ["an expired certificate", expired, /certificate has expired|certificate verify failed/i],
+        ] as const;
         for (const [what, pem, reason] of cases) {
             const mark = Number((await lab.run("broker", `wc -l < ${brokerPaths.log}`)).stdout.trim());
-            await lab.run("client", "rm -rf probe && mkdir -m 0700 probe && cp .mqtt-lab/client-a/ca.crt probe/ && umask 077 && cat > probe/client.crt", pem.cert);
+            await lab.run(
+                "client",
+                "rm -rf probe && mkdir -m 0700 probe && cp .mqtt-lab/client-a/ca.crt probe/ && umask 077 && cat > probe/client.crt",
+                pem.cert,
+            );
             await lab.run("client", "umask 077 && cat > probe/client.key", pem.key);
-            const r = await lab.run("client", `mosquitto_pub -h ${lab.broker.address} -p 8883 --cafile probe/ca.crt --cert probe/client.crt --key probe/client.key -q 1 -t lab/x -m intruder; rc=$?; rm -rf probe; exit $rc`);
+            const r = await lab.run(
+                "client",
+                `mosquitto_pub -h ${lab.broker.address} -p 8883 --cafile probe/ca.crt --cert probe/client.crt --key probe/client.key -q 1 -t lab/x -m intruder; rc=$?; rm -rf probe; exit $rc`,
+            );
             assert.notEqual(r.code, 0, `${what} is refused`);
             assert.doesNotMatch(r.stderr, /Connection Refused/, `${what} is refused during TLS, not at MQTT CONNECT: ${r.stderr}`);
             // TLS 1.3 sends the alert after the client's Finished: the client only sees the connection
@@ -186,10 +275,23 @@ describe("Broker scripts on a real mosquitto", () => {
         assert.equal((await apply({ server: elsewhere })).code, 0);
         const wrong = await checks();
         assert.notEqual(wrong.code, 0);
-        assert.match(wrong.stderr, new RegExp(`server-chain: the broker's certificate does not verify against the lab CA for ${lab.broker.address.replace(/\./g, "\\.")}`));
+        assert.match(
+            wrong.stderr,
+            new RegExp(`server-chain: the broker's certificate does not verify against the lab CA for ${lab.broker.address.replace(/\./g, "\\.")}`),
+        );
         const shortLived = pki.leaf("server-short", "ca", "broker.it.internal", "server", [`IP:${lab.broker.address}`], 3);
         assert.equal((await apply({ server: shortLived })).code, 0);
-        const soon = await lab.run("client", clientChecksScript({ identity: "client-a", topics: clients[0].topics, brokerAddress: lab.broker.address, tlsPort: 8883, plaintextPort: 1883, minCertDaysLeft: 7 }));
+        const soon = await lab.run(
+            "client",
+            clientChecksScript({
+                identity: "client-a",
+                topics: clients[0].topics,
+                brokerAddress: lab.broker.address,
+                tlsPort: 8883,
+                plaintextPort: 1883,
+                minCertDaysLeft: 7,
+            }),
+        );
         assert.match(soon.stderr, /cert-validity: the broker's certificate expires within 7 days/);
         assert.equal((await apply({ server })).code, 0);
         assert.equal((await checks()).code, 0, "the good certificate passes again");
@@ -200,7 +302,10 @@ describe("Broker scripts on a real mosquitto", () => {
         const before = (await lab.run("broker", liveFiles)).stdout;
         const rotated = pki.leaf("server-cut", "ca", "broker.it.internal", "server", [`IP:${lab.broker.address}`, "DNS:broker.it.internal"]);
         const conf = renderBrokerConf({ owner: "integration", tlsPort: 8883, tlsVersion: "tlsv1.2", trust: "capath" });
-        const script = asRootScript(containerShell, brokerApplyScript({ shell: containerShell, conf, acl: renderAcl(clients), tlsPort: 8883, takeOverConfFiles: true, withPasswords: false }));
+        const script = asRootScript(
+            containerShell,
+            brokerApplyScript({ shell: containerShell, conf, acl: renderAcl(clients), tlsPort: 8883, takeOverConfFiles: true, withPasswords: false }),
+        );
         const whole = renderBundle({ "ca-g1.crt": ca.cert, "server.crt": rotated.cert, "server.key": rotated.key });
         for (const cut of [whole.length - 12, Math.floor(whole.length / 2), whole.indexOf("\n") + 1]) {
             const r = await lab.run("broker", script, whole.slice(0, cut));
@@ -245,7 +350,10 @@ describe("Broker scripts on a real mosquitto", () => {
         await new Promise((r) => setTimeout(r, 1000));
         const r = await checks();
         assert.notEqual(r.code, 0);
-        assert.match(r.stderr, /check failed on host client: no-certificate: refused only at the MQTT CONNECT step, not at the TLS handshake, so require_certificate is off/);
+        assert.match(
+            r.stderr,
+            /check failed on host client: no-certificate: refused only at the MQTT CONNECT step, not at the TLS handshake, so require_certificate is off/,
+        );
         const fixed = await apply({ takeOver: true });
         assert.equal(fixed.code, 0, fixed.stderr);
         assert.match(fixed.stdout, /mosquitto action: restart/, "our conf is put back");
@@ -268,13 +376,27 @@ describe("Broker scripts on a real mosquitto", () => {
         const nonce = Date.now().toString(36);
         const topic = `lab/secret-${nonce}`;
         const payload = `payload-${nonce}`;
-        const capture = (port: number, publish: string, needles: string[]) => captureWhilePublishing({
-            broker: (cmd, stdin) => lab.run("broker", cmd, stdin), client: (cmd, stdin) => lab.run("client", cmd, stdin), asRoot: "", port, publish, needles,
-        });
-        const clear = await capture(1883, `mosquitto_pub -h ${lab.broker.address} -p 1883 -u student -P s3cret-teach -t ${topic} -m ${payload}`, [topic, payload, "s3cret-teach"]);
+        const capture = (port: number, publish: string, needles: string[]) =>
+            captureWhilePublishing({
+                broker: (cmd, stdin) => lab.run("broker", cmd, stdin),
+                client: (cmd, stdin) => lab.run("client", cmd, stdin),
+                asRoot: "",
+                port,
+                publish,
+                needles,
+            });
+        const clear = await capture(1883, `mosquitto_pub -h ${lab.broker.address} -p 1883 -u student -P s3cret-teach -t ${topic} -m ${payload}`, [
+            topic,
+            payload,
+            "s3cret-teach",
+        ]);
         assert.ok(clear.packets > 0, "the 1883 capture holds packets");
         assert.deepEqual(clear.seen, [topic, payload, "s3cret-teach"], "plaintext MQTT leaks topic, payload and password");
-        const sealed = await capture(8883, `mosquitto_pub -h ${lab.broker.address} -p 8883 --cafile .mqtt-lab/client-a/ca.crt --cert .mqtt-lab/client-a/client.crt --key .mqtt-lab/client-a/client.key -q 1 -t ${topic} -m ${payload}`, [topic, payload]);
+        const sealed = await capture(
+            8883,
+            `mosquitto_pub -h ${lab.broker.address} -p 8883 --cafile .mqtt-lab/client-a/ca.crt --cert .mqtt-lab/client-a/client.crt --key .mqtt-lab/client-a/client.key -q 1 -t ${topic} -m ${payload}`,
+            [topic, payload],
+        );
         assert.ok(sealed.packets > 5, "the 8883 capture saw the TLS connection");
         assert.deepEqual(sealed.seen, [], "TLS hides topic and payload");
     });

@@ -13,7 +13,10 @@ import { createTestStack, repoRoot, storedState, TestStack } from "../../testkit
 describe("Pulumi engine built from the Go module proxy", () => {
     let t: TestStack | undefined;
     const dir = mkdtempSync(path.join(tmpdir(), "mqtt-lab-test-engine-"));
-    after(async () => { await t?.cleanup(); rmSync(dir, { recursive: true, force: true }); });
+    after(async () => {
+        await t?.cleanup();
+        rmSync(dir, { recursive: true, force: true });
+    });
 
     it("runs up and destroy of a TypeScript program, keeping secrets encrypted in state", async () => {
         const marker = path.join(dir, "marker");
@@ -33,7 +36,11 @@ describe("Pulumi engine built from the Go module proxy", () => {
         assert.ok(!up.stdout.includes(secretValue), "the secret is not in the CLI output");
 
         const again = await t.stack.up({ color: "never" });
-        assert.deepEqual(Object.keys(again.summary.resourceChanges ?? {}).filter((op) => op !== "same"), [], "a second up changes nothing");
+        assert.deepEqual(
+            Object.keys(again.summary.resourceChanges ?? {}).filter((op) => op !== "same"),
+            [],
+            "a second up changes nothing",
+        );
 
         const destroy = await t.stack.destroy({ color: "never" });
         assert.equal(destroy.summary.result, "succeeded");

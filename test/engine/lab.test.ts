@@ -23,14 +23,23 @@ const clientAuth = "1.3.6.1.5.5.7.3.2";
  * rightly holds in publicKeyPem.
  */
 function privateKeyNeedles(pem: string): string[] {
-    const body = pem.split("\n").filter((l) => l && !l.startsWith("-----")).join("");
+    const body = pem
+        .split("\n")
+        .filter((l) => l && !l.startsWith("-----"))
+        .join("");
     const d = createPrivateKey(pem).export({ format: "jwk" }).d;
     assert.ok(body.length > 60 && d, "a private key was read from the stack's secret output");
     const scalar = Buffer.from(d, "base64url");
     return [body.slice(0, 48), d.slice(0, 24), scalar.toString("base64").slice(0, 24), scalar.toString("hex").slice(0, 32)];
 }
 
-interface Endpoint { address: string; port: number; user: string; hostKey: string; fingerprint: string }
+interface Endpoint {
+    address: string;
+    port: number;
+    user: string;
+    hostKey: string;
+    fingerprint: string;
+}
 
 describe("Lab on containers", () => {
     before(() => requireProviderPlugins());
@@ -55,7 +64,11 @@ describe("Lab on containers", () => {
         assert.equal(up.summary.result, "succeeded");
         assert.match((outputs.checkResults.value as string[]).join("\n"), /^PASS tls-roundtrip/m);
         const again = await t.stack.preview({ color: "never" });
-        assert.deepEqual(Object.keys(again.changeSummary).filter((k) => k !== "same"), [], `converged: ${JSON.stringify(again.changeSummary)}`);
+        assert.deepEqual(
+            Object.keys(again.changeSummary).filter((k) => k !== "same"),
+            [],
+            `converged: ${JSON.stringify(again.changeSummary)}`,
+        );
     };
 
     before(async () => {
@@ -66,10 +79,17 @@ describe("Lab on containers", () => {
             "mqtt-lab:subnet": { value: "172.30.201.0/24" },
             "mqtt-lab:labName": { value: labName },
             // Two identities: one with every topic (as in the seed), one held to sensors/#.
-            "mqtt-lab:clients": { value: JSON.stringify([{ name: "client-a", topics: ["#"] }, { name: "sensor-1", topics: ["sensors/#"] }]) },
+            "mqtt-lab:clients": {
+                value: JSON.stringify([
+                    { name: "client-a", topics: ["#"] },
+                    { name: "sensor-1", topics: ["sensors/#"] },
+                ]),
+            },
         });
     });
-    after(async () => { await t?.cleanup(); });
+    after(async () => {
+        await t?.cleanup();
+    });
 
     it("previews the whole lab before anything exists", async () => {
         const preview = await t.stack.preview({ color: "never" });
@@ -83,10 +103,24 @@ describe("Lab on containers", () => {
         outputs = up.outputs;
         assert.equal(containersOfRun(t.id).length, 2, "a broker and a client container exist");
         const results = (outputs.checkResults.value as string[]).join("\n");
-        for (const check of ["tls-roundtrip", "no-certificate", "plaintext-refused", "server-chain", "cert-validity", "capture-tls", "impostor-ca", "expired-cert", "acl"]) {
+        for (const check of [
+            "tls-roundtrip",
+            "no-certificate",
+            "plaintext-refused",
+            "server-chain",
+            "cert-validity",
+            "capture-tls",
+            "impostor-ca",
+            "expired-cert",
+            "acl",
+        ]) {
             assert.match(results, new RegExp(`^PASS ${check}`, "m"), `check ${check} passed; results: ${results}`);
         }
-        assert.match(results, /^PASS acl: sensor-1 publishing on \S+ \(outside its ACL\) got PUBACK reason 135/m, "the held identity is refused outside its ACL");
+        assert.match(
+            results,
+            /^PASS acl: sensor-1 publishing on \S+ \(outside its ACL\) got PUBACK reason 135/m,
+            "the held identity is refused outside its ACL",
+        );
         assert.doesNotMatch(results, /^PASS acl: client-a/m, "client-a may use every topic: nothing to refuse, no ACL check planned");
     });
 
@@ -103,22 +137,34 @@ wait; cat /tmp/acl-seen`;
     });
 
     it("fails the right check when a protection is broken on the running lab, and passes again once it is restored", async () => {
-        const verify = () => spawnSync("node", [path.join(repoRoot, "bin", "tools", "verify.js"), "--stack", t.stack.name], {
-            cwd: repoRoot, encoding: "utf8", timeout: 240_000,
-            env: { ...process.env, PULUMI_BACKEND_URL: `file://${t.backend}`, PULUMI_CONFIG_PASSPHRASE: "mqtt-lab-test" },
-        });
+        const verify = () =>
+            spawnSync("node", [path.join(repoRoot, "bin", "tools", "verify.js"), "--stack", t.stack.name], {
+                cwd: repoRoot,
+                encoding: "utf8",
+                timeout: 240_000,
+                env: { ...process.env, PULUMI_BACKEND_URL: `file://${t.backend}`, PULUMI_CONFIG_PASSPHRASE: "mqtt-lab-test" },
+            });
         const restart = containerShell.restart;
         const backup = "rm -rf /root/mosquitto.bak && cp -a /etc/mosquitto /root/mosquitto.bak";
         const restore = `rm -rf /etc/mosquitto && cp -a /root/mosquitto.bak /etc/mosquitto && { ${restart}; } && sleep 1`;
         const cases = [
-            { why: "anonymous access on a plaintext listener", check: "plaintext-refused",
-                breakIt: `printf 'listener 1883\nallow_anonymous true\n' >> /etc/mosquitto/conf.d/mqtt-lab.conf && { ${restart}; } && sleep 1` },
-            { why: "require_certificate off", check: "no-certificate",
-                breakIt: `sed -i 's/^require_certificate true/require_certificate false/' /etc/mosquitto/conf.d/mqtt-lab.conf && { ${restart}; } && sleep 1` },
-            { why: "a foreign CA trusted beside the lab's", check: "impostor-ca",
+            {
+                why: "anonymous access on a plaintext listener",
+                check: "plaintext-refused",
+                breakIt: `printf 'listener 1883\nallow_anonymous true\n' >> /etc/mosquitto/conf.d/mqtt-lab.conf && { ${restart}; } && sleep 1`,
+            },
+            {
+                why: "require_certificate off",
+                check: "no-certificate",
+                breakIt: `sed -i 's/^require_certificate true/require_certificate false/' /etc/mosquitto/conf.d/mqtt-lab.conf && { ${restart}; } && sleep 1`,
+            },
+            {
+                why: "a foreign CA trusted beside the lab's",
+                check: "impostor-ca",
                 // The impostor's CA, from the forged bundle of the refusal checks, in the broker's trust directory.
                 breakIt: `cat > /etc/mosquitto/mqtt-lab/ca.d/impostor-ca.crt && openssl rehash /etc/mosquitto/mqtt-lab/ca.d && { ${restart}; } && sleep 1`,
-                stdin: () => parseBundle(String(outputs.refusalForgeries.value))["impostor-ca.crt"] },
+                stdin: () => parseBundle(String(outputs.refusalForgeries.value))["impostor-ca.crt"],
+            },
         ];
         for (const c of cases) {
             await sshExec(target("broker"), backup);
@@ -163,7 +209,10 @@ wait; cat /tmp/acl-seen`;
     });
 
     it("keeps the broker key readable by mosquitto and nobody else", async () => {
-        const r = await sshExec(target("broker"), "stat -c '%a %U:%G' /etc/mosquitto/mqtt-lab/server.key /etc/mosquitto/mqtt-lab; ls -A /etc/mosquitto/mqtt-lab");
+        const r = await sshExec(
+            target("broker"),
+            "stat -c '%a %U:%G' /etc/mosquitto/mqtt-lab/server.key /etc/mosquitto/mqtt-lab; ls -A /etc/mosquitto/mqtt-lab",
+        );
         const [key, dir] = r.stdout.trim().split("\n");
         assert.equal(key, "640 root:mosquitto");
         assert.equal(dir, "750 root:mosquitto");
@@ -194,10 +243,13 @@ wait; cat /tmp/acl-seen`;
 
     it("converges: a second up changes nothing", async () => {
         const steps: string[] = [];
-        const again = await t.stack.up({ color: "never", onEvent: (e) => {
-            const m = e.resourcePreEvent?.metadata;
-            if (m && m.op !== "same") steps.push(`${m.op} ${m.urn.split("::").pop()} [${(m.diffs ?? []).join(",")}]`);
-        } });
+        const again = await t.stack.up({
+            color: "never",
+            onEvent: (e) => {
+                const m = e.resourcePreEvent?.metadata;
+                if (m && m.op !== "same") steps.push(`${m.op} ${m.urn.split("::").pop()} [${(m.diffs ?? []).join(",")}]`);
+            },
+        });
         const changed = Object.entries(again.summary.resourceChanges ?? {}).filter(([op]) => op !== "same");
         assert.deepEqual(changed, [], `the second up proposed changes: ${JSON.stringify(again.summary.resourceChanges)}\n${steps.join("\n")}`);
     });
@@ -247,7 +299,8 @@ wait; cat /tmp/acl-seen`;
                 });
             } finally {
                 const prev = saved[`mqtt-lab:${key}`];
-                if (prev) await t.stack.setConfig(`mqtt-lab:${key}`, prev); else await t.stack.removeConfig(`mqtt-lab:${key}`);
+                if (prev) await t.stack.setConfig(`mqtt-lab:${key}`, prev);
+                else await t.stack.removeConfig(`mqtt-lab:${key}`);
             }
         }
         const afterState = JSON.stringify((await t.stack.exportStack()).deployment.resources);
@@ -259,41 +312,68 @@ wait; cat /tmp/acl-seen`;
     });
 
     it("rotates leaf certificates when the rotation counter is bumped: preview shows only what rotates, a subscriber loses nothing and never reconnects", async () => {
-        const servedSerial = async () => (await sshExec(target("client"),
-            `echo | openssl s_client -connect ${String(outputs.brokerAddress.value)}:${String(outputs.tlsPort.value)} -CAfile .mqtt-lab/client-a/ca.crt -cert .mqtt-lab/client-a/client.crt -key .mqtt-lab/client-a/client.key 2>/dev/null | openssl x509 -noout -serial`)).stdout.trim();
+        const servedSerial = async () =>
+            (
+                await sshExec(
+                    target("client"),
+                    `echo | openssl s_client -connect ${String(outputs.brokerAddress.value)}:${String(outputs.tlsPort.value)} -CAfile .mqtt-lab/client-a/ca.crt -cert .mqtt-lab/client-a/client.crt -key .mqtt-lab/client-a/client.key 2>/dev/null | openssl x509 -noout -serial`,
+                )
+            ).stdout.trim();
         const oldServed = await servedSerial();
         const oldSerial = new X509Certificate((outputs.clientCerts.value as Record<string, { certPem: string }>)["client-a"].certPem).serialNumber;
         await t.stack.setConfig("mqtt-lab:pki", { value: JSON.stringify({ leafRotation: 1 }) });
 
         // What the preview proposes, resource by resource.
         const steps: { op: string; type: string; name: string }[] = [];
-        const preview = await t.stack.preview({ color: "never", onEvent: (e) => {
-            const m = e.resourcePreEvent?.metadata;
-            if (m && m.op !== "same") steps.push({ op: m.op, type: m.type, name: m.urn.split("::").pop() ?? "" });
-        } });
-        assert.equal(preview.changeSummary.create, 9, `a new key, CSR and certificate for the broker, client-a and sensor-1: ${JSON.stringify(preview.changeSummary)}`);
+        const preview = await t.stack.preview({
+            color: "never",
+            onEvent: (e) => {
+                const m = e.resourcePreEvent?.metadata;
+                if (m && m.op !== "same") steps.push({ op: m.op, type: m.type, name: m.urn.split("::").pop() ?? "" });
+            },
+        });
+        assert.equal(
+            preview.changeSummary.create,
+            9,
+            `a new key, CSR and certificate for the broker, client-a and sensor-1: ${JSON.stringify(preview.changeSummary)}`,
+        );
         assert.equal(preview.changeSummary.delete, 9);
-        const unexpected = steps.filter((x) => !(
-            (/^tls:index\/(privateKey|certRequest|locallySignedCert):/.test(x.type) && /-(broker|client-[\w-]+)-(key|csr|cert)-g1-/.test(x.name)) ||
-            (x.type === "command:remote:Command" && (x.name === "lab-apply" || /^lab-[\w-]+-install$/.test(x.name) || /^lab-checks-/.test(x.name))) ||
-            (x.type === "command:local:Command" && /^lab-checks-(evidence|forgeries)$/.test(x.name)) ||
-            x.type === "pulumi:pulumi:Stack"));
+        const unexpected = steps.filter(
+            (x) =>
+                !(
+                    (/^tls:index\/(privateKey|certRequest|locallySignedCert):/.test(x.type) && /-(broker|client-[\w-]+)-(key|csr|cert)-g1-/.test(x.name)) ||
+                    (x.type === "command:remote:Command" && (x.name === "lab-apply" || /^lab-[\w-]+-install$/.test(x.name) || /^lab-checks-/.test(x.name))) ||
+                    (x.type === "command:local:Command" && /^lab-checks-(evidence|forgeries)$/.test(x.name)) ||
+                    x.type === "pulumi:pulumi:Stack"
+                ),
+        );
         assert.deepEqual(unexpected, [], `only the leaves, their copies (apply, installs) and the checks change:\n${JSON.stringify(steps, null, 1)}`);
-        assert.ok(steps.some((x) => x.name === "lab-apply" && x.op === "update"), "the broker's files are updated in place (no delete)");
+        assert.ok(
+            steps.some((x) => x.name === "lab-apply" && x.op === "update"),
+            "the broker's files are updated in place (no delete)",
+        );
 
         // A QoS 1 subscriber and a steady publisher, both connected before the rotation and through it.
         const d = ".mqtt-lab/client-a";
         const tls = `-h ${String(outputs.brokerAddress.value)} -p ${String(outputs.tlsPort.value)} --cafile ${d}/ca.crt --cert ${d}/client.crt --key ${d}/client.key`;
         const count = 400;
-        await sshExec(target("client"), `rm -f /tmp/rot-*; ` +
-            `(nohup timeout 120 mosquitto_sub ${tls} -i rot-sub -c -q 1 -t 'rot/#' -C ${count} -d > /tmp/rot-sub.log 2>&1 &) ; sleep 1; ` +
-            `(nohup sh -c 'i=0; while [ $i -lt ${count} ]; do echo m$i; i=$((i+1)); sleep 0.075; done | timeout 120 mosquitto_pub ${tls} -i rot-pub -q 1 -t rot/s -l -d > /tmp/rot-pub.log 2>&1; echo $? > /tmp/rot-pub.done' >/dev/null 2>&1 &)`);
+        await sshExec(
+            target("client"),
+            `rm -f /tmp/rot-*; ` +
+                `(nohup timeout 120 mosquitto_sub ${tls} -i rot-sub -c -q 1 -t 'rot/#' -C ${count} -d > /tmp/rot-sub.log 2>&1 &) ; sleep 1; ` +
+                `(nohup sh -c 'i=0; while [ $i -lt ${count} ]; do echo m$i; i=$((i+1)); sleep 0.075; done | timeout 120 mosquitto_pub ${tls} -i rot-pub -q 1 -t rot/s -l -d > /tmp/rot-pub.log 2>&1; echo $? > /tmp/rot-pub.done' >/dev/null 2>&1 &)`,
+        );
         const up = await t.stack.up({ color: "never" });
         outputs = up.outputs;
-        const stream = (await sshExec(target("client"),
-            `i=0; while [ ! -f /tmp/rot-pub.done ] && [ $i -lt 120 ]; do sleep 1; i=$((i+1)); done; sleep 2; ` +
-            `echo "pub-exit $(cat /tmp/rot-pub.done)"; echo "received $(grep -c '^m[0-9]*$' /tmp/rot-sub.log)"; echo "distinct $(grep '^m[0-9]*$' /tmp/rot-sub.log | sort -u | wc -l)"; ` +
-            `echo "sub-connacks $(grep -c 'received CONNACK' /tmp/rot-sub.log)"; echo "pub-connacks $(grep -c 'received CONNACK' /tmp/rot-pub.log)"`, { timeoutMs: 180000 })).stdout;
+        const stream = (
+            await sshExec(
+                target("client"),
+                `i=0; while [ ! -f /tmp/rot-pub.done ] && [ $i -lt 120 ]; do sleep 1; i=$((i+1)); done; sleep 2; ` +
+                    `echo "pub-exit $(cat /tmp/rot-pub.done)"; echo "received $(grep -c '^m[0-9]*$' /tmp/rot-sub.log)"; echo "distinct $(grep '^m[0-9]*$' /tmp/rot-sub.log | sort -u | wc -l)"; ` +
+                    `echo "sub-connacks $(grep -c 'received CONNACK' /tmp/rot-sub.log)"; echo "pub-connacks $(grep -c 'received CONNACK' /tmp/rot-pub.log)"`,
+                { timeoutMs: 180000 },
+            )
+        ).stdout;
         const num = (k: string) => Number(new RegExp(`^${k} (\\d+)$`, "m").exec(stream)?.[1] ?? NaN);
         assert.equal(num("pub-exit"), 0, `the publisher finished: ${stream}`);
         assert.equal(num("distinct"), count, `0 lost: ${stream}`);
@@ -316,7 +396,11 @@ wait; cat /tmp/acl-seen`;
         const started = Date.now();
         try {
             await assert.rejects(t.stack.up({ color: "never" }), (e: Error) => {
-                assert.match(e.message, new RegExp(`${String(outputs.brokerAddress.value).replace(/\./g, "\\.")}:22`), "the error names the broker's address and SSH port");
+                assert.match(
+                    e.message,
+                    new RegExp(`${String(outputs.brokerAddress.value).replace(/\./g, "\\.")}:22`),
+                    "the error names the broker's address and SSH port",
+                );
                 return true;
             });
         } finally {
@@ -337,14 +421,21 @@ wait; cat /tmp/acl-seen`;
             const timer = setTimeout(() => reject(new Error(`the apply never started:\n${out}`)), 180_000);
             const watch = (b: Buffer) => {
                 out += b.toString();
-                if (/lab-apply updating/.test(out)) { clearTimeout(timer); process.kill(-cli.pid!, "SIGKILL"); resolve(); }
+                if (/lab-apply updating/.test(out)) {
+                    clearTimeout(timer);
+                    process.kill(-cli.pid!, "SIGKILL");
+                    resolve();
+                }
             };
             cli.stdout.on("data", watch);
             cli.stderr.on("data", watch);
         });
         await new Promise((r) => cli.once("exit", r));
         // Whatever the apply had done, the live certificate and key are a pair, and the broker serves them.
-        const pair = await sshExec(target("broker"), "cd /etc/mosquitto/mqtt-lab && [ \"$(openssl x509 -in server.crt -noout -pubkey)\" = \"$(openssl pkey -in server.key -pubout)\" ] && echo pair");
+        const pair = await sshExec(
+            target("broker"),
+            'cd /etc/mosquitto/mqtt-lab && [ "$(openssl x509 -in server.crt -noout -pubkey)" = "$(openssl pkey -in server.key -pubout)" ] && echo pair',
+        );
         assert.equal(pair.stdout.trim(), "pair", "server.crt and server.key belong together");
         await assertServing("the broker still serves");
         // The killed CLI left its lock; `pulumi cancel` is how a user clears it (README), then the rerun converges.
@@ -357,7 +448,10 @@ wait; cat /tmp/acl-seen`;
     it("refuses a port another program holds on the broker, before changing anything, and keeps serving", async () => {
         // Out of band, something else takes port 9883 on the broker; config then asks mosquitto for it.
         // Not another mosquitto: restarting the broker stops every process of that name.
-        await sshExec(target("broker"), "(setsid openssl s_server -accept 9883 -nocert -quiet >/dev/null 2>&1 </dev/null &); sleep 0.5; ss -ltn | grep -q ':9883 '");
+        await sshExec(
+            target("broker"),
+            "(setsid openssl s_server -accept 9883 -nocert -quiet >/dev/null 2>&1 </dev/null &); sleep 0.5; ss -ltn | grep -q ':9883 '",
+        );
         await t.stack.setConfig("mqtt-lab:tlsPort", { value: "9883" });
         try {
             await assert.rejects(t.stack.up({ color: "never" }), (e: Error) => {
@@ -382,7 +476,11 @@ wait; cat /tmp/acl-seen`;
         await pki({ trustedCaGenerations: [1, 2] });
         let up = await t.stack.up({ color: "never" });
         outputs = up.outputs;
-        assert.match(String(outputs.brokerApplied.value), /trusted CAs: ca-g1\.crt ca-g2\.crt \(added\); mosquitto action: none/, "phase 1: the new CA is trusted without a reload");
+        assert.match(
+            String(outputs.brokerApplied.value),
+            /trusted CAs: ca-g1\.crt ca-g2\.crt \(added\); mosquitto action: none/,
+            "phase 1: the new CA is trusted without a reload",
+        );
         assert.equal(outputs.signingCaGeneration.value, 1);
         assert.match(results(), /^PASS tls-roundtrip/m);
 
@@ -398,7 +496,11 @@ wait; cat /tmp/acl-seen`;
         await pki({ caGeneration: 2, trustedCaGenerations: [2] });
         up = await t.stack.up({ color: "never" });
         outputs = up.outputs;
-        assert.match(String(outputs.brokerApplied.value), /trusted CAs: ca-g2\.crt \(removed\); mosquitto action: restart/, "phase 3: CA 1 leaves with one planned restart");
+        assert.match(
+            String(outputs.brokerApplied.value),
+            /trusted CAs: ca-g2\.crt \(removed\); mosquitto action: restart/,
+            "phase 3: CA 1 leaves with one planned restart",
+        );
         for (const check of ["tls-roundtrip", "impostor-ca", "expired-cert", "server-chain"]) assert.match(results(), new RegExp(`^PASS ${check}`, "m"), check);
         const ca = new X509Certificate(String(outputs.caCertPem.value));
         assert.match(ca.subject, /generation 2/);

@@ -43,7 +43,9 @@ function publicKeyLine(): string {
 describe("Policy pack through the engine", () => {
     before(() => requireProviderPlugins());
     const stacks: TestStack[] = [];
-    after(async () => { for (const t of stacks) await t.cleanup(); });
+    after(async () => {
+        for (const t of stacks) await t.cleanup();
+    });
 
     it("fails the seed's setup, naming every rule it breaks", async () => {
         const t = await createTestStack(path.join(repoRoot, "test", "fixtures", "seed-program"), {});

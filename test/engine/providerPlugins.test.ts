@@ -13,7 +13,9 @@ describe("Toolchain smoke test", () => {
             image: { value: requireEnv("MQTTLAB_IMAGE") },
         });
     });
-    after(async () => { await t?.cleanup(); });
+    after(async () => {
+        await t?.cleanup();
+    });
 
     it("creates a tls key, a local command and a container with the real engine, then destroys them", async () => {
         const up = await t.stack.up({ color: "never" });
@@ -29,10 +31,17 @@ describe("Toolchain smoke test", () => {
 
     it("has each provider plugin installed at the version its npm package declares", () => {
         const pkg = JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { dependencies: Record<string, string> };
-        const listed = JSON.parse(execFileSync("pulumi", ["plugin", "ls", "--json"], { encoding: "utf8" }) || "[]") as { name: string; kind: string; version: string }[];
+        const listed = JSON.parse(execFileSync("pulumi", ["plugin", "ls", "--json"], { encoding: "utf8" }) || "[]") as {
+            name: string;
+            kind: string;
+            version: string;
+        }[];
         for (const name of ["tls", "command", "docker"]) {
             const versions = listed.filter((p) => p.kind === "resource" && p.name === name).map((p) => p.version);
-            assert.ok(versions.includes(pkg.dependencies[`@pulumi/${name}`]), `${name}: installed ${versions.join(", ") || "none"}, package.json asks for ${pkg.dependencies[`@pulumi/${name}`]}`);
+            assert.ok(
+                versions.includes(pkg.dependencies[`@pulumi/${name}`]),
+                `${name}: installed ${versions.join(", ") || "none"}, package.json asks for ${pkg.dependencies[`@pulumi/${name}`]}`,
+            );
         }
     });
 });

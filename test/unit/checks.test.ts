@@ -16,9 +16,18 @@ import { parseBundle, renderBundle } from "../../src/remote/hostScripts";
 
 describe("topicMatches", () => {
     const cases: [string, string, boolean][] = [
-        ["#", "a/b", true], ["a/#", "a", true], ["a/#", "a/b/c", true], ["a/#", "b/a", false],
-        ["a/+", "a/b", true], ["a/+", "a/b/c", false], ["+/+", "a/b", true], ["+/+", "a", false],
-        ["a/b", "a/b", true], ["a/b", "a/c", false], ["+/#", "x", true], ["a/+/c", "a/b/c", true],
+        ["#", "a/b", true],
+        ["a/#", "a", true],
+        ["a/#", "a/b/c", true],
+        ["a/#", "b/a", false],
+        ["a/+", "a/b", true],
+        ["a/+", "a/b/c", false],
+        ["+/+", "a/b", true],
+        ["+/+", "a", false],
+        ["a/b", "a/b", true],
+        ["a/b", "a/c", false],
+        ["+/#", "x", true],
+        ["a/+/c", "a/b/c", true],
     ];
     for (const [p, t, want] of cases) it(`${p} ${want ? "matches" : "does not match"} ${t}`, () => assert.equal(topicMatches(p, t), want));
 });
@@ -83,12 +92,49 @@ describe("forgeriesScript (run with openssl)", () => {
     it("makes an impostor with the real subjects but another key, and an expired certificate of the real CA", () => {
         const dir = mkdtempSync(path.join(tmpdir(), "mqttlab-forge-"));
         try {
-            openssl(dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
-                "-days", "30", "-subj", "/O=unit-lab/CN=unit-lab CA generation 1", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign");
-            openssl(dir, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "c.key", "-out", "c.csr", "-subj", "/O=unit-lab/OU=clients/CN=client-a");
+            openssl(
+                dir,
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.crt",
+                "-days",
+                "30",
+                "-subj",
+                "/O=unit-lab/CN=unit-lab CA generation 1",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign",
+            );
+            openssl(
+                dir,
+                "req",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                "c.key",
+                "-out",
+                "c.csr",
+                "-subj",
+                "/O=unit-lab/OU=clients/CN=client-a",
+            );
             openssl(dir, "x509", "-req", "-in", "c.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-days", "10", "-out", "client.crt");
             const read = (f: string) => readFileSync(path.join(dir, f), "utf8");
-            const r = spawnSync("bash", ["-c", forgeriesScript()], { input: renderBundle({ "ca.crt": read("ca.crt"), "ca.key": read("ca.key"), "client.crt": read("client.crt") }), encoding: "utf8" });
+            const r = spawnSync("bash", ["-c", forgeriesScript()], {
+                input: renderBundle({ "ca.crt": read("ca.crt"), "ca.key": read("ca.key"), "client.crt": read("client.crt") }),
+                encoding: "utf8",
+            });
             assert.equal(r.status, 0, r.stderr);
             const out = parseBundle(r.stdout);
             assert.deepEqual(Object.keys(out).sort(), [...forgeryOutputs].sort());

@@ -29,11 +29,17 @@ before(async () => {
     ({ unwrapBashC } = await import("../../policies/brokerFiles"));
 });
 
-
 const customOfType = (regs: Registration[], type: string) => regs.filter((r) => r.custom && r.type === type);
 const only = (regs: Registration[], type: string, name: string): Registration => {
     const found = regs.filter((r) => r.type === type && r.name === name);
-    assert.equal(found.length, 1, `expected one ${type} named ${name}; got ${regs.filter((r) => r.type === type).map((r) => r.name).join(", ")}`);
+    assert.equal(
+        found.length,
+        1,
+        `expected one ${type} named ${name}; got ${regs
+            .filter((r) => r.type === type)
+            .map((r) => r.name)
+            .join(", ")}`,
+    );
     return found[0];
 };
 
@@ -129,12 +135,18 @@ describe("ContainerHosts", () => {
             });
             assert.ok(error instanceof Error, "expected ContainerHosts to throw");
             assert.match(error.message, /\[subnet\]/);
-            assert.deepEqual(r.map((x) => `${x.type} ${x.name}`), []);
+            assert.deepEqual(
+                r.map((x) => `${x.type} ${x.name}`),
+                [],
+            );
         });
     }
 
     it("puts each container at its configured address on the lab network, named by its role", () => {
-        for (const [role, address] of [["broker", args.brokerAddress], ["client", args.clientAddress]]) {
+        for (const [role, address] of [
+            ["broker", args.brokerAddress],
+            ["client", args.clientAddress],
+        ]) {
             const c = only(regs, T.container, `ch-${role}`);
             assert.equal(c.inputs.name, `unitlab-${role}`);
             assert.equal(c.inputs.image, "img:1");
@@ -198,10 +210,14 @@ describe("ContainerHosts", () => {
     it("labels the network and both containers with the lab name and the extra labels", () => {
         for (const r of [...customOfType(regs, T.network), ...customOfType(regs, T.container)]) {
             const labels = reveal<{ label: string; value: string }[]>(r.inputs.labels);
-            assert.deepEqual([...labels].sort((a, b) => a.label.localeCompare(b.label)), [
-                { label: "mqtt-lab", value: "unitlab" },
-                { label: "mqtt-lab-run", value: "run-1" },
-            ], r.name);
+            assert.deepEqual(
+                [...labels].sort((a, b) => a.label.localeCompare(b.label)),
+                [
+                    { label: "mqtt-lab", value: "unitlab" },
+                    { label: "mqtt-lab-run", value: "run-1" },
+                ],
+                r.name,
+            );
         }
     });
 
@@ -213,7 +229,10 @@ describe("ContainerHosts", () => {
 describe("ExistingHosts", () => {
     it("creates no resources: it only describes the hosts", async () => {
         const r = await mocks.capture(() => existingHosts("eh-none"));
-        assert.deepEqual(r.map((x) => x.type), ["mqttlab:hosts:ExistingHosts"]);
+        assert.deepEqual(
+            r.map((x) => x.type),
+            ["mqttlab:hosts:ExistingHosts"],
+        );
     });
 
     const cases = [
@@ -223,7 +242,10 @@ describe("ExistingHosts", () => {
     for (const c of cases) {
         it(`connects to each host at its address with that host's own pinned key, on ${c.why}`, async () => {
             const h = existingHosts(`eh-${c.port}`, { sshPort: c.sshPort });
-            for (const [role, address, hostKey] of [["broker", "203.0.113.101", brokerHostKey], ["client", "203.0.113.102", clientHostKey]] as const) {
+            for (const [role, address, hostKey] of [
+                ["broker", "203.0.113.101", brokerHostKey],
+                ["client", "203.0.113.102", clientHostKey],
+            ] as const) {
                 const host = h[role];
                 assert.equal(host.role, role);
                 assert.equal(host.sshPort, c.port);
@@ -273,7 +295,10 @@ describe("Pki", () => {
     };
     /** Names without the component's own name, so two instances can be compared. */
     const suffixes = (regs: Registration[], name: string, types: string[]) =>
-        regs.filter((r) => r.custom && types.includes(r.type)).map((r) => r.name.slice(name.length + 1)).sort();
+        regs
+            .filter((r) => r.custom && types.includes(r.type))
+            .map((r) => r.name.slice(name.length + 1))
+            .sort();
     const caTypes = [T.caCert];
     const isCaName = (suffix: string) => /^ca-(key-)?g\d+$/.test(suffix);
 
@@ -304,7 +329,12 @@ describe("Pki", () => {
 
     const sanCases = [
         { why: "an IPv4 address goes in ipAddresses", address: "172.30.56.10", ipAddresses: ["172.30.56.10"], dnsNames: ["broker.unitlab.internal"] },
-        { why: "a host name goes in dnsNames beside brokerDnsName", address: "broker-vm.example", ipAddresses: [], dnsNames: ["broker.unitlab.internal", "broker-vm.example"] },
+        {
+            why: "a host name goes in dnsNames beside brokerDnsName",
+            address: "broker-vm.example",
+            ipAddresses: [],
+            dnsNames: ["broker.unitlab.internal", "broker-vm.example"],
+        },
     ];
     for (const [i, c] of sanCases.entries()) {
         it(`puts the broker's address and brokerDnsName in the server CSR's SANs: ${c.why}`, async () => {
@@ -387,7 +417,11 @@ describe("Pki", () => {
             const before = suffixes(base.regs, "pk", leafTypes).filter((s) => !isCaName(s));
             const after = suffixes(regs, name, leafTypes).filter((s) => !isCaName(s));
             assert.equal(after.length, 9);
-            assert.deepEqual(after.filter((s) => before.includes(s)), [], "no leaf may keep its name");
+            assert.deepEqual(
+                after.filter((s) => before.includes(s)),
+                [],
+                "no leaf may keep its name",
+            );
             assert.deepEqual(suffixes(regs, name, [T.key, ...caTypes]).filter(isCaName), ["ca-g1", "ca-key-g1"]);
             assert.deepEqual(reveal(only(regs, T.caCert, `${name}-ca-g1`).inputs.subject), reveal(only(base.regs, T.caCert, "pk-ca-g1").inputs.subject));
         });
@@ -413,7 +447,10 @@ describe("Pki", () => {
         only(regs, T.caCert, "pk-rot-ca-g1");
         only(regs, T.caCert, "pk-rot-ca-g2");
         for (const cert of customOfType(regs, T.leafCert)) assert.equal(text(cert.inputs.caCertPem), fake.certPem("pk-rot-ca-g2"), cert.name);
-        assert.deepEqual(pki.trustedCas.map((c) => c.generation), [1, 2]);
+        assert.deepEqual(
+            pki.trustedCas.map((c) => c.generation),
+            [1, 2],
+        );
         const bundle = await promiseOf(pki.trustBundlePem);
         assert.ok(bundle.includes(fake.certPem("pk-rot-ca-g1").trim()) && bundle.includes(fake.certPem("pk-rot-ca-g2").trim()), "clients trust both CAs");
     });
@@ -491,7 +528,10 @@ describe("Broker", () => {
     it("opens no plaintext listener when the teaching listener is off", async () => {
         const { apply } = await declare("br-noteach");
         const parsed = parseMosquittoConf(brokerFilesOf(apply.inputs.create)["mqtt-lab.conf"]);
-        assert.deepEqual(parsed.listeners.filter((l) => !l.tls), []);
+        assert.deepEqual(
+            parsed.listeners.filter((l) => !l.tls),
+            [],
+        );
         assert.ok(!parsed.listeners.some((l) => l.port === 1883));
     });
 
@@ -509,7 +549,10 @@ describe("Broker", () => {
     ];
     for (const [i, c] of bundleCases.entries()) {
         it(`sends the certificates and key on a secret stdin, never in a script, ${c.why}`, async () => {
-            const { apply } = await declare(`br-stdin${i}`, c.teaching ? { teaching: { port: 1883, username: "student", password: pulumi.secret(teachingPassword) } } : {});
+            const { apply } = await declare(
+                `br-stdin${i}`,
+                c.teaching ? { teaching: { port: 1883, username: "student", password: pulumi.secret(teachingPassword) } } : {},
+            );
             assert.ok(isSecretValue(apply.inputs.stdin), "stdin must be a secret");
             const files = parseBundle(text(apply.inputs.stdin));
             assert.deepEqual(Object.keys(files).sort(), c.files);
@@ -565,7 +608,12 @@ describe("Client", () => {
     before(async () => {
         const hosts = existingHosts("cl-hosts");
         regs = await mocks.capture(() => {
-            client = new C.Client("cl-alice", { host: hosts.client, identity: "alice", caCertPem: caPem, cert: { certPem: pulumi.output(certPem), privateKeyPem: pulumi.secret(keyPem) } });
+            client = new C.Client("cl-alice", {
+                host: hosts.client,
+                identity: "alice",
+                caCertPem: caPem,
+                cert: { certPem: pulumi.output(certPem), privateKeyPem: pulumi.secret(keyPem) },
+            });
         });
         install = only(regs, T.command, "cl-alice-install");
     });
@@ -586,7 +634,15 @@ describe("Client", () => {
 
     it("keeps stdin secret itself, even when handed a key that is not marked secret", async () => {
         const hosts = existingHosts("cl-plain-hosts");
-        const r = await mocks.capture(() => new C.Client("cl-plain", { host: hosts.client, identity: "alice", caCertPem: caPem, cert: { certPem: pulumi.output(certPem), privateKeyPem: pulumi.output(keyPem) } }));
+        const r = await mocks.capture(
+            () =>
+                new C.Client("cl-plain", {
+                    host: hosts.client,
+                    identity: "alice",
+                    caCertPem: caPem,
+                    cert: { certPem: pulumi.output(certPem), privateKeyPem: pulumi.output(keyPem) },
+                }),
+        );
         const cmd = only(r, T.command, "cl-plain-install");
         assert.ok(isSecretValue(cmd.inputs.stdin));
         assert.equal(parseBundle(text(cmd.inputs.stdin))["client.key"], keyPem);
@@ -660,8 +716,13 @@ describe("Checks", () => {
             const regs = await mocks.capture(() => {
                 new C.Checks("ck-write", {
                     hostOf: (c) => (c.host === "broker" ? hosts.broker : hosts.client),
-                    clients: [alice], brokerAddress: "203.0.113.101", tlsPort: 8883,
-                    triggers: [pulumi.output("t")], evidenceDir: dir, stack: "unit", tlsVersion: "tlsv1.2",
+                    clients: [alice],
+                    brokerAddress: "203.0.113.101",
+                    tlsPort: 8883,
+                    triggers: [pulumi.output("t")],
+                    evidenceDir: dir,
+                    stack: "unit",
+                    tlsVersion: "tlsv1.2",
                     forgeFrom: { caCertPem: "ca-pem", caPrivateKeyPem: pulumi.secret("ca-key"), clientCertPem: "alice-pem" },
                 });
             });
@@ -675,7 +736,11 @@ describe("Checks", () => {
             assert.equal(readFileSync(path.join(dir, "up-unit.json"), "utf8"), sent["report.json"]);
             assert.match(sent["report.md"], /^# mqtt-lab checks: stack unit/, "the report of this stack");
             const json = JSON.parse(sent["report.json"]) as { commands: { identity: string; script: string }[] };
-            assert.deepEqual(json.commands.map((c) => c.identity), ["alice", "alice"], "the JSON names the commands behind the outcomes: alice's checks, then the refusal checks");
+            assert.deepEqual(
+                json.commands.map((c) => c.identity),
+                ["alice", "alice"],
+                "the JSON names the commands behind the outcomes: alice's checks, then the refusal checks",
+            );
             assert.match(json.commands[0].script, /check_tls_roundtrip/);
             assert.match(json.commands[1].script, /refused impostor-ca/);
         } finally {
@@ -692,7 +757,12 @@ describe("Checks", () => {
 
     const plaintext = [
         { why: "refuses anonymous clients on the teaching port when it is on", teachingPort: 1884, says: /anonymous-refused: .*1884/, port: 1884 },
-        { why: "finds 1883 closed to anonymous clients when the teaching listener is off", teachingPort: undefined, says: /plaintext-refused: .*1883/, port: 1883 },
+        {
+            why: "finds 1883 closed to anonymous clients when the teaching listener is off",
+            teachingPort: undefined,
+            says: /plaintext-refused: .*1883/,
+            port: 1883,
+        },
     ];
     for (const [i, c] of plaintext.entries()) {
         it(`checks that the broker ${c.why}`, async () => {
@@ -709,9 +779,16 @@ describe("Checks", () => {
         const regs = await mocks.capture(() => {
             new C.Checks("ck-pw", {
                 hostOf: (c) => (c.host === "broker" ? hosts.broker : hosts.client),
-                clients: [alice, bob], brokerAddress: "203.0.113.101", tlsPort: 8883,
-                teachingPort: 1884, teachingUser: "student", teachingPassword: pulumi.secret("pw-1884"),
-                triggers: [pulumi.output("t")], evidenceDir: "/srv/lab/evidence", stack: "unit", tlsVersion: "tlsv1.2",
+                clients: [alice, bob],
+                brokerAddress: "203.0.113.101",
+                tlsPort: 8883,
+                teachingPort: 1884,
+                teachingUser: "student",
+                teachingPassword: pulumi.secret("pw-1884"),
+                triggers: [pulumi.output("t")],
+                evidenceDir: "/srv/lab/evidence",
+                stack: "unit",
+                tlsVersion: "tlsv1.2",
                 forgeFrom: { caCertPem: "ca-pem", caPrivateKeyPem: pulumi.secret("ca-key"), clientCertPem: "alice-pem" },
             });
         });

@@ -13,7 +13,14 @@ const run = {
 describe("evidence report", () => {
     it("reads every passing and failing check of a run, with what was seen", () => {
         const out = parseCheckRun(run);
-        assert.deepEqual(out.map((o) => [o.check, o.pass]), [["tls-roundtrip", true], ["plaintext-refused", true], ["no-certificate", false]]);
+        assert.deepEqual(
+            out.map((o) => [o.check, o.pass]),
+            [
+                ["tls-roundtrip", true],
+                ["plaintext-refused", true],
+                ["no-certificate", false],
+            ],
+        );
         assert.match(out[2].seen, /MQTT CONNECT step/);
     });
 

@@ -63,7 +63,13 @@ describe("renderBrokerConf", () => {
         for (const trust of ["cafile", "capath"] as const)
             for (const tlsVersion of ["tlsv1.2", "tlsv1.3"] as const)
                 for (const tlsPort of [8883, 18883])
-                    combos.push({ owner: "mqtt-lab/dev", tlsPort, tlsVersion, trust, teaching: withTeaching ? { ...teaching, port: tlsPort === 8883 ? 1883 : 11883 } : undefined });
+                    combos.push({
+                        owner: "mqtt-lab/dev",
+                        tlsPort,
+                        tlsVersion,
+                        trust,
+                        teaching: withTeaching ? { ...teaching, port: tlsPort === 8883 ? 1883 : 11883 } : undefined,
+                    });
 
     for (const o of combos) {
         const label = `TLS on ${o.tlsPort}, ${o.tlsVersion}, ${o.trust}, ${o.teaching ? `teaching on ${o.teaching.port}` : "no teaching listener"}`;
@@ -76,7 +82,10 @@ describe("renderBrokerConf", () => {
             });
 
             it("opens exactly the TLS listener and, when asked, the teaching listener", () => {
-                assert.deepEqual(blocks.map((b) => b.port), o.teaching ? [o.tlsPort, o.teaching.port] : [o.tlsPort]);
+                assert.deepEqual(
+                    blocks.map((b) => b.port),
+                    o.teaching ? [o.tlsPort, o.teaching.port] : [o.tlsPort],
+                );
             });
 
             it("never has a listener without allow_anonymous false, and never allows anonymous", () => {
@@ -95,7 +104,10 @@ describe("renderBrokerConf", () => {
 
             it(`sets tls_version ${o.tlsVersion} and the server's certificate and key`, () => {
                 const tls = blocks[0].lines;
-                assert.deepEqual(tls.filter((l) => l.startsWith("tls_version")), [`tls_version ${o.tlsVersion}`]);
+                assert.deepEqual(
+                    tls.filter((l) => l.startsWith("tls_version")),
+                    [`tls_version ${o.tlsVersion}`],
+                );
                 assert.ok(tls.includes(`certfile ${brokerPaths.certFile}`));
                 assert.ok(tls.includes(`keyfile ${brokerPaths.keyFile}`));
             });
@@ -146,7 +158,11 @@ describe("renderAcl", () => {
         { name: "Mid", topics: ["m"], host: "client" },
         { name: "aa-sensor", topics: ["#"], host: "client" },
     ];
-    const users = (acl: string) => acl.split("\n").filter((l) => l.startsWith("user ")).map((l) => l.slice(5));
+    const users = (acl: string) =>
+        acl
+            .split("\n")
+            .filter((l) => l.startsWith("user "))
+            .map((l) => l.slice(5));
 
     it("writes one block per identity, its topics under its user line", () => {
         const acl = renderAcl(clients);
@@ -195,7 +211,10 @@ describe("renderAcl", () => {
     it("does not reorder the caller's list", () => {
         const input = [...clients];
         renderAcl(input);
-        assert.deepEqual(input.map((c) => c.name), clients.map((c) => c.name));
+        assert.deepEqual(
+            input.map((c) => c.name),
+            clients.map((c) => c.name),
+        );
     });
 });
 
@@ -214,7 +233,11 @@ describe("hashMosquittoPassword", () => {
     });
 
     it("is accepted by mosquitto's check: PBKDF2-SHA512 over the decoded salt bytes", () => {
-        for (const [user, pw] of [["student", "s3cret"], ["student", ""], ["teacher", "pâté 🔑 with spaces"]]) {
+        for (const [user, pw] of [
+            ["student", "s3cret"],
+            ["student", ""],
+            ["teacher", "pâté 🔑 with spaces"],
+        ]) {
             assert.ok(brokerAccepts(hashMosquittoPassword(user, pw), user, pw), `${user}/${JSON.stringify(pw)} would be refused`);
         }
     });
@@ -251,7 +274,21 @@ describe("hashMosquittoPassword", () => {
                 // The real mosquitto_passwd of the lab's image: never skip, fail loudly when neither exists.
                 const image = process.env.MQTTLAB_IMAGE;
                 assert.ok(image, "neither mosquitto_passwd nor MQTTLAB_IMAGE (set by npm test) is available");
-                execFileSync("docker", ["run", "--rm", "--network", "none", "-v", `${dir}:/w`, image, "mosquitto_passwd", "-c", "-b", "/w/passwd", "student", "s3cret"]);
+                execFileSync("docker", [
+                    "run",
+                    "--rm",
+                    "--network",
+                    "none",
+                    "-v",
+                    `${dir}:/w`,
+                    image,
+                    "mosquitto_passwd",
+                    "-c",
+                    "-b",
+                    "/w/passwd",
+                    "student",
+                    "s3cret",
+                ]);
             }
             const line = readFileSync(file, "utf8").trim();
             assert.ok(brokerAccepts(line, "student", "s3cret"));
@@ -285,7 +322,8 @@ describe("chooseReload", () => {
         ["none", ["server.key"], "sighup"],
     ];
     for (const [trust, changed, action] of trustTable) {
-        it(`answers ${action} when a trusted CA was ${trust === "none" ? "left alone" : trust} and ${changed.join(" + ") || "nothing else"} changed`, () => assert.equal(chooseReload(changed, trust), action));
+        it(`answers ${action} when a trusted CA was ${trust === "none" ? "left alone" : trust} and ${changed.join(" + ") || "nothing else"} changed`, () =>
+            assert.equal(chooseReload(changed, trust), action));
     }
 
     it("restarts whenever the conf changed, whatever else changed (every combination)", () => {
@@ -298,7 +336,14 @@ describe("chooseReload", () => {
     });
 
     it("is the table the broker's apply script runs", () => {
-        const script = brokerApplyScript({ shell: { asRoot: "", reload: "R", restart: "X" }, conf: "c\n", acl: "a\n", tlsPort: 8883, takeOverConfFiles: false, withPasswords: true });
+        const script = brokerApplyScript({
+            shell: { asRoot: "", reload: "R", restart: "X" },
+            conf: "c\n",
+            acl: "a\n",
+            tlsPort: 8883,
+            takeOverConfFiles: false,
+            withPasswords: true,
+        });
         assert.match(script, new RegExp(`for f in ${sighupFiles.join(" ")}; do cmp -s "\\$S/\\$f" "\\$\\(live \\$f\\)" \\|\\| action=sighup; done`));
         assert.match(script, new RegExp(`for f in ${restartFiles.join(" ")}; do cmp -s "\\$S/\\$f" "\\$\\(live \\$f\\)" \\|\\| action=restart; done`));
     });

@@ -25,7 +25,9 @@ describe("parseMosquittoConf", () => {
     });
 
     it("reads the teaching listener as plaintext with a password file and no anonymous access", () => {
-        const parsed = parseMosquittoConf(renderBrokerConf({ owner: "o", tlsPort: 8883, tlsVersion: "tlsv1.3", trust: "cafile", teaching: { port: 1883, username: "student" } }));
+        const parsed = parseMosquittoConf(
+            renderBrokerConf({ owner: "o", tlsPort: 8883, tlsVersion: "tlsv1.3", trust: "cafile", teaching: { port: 1883, username: "student" } }),
+        );
         assert.deepEqual(parsed.problems, []);
         const teaching = parsed.listeners.find((l) => l.port === 1883)!;
         assert.equal(teaching.tls, false);
@@ -42,7 +44,9 @@ describe("parseMosquittoConf", () => {
     });
 
     it("keeps allow_anonymous on its own listener with per_listener_settings true", () => {
-        const parsed = parseMosquittoConf(conf("per_listener_settings true", "listener 8883", "certfile /c", "keyfile /k", "allow_anonymous true", "listener 1883"));
+        const parsed = parseMosquittoConf(
+            conf("per_listener_settings true", "listener 8883", "certfile /c", "keyfile /k", "allow_anonymous true", "listener 1883"),
+        );
         assert.equal(parsed.listeners.find((l) => l.port === 8883)!.allowAnonymous, true);
         assert.equal(parsed.listeners.find((l) => l.port === 1883)!.allowAnonymous, false);
     });
@@ -109,9 +113,24 @@ describe("parseMosquittoConf", () => {
 
 describe("parseMosquittoAcl", () => {
     it("reads the ACL renderAcl writes without problems, one block per identity", () => {
-        const acl = parseMosquittoAcl(renderAcl([{ name: "b", topics: ["lab/b/#"], host: "client" }, { name: "a", topics: ["#"], host: "client" }], "student"));
+        const acl = parseMosquittoAcl(
+            renderAcl(
+                [
+                    { name: "b", topics: ["lab/b/#"], host: "client" },
+                    { name: "a", topics: ["#"], host: "client" },
+                ],
+                "student",
+            ),
+        );
         assert.deepEqual(acl.problems, []);
-        assert.deepEqual(acl.rules.map((r) => [r.user, r.access, r.filter]), [["a", "readwrite", "#"], ["b", "readwrite", "lab/b/#"], ["student", "readwrite", "lab/#"]]);
+        assert.deepEqual(
+            acl.rules.map((r) => [r.user, r.access, r.filter]),
+            [
+                ["a", "readwrite", "#"],
+                ["b", "readwrite", "lab/b/#"],
+                ["student", "readwrite", "lab/#"],
+            ],
+        );
     });
 
     it("gives topic lines before any user line to anonymous clients, and pattern lines to everyone", () => {
@@ -127,7 +146,15 @@ describe("parseMosquittoAcl", () => {
 });
 
 describe("matchesAllTopics", () => {
-    const table: [string, boolean][] = [["#", true], ["+/#", true], ["+/+/#", true], ["lab/#", false], ["+", false], ["$SYS/#", false], ["a/+/#", false]];
+    const table: [string, boolean][] = [
+        ["#", true],
+        ["+/#", true],
+        ["+/+/#", true],
+        ["lab/#", false],
+        ["+", false],
+        ["$SYS/#", false],
+        ["a/+/#", false],
+    ];
     for (const [filter, expected] of table) {
         it(`says ${filter} ${expected ? "matches" : "does not match"} every topic`, () => {
             assert.equal(matchesAllTopics(filter), expected);

@@ -24,7 +24,10 @@ describe("renewalEpoch", () => {
         let epoch = renewalEpoch(0, validity, early);
         for (let t = 0; t <= 48 * hour; t += hour / 4) {
             const e = renewalEpoch(t, validity, early);
-            if (e !== epoch) { epoch = e; issuedAt = t; }
+            if (e !== epoch) {
+                epoch = e;
+                issuedAt = t;
+            }
             assert.ok(t - issuedAt < (validity - early) * hour + 1, `at ${t / hour} h the certificate issued at ${issuedAt / hour} h would still be in use`);
         }
     });

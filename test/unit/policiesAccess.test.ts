@@ -4,9 +4,7 @@ import { findBypasses, requireNoVerificationBypass } from "../../policies/noVeri
 import { requirePinnedSshHostKeys } from "../../policies/sshHostKeys";
 import { requireAllowedX509Keys } from "../../policies/x509Keys";
 import { confCommand, connection, labAcl, labConf, types } from "./policyFixtures";
-import {
-    assertHasResourceViolation, assertNoResourceViolations, assertUnjudged, resourceArgs, runResourcePolicy, unknownValue,
-} from "./policyUtil";
+import { assertHasResourceViolation, assertNoResourceViolations, assertUnjudged, resourceArgs, runResourcePolicy, unknownValue } from "./policyUtil";
 
 // Inputs as the tls provider's Check hands them over: its defaults filled in for every algorithm.
 const key = (name: string, spec: Record<string, unknown>) => resourceArgs(types.privateKey, { rsaBits: 2048, ecdsaCurve: "P224", ...spec }, { name });
@@ -15,8 +13,12 @@ describe("Policy x509-key-allowed", () => {
     const policy = requireAllowedX509Keys();
 
     const allowed: Record<string, unknown>[] = [
-        { algorithm: "ECDSA", ecdsaCurve: "P256" }, { algorithm: "ECDSA", ecdsaCurve: "P384" },
-        { algorithm: "RSA", rsaBits: 2048 }, { algorithm: "RSA", rsaBits: 3072 }, { algorithm: "RSA", rsaBits: 4096 }, { algorithm: "ED25519" },
+        { algorithm: "ECDSA", ecdsaCurve: "P256" },
+        { algorithm: "ECDSA", ecdsaCurve: "P384" },
+        { algorithm: "RSA", rsaBits: 2048 },
+        { algorithm: "RSA", rsaBits: 3072 },
+        { algorithm: "RSA", rsaBits: 4096 },
+        { algorithm: "ED25519" },
     ];
     for (const spec of allowed) {
         it(`passes ${JSON.stringify(spec)}`, async () => {
@@ -55,16 +57,27 @@ describe("Policy x509-key-allowed", () => {
 describe("Policy ssh-host-key-pinned", () => {
     const policy = requirePinnedSshHostKeys();
     const remote = (conn: unknown, type: string = types.remoteCommand) =>
-        resourceArgs(type, type === types.copyToRemote ? { connection: conn, remotePath: "/etc/mosquitto/mqtt-lab/ca.crt", source: {} } : { connection: conn, create: "true" }, { name: "broker-reload" });
+        resourceArgs(
+            type,
+            type === types.copyToRemote ? { connection: conn, remotePath: "/etc/mosquitto/mqtt-lab/ca.crt", source: {} } : { connection: conn, create: "true" },
+            { name: "broker-reload" },
+        );
 
     it("passes remote commands and copies whose connection pins the host key", async () => {
         await assertNoResourceViolations(policy, remote(connection()));
         await assertNoResourceViolations(policy, remote(connection(), types.copyToRemote));
     });
 
-    for (const [what, conn] of [["absent", connection({ hostKey: undefined })], ["empty", connection({ hostKey: " " })]] as const) {
+    for (const [what, conn] of [
+        ["absent", connection({ hostKey: undefined })],
+        ["empty", connection({ hostKey: " " })],
+    ] as const) {
         it(`refuses a connection whose hostKey is ${what}, naming resource and host`, async () => {
-            await assertHasResourceViolation(policy, remote(conn), /command:remote:Command "broker-reload" connects to 172\.30\.56\.10 over SSH without connection\.hostKey/);
+            await assertHasResourceViolation(
+                policy,
+                remote(conn),
+                /command:remote:Command "broker-reload" connects to 172\.30\.56\.10 over SSH without connection\.hostKey/,
+            );
             await assertHasResourceViolation(policy, remote(conn, types.copyToRemote), /command:remote:CopyToRemote "broker-reload"/);
         });
     }
@@ -98,9 +111,12 @@ describe("Policy no-verification-bypass", () => {
 
     it("passes the conf command and a client check that trusts the lab CA", async () => {
         await assertNoResourceViolations(policy, resourceArgs(types.remoteCommand, confCommand(labConf, labAcl)));
-        await assertNoResourceViolations(policy, resourceArgs(types.localCommand, {
-            create: "mosquitto_pub -h broker.mqtt-lab.internal -p 8883 --cafile ca.crt --cert a.crt --key a.key -t lab/a/x -m hi",
-        }));
+        await assertNoResourceViolations(
+            policy,
+            resourceArgs(types.localCommand, {
+                create: "mosquitto_pub -h broker.mqtt-lab.internal -p 8883 --cafile ca.crt --cert a.crt --key a.key -t lab/a/x -m hi",
+            }),
+        );
     });
 
     const refused: [string, string, RegExp][] = [
@@ -120,7 +136,11 @@ describe("Policy no-verification-bypass", () => {
     }
 
     it("refuses tls_insecure in a conf sent through the environment", async () => {
-        await assertHasResourceViolation(policy, resourceArgs(types.remoteCommand, confCommand(labConf + "tls_insecure true\n")), /in environment\.MQTTLAB_CONF: tls_insecure true/);
+        await assertHasResourceViolation(
+            policy,
+            resourceArgs(types.remoteCommand, confCommand(labConf + "tls_insecure true\n")),
+            /in environment\.MQTTLAB_CONF: tls_insecure true/,
+        );
     });
 
     it("does not mistake curl's other flags or long options for -k", () => {

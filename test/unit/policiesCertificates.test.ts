@@ -7,12 +7,22 @@ import { requireLeafValidityWithinMax } from "../../policies/leafValidity";
 import { requireServerCertCoversBroker, sansCover } from "../../policies/serverCertSans";
 import { confCommand, connection, labConf, labPki, pem, PkiOptions, seedConf, seedPki, types } from "./policyFixtures";
 import {
-    assertHasResourceViolation, assertHasStackViolation, assertNoResourceViolations, assertNoStackViolations, assertUnjudged,
-    resourceArgs, runStackPolicy, StackResourceSpec, stackArgs, unknownValue,
+    assertHasResourceViolation,
+    assertHasStackViolation,
+    assertNoResourceViolations,
+    assertNoStackViolations,
+    assertUnjudged,
+    resourceArgs,
+    runStackPolicy,
+    StackResourceSpec,
+    stackArgs,
+    unknownValue,
 } from "./policyUtil";
 
 const broker = (host: unknown = "172.30.56.10", conf = labConf): StackResourceSpec => ({
-    type: types.remoteCommand, name: "broker-conf", props: confCommand(conf, null, { connection: connection({ host }) }),
+    type: types.remoteCommand,
+    name: "broker-conf",
+    props: confCommand(conf, null, { connection: connection({ host }) }),
 });
 const lab = (o: PkiOptions = {}, ...more: StackResourceSpec[]) => stackArgs([...labPki(o), broker(), ...more]);
 const seed = (issued = false) => stackArgs([...seedPki({ issued }), broker("203.0.113.10", seedConf)]);
@@ -25,13 +35,17 @@ describe("Policy ca-certificate-can-sign", () => {
         await assertNoStackViolations(policy, lab({ issued: true }));
     });
 
-    it("refuses the seed's v1-style \"CA\" that signs a leaf without being a CA", async () => {
-        const o = await assertHasStackViolation(policy, seed(), /SelfSignedCert "seed-ca" signs .*LocallySignedCert "seed-broker-cert" but is not a CA certificate.*unknown ca.*\[mqtt-lab:pki\.caGeneration\]/);
+    it('refuses the seed\'s v1-style "CA" that signs a leaf without being a CA', async () => {
+        const o = await assertHasStackViolation(
+            policy,
+            seed(),
+            /SelfSignedCert "seed-ca" signs .*LocallySignedCert "seed-broker-cert" but is not a CA certificate.*unknown ca.*\[mqtt-lab:pki\.caGeneration\]/,
+        );
         assert.ok(o.violations.some((v) => /lack cert_signing/.test(v.message)));
         assert.ok(o.violations.every((v) => v.urn?.endsWith("::seed-ca")));
     });
 
-    it("refuses the issued seed \"CA\": no CA:TRUE, and an RSA 1024 key", async () => {
+    it('refuses the issued seed "CA": no CA:TRUE, and an RSA 1024 key', async () => {
         const o = await assertHasStackViolation(policy, seed(true), /issued certificate \(subject CN=broker\) has no CA:TRUE/);
         assert.ok(o.violations.some((v) => /RSA key of 1024 bits.*\[mqtt-lab:pki\.rsaBits\]/.test(v.message)));
     });
@@ -49,7 +63,10 @@ describe("Policy ca-certificate-can-sign", () => {
     });
 
     it("says allowedUses unknown at preview could not be judged", async () => {
-        assertUnjudged(await runStackPolicy(policy, lab({ caProps: { allowedUses: unknownValue } })), /allowedUses of tls:index\/selfSignedCert:SelfSignedCert "lab-ca-g1"/);
+        assertUnjudged(
+            await runStackPolicy(policy, lab({ caProps: { allowedUses: unknownValue } })),
+            /allowedUses of tls:index\/selfSignedCert:SelfSignedCert "lab-ca-g1"/,
+        );
     });
 });
 
@@ -62,7 +79,11 @@ describe("Policy leaf-certificate-not-ca-distinct-subject", () => {
     });
 
     it("refuses the seed's leaf, whose subject is its issuer's (the \"unknown ca\" of the seed)", async () => {
-        await assertHasStackViolation(policy, seed(), /"seed-broker-cert" has the same subject as its issuer .*"seed-ca" \(commonName=broker\).*unknown ca.*\[mqtt-lab:brokerDnsName\]/);
+        await assertHasStackViolation(
+            policy,
+            seed(),
+            /"seed-broker-cert" has the same subject as its issuer .*"seed-ca" \(commonName=broker\).*unknown ca.*\[mqtt-lab:brokerDnsName\]/,
+        );
     });
 
     it("refuses the issued seed leaf: subject equal to issuer, RSA 1024", async () => {
@@ -80,7 +101,9 @@ describe("Policy leaf-certificate-not-ca-distinct-subject", () => {
     });
 
     it("fails closed on a leaf whose CertRequest is not in the stack, until it is issued", async () => {
-        const specs = labPki().filter((s) => s.type !== types.certRequest).map((s) => ({ ...s, propertyDependencies: s.type === types.locallySignedCert ? { caCertPem: ["lab-ca-g1"] } : s.propertyDependencies }));
+        const specs = labPki()
+            .filter((s) => s.type !== types.certRequest)
+            .map((s) => ({ ...s, propertyDependencies: s.type === types.locallySignedCert ? { caCertPem: ["lab-ca-g1"] } : s.propertyDependencies }));
         await assertHasStackViolation(policy, stackArgs(specs), /could not be judged at preview: the subject of .*LocallySignedCert/);
     });
 });
@@ -95,7 +118,11 @@ describe("Policy server-certificate-covers-broker-address", () => {
     });
 
     it("refuses the seed's SAN-less certificate for 203.0.113.10, naming [mqtt-lab:brokerAddress]", async () => {
-        await assertHasStackViolation(policy, seed(), /"seed-broker-cert", the broker's server certificate, does not cover 203\.0\.113\.10.*SANs are none.*\[mqtt-lab:brokerAddress\]/);
+        await assertHasStackViolation(
+            policy,
+            seed(),
+            /"seed-broker-cert", the broker's server certificate, does not cover 203\.0\.113\.10.*SANs are none.*\[mqtt-lab:brokerAddress\]/,
+        );
     });
 
     it("refuses an issued certificate without the address even when the request listed it", async () => {
@@ -104,7 +131,10 @@ describe("Policy server-certificate-covers-broker-address", () => {
     });
 
     it("says a broker address unknown at preview (a container's) could not be judged", async () => {
-        assertUnjudged(await runStackPolicy(policy, stackArgs([...labPki(), broker(unknownValue)])), /connection\.host of command:remote:Command "broker-conf"/);
+        assertUnjudged(
+            await runStackPolicy(policy, stackArgs([...labPki(), broker(unknownValue)])),
+            /connection\.host of command:remote:Command "broker-conf"/,
+        );
     });
 
     it("does not apply to a stack without a conf command", async () => {
@@ -129,7 +159,8 @@ describe("Policy server-certificate-covers-broker-address", () => {
 
 describe("Policy leaf-certificate-validity-within-max", () => {
     const policy = requireLeafValidityWithinMax();
-    const leaf = (hours: number, config?: object) => resourceArgs(types.locallySignedCert, { ...labPki()[4].props, validityPeriodHours: hours }, { name: "lab-broker-cert", config });
+    const leaf = (hours: number, config?: object) =>
+        resourceArgs(types.locallySignedCert, { ...labPki()[4].props, validityPeriodHours: hours }, { name: "lab-broker-cert", config });
 
     it("passes the program's default (100 days) and exactly the maximum", async () => {
         await assertNoResourceViolations(policy, leaf(2400));
@@ -137,7 +168,11 @@ describe("Policy leaf-certificate-validity-within-max", () => {
     });
 
     it("refuses a leaf valid longer than 398 days, naming the config keys", async () => {
-        await assertHasResourceViolation(policy, leaf(87600), /valid for 87600 hours \(3650 days\), more than the maximum of 9552 hours.*\[mqtt-lab:pki\.leafValidityHours\].*\[mqtt-lab:maxLeafValidityHours\]/);
+        await assertHasResourceViolation(
+            policy,
+            leaf(87600),
+            /valid for 87600 hours \(3650 days\), more than the maximum of 9552 hours.*\[mqtt-lab:pki\.leafValidityHours\].*\[mqtt-lab:maxLeafValidityHours\]/,
+        );
     });
 
     it("takes the maximum from the policy config", async () => {
@@ -161,12 +196,20 @@ describe("Policy certificate-not-near-expiry (advisory)", () => {
     });
 
     it("warns about issued certificates close to or past their notAfter, naming the rotation keys", async () => {
-        await assertHasStackViolation(at("2036-11-20T00:00:00Z"), lab({ issued: true }), /"lab-broker-cert-g1-r0-e241-v2400" expires in 2 days.*\[mqtt-lab:pki\.leafRotation\]/);
+        await assertHasStackViolation(
+            at("2036-11-20T00:00:00Z"),
+            lab({ issued: true }),
+            /"lab-broker-cert-g1-r0-e241-v2400" expires in 2 days.*\[mqtt-lab:pki\.leafRotation\]/,
+        );
         await assertHasStackViolation(at("2036-12-25T00:00:00Z"), lab({ issued: true }), /"lab-ca-g1" expired 33 days ago.*\[mqtt-lab:pki\.caGeneration\]/);
     });
 
     it("warns at preview about a certificate issued for fewer days than minDaysLeft", async () => {
-        await assertHasStackViolation(at("2030-01-01T00:00:00Z"), lab({ serverCertProps: { validityPeriodHours: 100 } }), /will be issued valid for only 100 hours/);
+        await assertHasStackViolation(
+            at("2030-01-01T00:00:00Z"),
+            lab({ serverCertProps: { validityPeriodHours: 100 } }),
+            /will be issued valid for only 100 hours/,
+        );
     });
 
     it("takes minDaysLeft from the policy config", async () => {

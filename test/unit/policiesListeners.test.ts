@@ -9,21 +9,25 @@ import { readBrokerFiles, unwrapBashC } from "../../policies/brokerFiles";
 import { PreviewGaps } from "../../policies/judge";
 import { asRootScript } from "../../src/remote/hostScripts";
 import { applyCommand, confCommand, connection, labAcl, labConf, seedConf, teachingConf, types } from "./policyFixtures";
-import {
-    assertHasResourceViolation, assertNoResourceViolations, assertUnjudged, resourceArgs, runResourcePolicy, unknownValue,
-} from "./policyUtil";
+import { assertHasResourceViolation, assertNoResourceViolations, assertUnjudged, resourceArgs, runResourcePolicy, unknownValue } from "./policyUtil";
 
 /** The conf in the environment (the convention; the seed fixture). */
 const cmd = (conf: string, acl?: string | null) => resourceArgs(types.remoteCommand, confCommand(conf, acl), { name: "broker-conf" });
 /** The conf embedded in the broker component's script (what the program sends). */
 const apply = (conf: string) => resourceArgs(types.remoteCommand, applyCommand(conf), { name: "broker-conf" });
-const shapes: [string, (conf: string) => ResourceValidationArgs][] = [["in environment.MQTTLAB_CONF", (c) => cmd(c)], ["embedded in the broker's script", apply]];
+const shapes: [string, (conf: string) => ResourceValidationArgs][] = [
+    ["in environment.MQTTLAB_CONF", (c) => cmd(c)],
+    ["embedded in the broker's script", apply],
+];
 
 describe("brokerFiles", () => {
     it("reads the conf and ACL back from the broker component's script, quotes and all", () => {
         const conf = labConf + "# it's quoted\n";
         const files = readBrokerFiles(applyCommand(conf, labAcl), "x", new PreviewGaps());
-        assert.deepEqual(files.map((f) => [f.source, f.conf, f.acl]), [["the script in create", conf, labAcl]]);
+        assert.deepEqual(
+            files.map((f) => [f.source, f.conf, f.acl]),
+            [["the script in create", conf, labAcl]],
+        );
     });
 
     it("unwraps bash -c '...' the way asRootScript wraps it", () => {
@@ -53,7 +57,11 @@ describe("Policy mosquitto-no-anonymous-plaintext", () => {
     });
 
     it("refuses the seed's anonymous plaintext listener, naming the resource, the listener and the config key", async () => {
-        const o = await assertHasResourceViolation(policy, cmd(seedConf), /command:remote:Command "broker-conf" sends, in environment\.MQTTLAB_CONF, a mosquitto conf whose listener 1883 \(line 1\) lets anonymous clients in without TLS/);
+        const o = await assertHasResourceViolation(
+            policy,
+            cmd(seedConf),
+            /command:remote:Command "broker-conf" sends, in environment\.MQTTLAB_CONF, a mosquitto conf whose listener 1883 \(line 1\) lets anonymous clients in without TLS/,
+        );
         assert.match(o.violations[0].message, /\[mqtt-lab:teachingListener\.enabled\]/);
     });
 
@@ -118,7 +126,11 @@ describe("Policy mosquitto-tls-listener-hardened", () => {
 
     for (const old of ["tlsv1", "tlsv1.1"]) {
         it(`refuses tls_version ${old}`, async () => {
-            await assertHasResourceViolation(policy, cmd(labConf.replace(/^tls_version .*$/m, `tls_version ${old}`)), `sets tls_version ${old}; allowed: tlsv1.2 or tlsv1.3`);
+            await assertHasResourceViolation(
+                policy,
+                cmd(labConf.replace(/^tls_version .*$/m, `tls_version ${old}`)),
+                `sets tls_version ${old}; allowed: tlsv1.2 or tlsv1.3`,
+            );
         });
     }
 
@@ -163,24 +175,44 @@ describe("Policy mosquitto-acl-limits-topics (advisory)", () => {
     });
 
     it("reads the ACL embedded in the broker's script", async () => {
-        await assertHasResourceViolation(policy, resourceArgs(types.remoteCommand, applyCommand(labConf, "user a\ntopic #\n")), /in the script in create, an ACL whose line 2 grants user "a"/);
+        await assertHasResourceViolation(
+            policy,
+            resourceArgs(types.remoteCommand, applyCommand(labConf, "user a\ntopic #\n")),
+            /in the script in create, an ACL whose line 2 grants user "a"/,
+        );
     });
 
     it("warns when no listener has an acl_file, once when the setting is global", async () => {
-        const o = await assertHasResourceViolation(policy, cmd(seedConf, null), /without acl_file \(global, as per_listener_settings is false\).*\[mqtt-lab:clients\]/);
+        const o = await assertHasResourceViolation(
+            policy,
+            cmd(seedConf, null),
+            /without acl_file \(global, as per_listener_settings is false\).*\[mqtt-lab:clients\]/,
+        );
         assert.equal(o.violations.length, 1);
     });
 
     it("warns per listener when per_listener_settings is true", async () => {
-        await assertHasResourceViolation(policy, cmd("per_listener_settings true\nlistener 8883\ncertfile /c\nkeyfile /k\n", labAcl), /listener 8883 \(line 2\) has no acl_file/);
+        await assertHasResourceViolation(
+            policy,
+            cmd("per_listener_settings true\nlistener 8883\ncertfile /c\nkeyfile /k\n", labAcl),
+            /listener 8883 \(line 2\) has no acl_file/,
+        );
     });
 
     it("warns when the ACL grants # to a user, naming the line and [mqtt-lab:clients]", async () => {
-        await assertHasResourceViolation(policy, cmd(labConf, "user client-a\ntopic readwrite #\n"), /line 2 grants user "client-a" readwrite access to "#".*\[mqtt-lab:clients\]/);
+        await assertHasResourceViolation(
+            policy,
+            cmd(labConf, "user client-a\ntopic readwrite #\n"),
+            /line 2 grants user "client-a" readwrite access to "#".*\[mqtt-lab:clients\]/,
+        );
     });
 
     it("warns when anonymous clients or every client (pattern) get all topics", async () => {
-        await assertHasResourceViolation(policy, cmd(labConf, "topic read +/#\n"), /grants anonymous clients \(a topic line before any user line\) read access/);
+        await assertHasResourceViolation(
+            policy,
+            cmd(labConf, "topic read +/#\n"),
+            /grants anonymous clients \(a topic line before any user line\) read access/,
+        );
         await assertHasResourceViolation(policy, cmd(labConf, "pattern write #\n"), /grants every client \(a pattern line\) write access/);
     });
 

@@ -20,12 +20,23 @@ async function runPack(specs: StackResourceSpec[]): Promise<Map<string, Outcome[
 }
 
 const violated = (results: Map<string, Outcome[]>) =>
-    [...results].filter(([, os]) => os.some((o) => o.violations.length > 0)).map(([name]) => name).sort();
+    [...results]
+        .filter(([, os]) => os.some((o) => o.violations.length > 0))
+        .map(([name]) => name)
+        .sort();
 
 /** The seed fixture program's resources (test/fixtures/seed-program), at preview. */
 const seedStack: StackResourceSpec[] = [
     ...seedPki(),
-    { type: types.remoteCommand, name: "seed-broker-conf", props: { connection: { host: "203.0.113.10", user: "vagrant", password: "vagrant" }, create: "cat > /etc/mosquitto/conf.d/seed.conf", environment: { MQTTLAB_CONF: seedConf } } },
+    {
+        type: types.remoteCommand,
+        name: "seed-broker-conf",
+        props: {
+            connection: { host: "203.0.113.10", user: "vagrant", password: "vagrant" },
+            create: "cat > /etc/mosquitto/conf.d/seed.conf",
+            environment: { MQTTLAB_CONF: seedConf },
+        },
+    },
     { type: types.localCommand, name: "seed-client-publish", props: { create: "mosquitto_pub --insecure -h 203.0.113.10 -p 8883 -t test -m hello" } },
 ];
 
@@ -49,7 +60,10 @@ describe("Policy pack mqtt-lab", () => {
     });
 
     it("makes only the plaintext, ACL and expiry rules advisory", () => {
-        const advisory = policies.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name).sort();
+        const advisory = policies
+            .filter((p) => p.enforcementLevel === "advisory")
+            .map((p) => p.name)
+            .sort();
         assert.deepEqual(advisory, ["certificate-not-near-expiry", "mosquitto-acl-limits-topics", "mosquitto-plaintext-listener"]);
     });
 
@@ -70,6 +84,9 @@ describe("Policy pack mqtt-lab", () => {
 
     it("passes the lab's own stack without a mandatory violation", async () => {
         const mandatory = new Set(policies.filter((p) => p.enforcementLevel === "mandatory").map((p) => p.name));
-        assert.deepEqual(violated(await runPack(labStack)).filter((n) => mandatory.has(n)), []);
+        assert.deepEqual(
+            violated(await runPack(labStack)).filter((n) => mandatory.has(n)),
+            [],
+        );
     });
 });

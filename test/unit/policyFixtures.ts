@@ -92,15 +92,24 @@ export const labConf = renderBrokerConf({ owner: "mqtt-lab/dev", tlsPort: 8883, 
 export const labAcl = renderAcl([{ name: "client-a", topics: ["lab/client-a/#"], host: "client" }]);
 /** With the teaching listener: plaintext, password only. */
 export const teachingConf = renderBrokerConf({
-    owner: "mqtt-lab/dev", tlsPort: 8883, tlsVersion: "tlsv1.3", trust: "capath", teaching: { port: 1883, username: "student" },
+    owner: "mqtt-lab/dev",
+    tlsPort: 8883,
+    tlsVersion: "tlsv1.3",
+    trust: "capath",
+    teaching: { port: 1883, username: "student" },
 });
 
 /** The shared SSH connection of src/components/hosts.ts, pinned host key included. */
 export function connection(overrides: Record<string, unknown> = {}): Record<string, unknown> {
     return {
-        host: brokerAddress, port: 22, user: "root",
+        host: brokerAddress,
+        port: 22,
+        user: "root",
         privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\n(test key)\n-----END OPENSSH PRIVATE KEY-----\n",
-        hostKey, dialErrorLimit: 15, perDialTimeout: 2, ...overrides,
+        hostKey,
+        dialErrorLimit: 15,
+        perDialTimeout: 2,
+        ...overrides,
     };
 }
 
@@ -112,12 +121,26 @@ const containerShell: HostShell = { asRoot: "", reload: "pkill -HUP -x mosquitto
  * in `bash -c '...'` (create and update), certificates on stdin (unknown at preview).
  */
 export function applyCommand(conf: string = labConf, acl: string = labAcl, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-    const script = asRootScript(containerShell, brokerApplyScript({
-        shell: containerShell, conf, acl, tlsPort: 8883, takeOverConfFiles: false, withPasswords: false,
-    }));
+    const script = asRootScript(
+        containerShell,
+        brokerApplyScript({
+            shell: containerShell,
+            conf,
+            acl,
+            tlsPort: 8883,
+            takeOverConfFiles: false,
+            withPasswords: false,
+        }),
+    );
     return {
-        connection: connection(), create: script, update: script, delete: asRootScript(containerShell, brokerRemoveScript(containerShell)),
-        stdin: unknownValue, logging: "none", addPreviousOutputInEnv: true, ...overrides,
+        connection: connection(),
+        create: script,
+        update: script,
+        delete: asRootScript(containerShell, brokerRemoveScript(containerShell)),
+        stdin: unknownValue,
+        logging: "none",
+        addPreviousOutputInEnv: true,
+        ...overrides,
     };
 }
 
@@ -136,8 +159,17 @@ export function confCommand(conf: string, acl: string | null = labAcl, overrides
 
 function key(name: string, algorithm: string, extra: Record<string, unknown> = {}): StackResourceSpec {
     return {
-        type: types.privateKey, name,
-        props: { algorithm, rsaBits: 2048, ecdsaCurve: "P224", ...extra, privateKeyPem: unknownValue, publicKeyPem: unknownValue, publicKeyOpenssh: unknownValue },
+        type: types.privateKey,
+        name,
+        props: {
+            algorithm,
+            rsaBits: 2048,
+            ecdsaCurve: "P224",
+            ...extra,
+            privateKeyPem: unknownValue,
+            publicKeyPem: unknownValue,
+            publicKeyOpenssh: unknownValue,
+        },
     };
 }
 
@@ -155,30 +187,50 @@ export function labPki(o: PkiOptions = {}): StackResourceSpec[] {
     return [
         key("lab-ca-key-g1", "ECDSA", { ecdsaCurve: "P256" }),
         {
-            type: types.selfSignedCert, name: "lab-ca-g1",
+            type: types.selfSignedCert,
+            name: "lab-ca-g1",
             props: {
-                privateKeyPem: unknownValue, isCaCertificate: true, setSubjectKeyId: true, setAuthorityKeyId: false,
+                privateKeyPem: unknownValue,
+                isCaCertificate: true,
+                setSubjectKeyId: true,
+                setAuthorityKeyId: false,
                 allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
                 subject: { commonName: "mqtt-lab CA generation 1", organization: "mqtt-lab" },
-                validityPeriodHours: 17520, earlyRenewalHours: 0, certPem: issued(pem.labCa), ...o.caProps,
+                validityPeriodHours: 17520,
+                earlyRenewalHours: 0,
+                certPem: issued(pem.labCa),
+                ...o.caProps,
             },
             propertyDependencies: { privateKeyPem: ["lab-ca-key-g1"] },
         },
         key(`lab-broker-key-g1-${leaf}`, "ECDSA", { ecdsaCurve: "P256" }),
         {
-            type: types.certRequest, name: `lab-broker-csr-g1-${leaf}`,
+            type: types.certRequest,
+            name: `lab-broker-csr-g1-${leaf}`,
             props: {
-                privateKeyPem: unknownValue, subject: { commonName: brokerDnsName, organization: "mqtt-lab", organizationalUnit: "broker" },
-                dnsNames: [brokerDnsName], ipAddresses: [brokerAddress], certRequestPem: unknownValue, ...o.serverCsrProps,
+                privateKeyPem: unknownValue,
+                subject: { commonName: brokerDnsName, organization: "mqtt-lab", organizationalUnit: "broker" },
+                dnsNames: [brokerDnsName],
+                ipAddresses: [brokerAddress],
+                certRequestPem: unknownValue,
+                ...o.serverCsrProps,
             },
             propertyDependencies: { privateKeyPem: [`lab-broker-key-g1-${leaf}`] },
         },
         {
-            type: types.locallySignedCert, name: `lab-broker-cert-g1-${leaf}`,
+            type: types.locallySignedCert,
+            name: `lab-broker-cert-g1-${leaf}`,
             props: {
-                certRequestPem: unknownValue, caCertPem: unknownValue, caPrivateKeyPem: unknownValue, isCaCertificate: false, setSubjectKeyId: true,
-                allowedUses: ["digital_signature", "key_encipherment", "server_auth"], validityPeriodHours: 2400, earlyRenewalHours: 336,
-                certPem: issued(pem.labServer), ...o.serverCertProps,
+                certRequestPem: unknownValue,
+                caCertPem: unknownValue,
+                caPrivateKeyPem: unknownValue,
+                isCaCertificate: false,
+                setSubjectKeyId: true,
+                allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
+                validityPeriodHours: 2400,
+                earlyRenewalHours: 336,
+                certPem: issued(pem.labServer),
+                ...o.serverCertProps,
             },
             propertyDependencies: { certRequestPem: [`lab-broker-csr-g1-${leaf}`], caCertPem: ["lab-ca-g1"], caPrivateKeyPem: ["lab-ca-key-g1"] },
         },
@@ -191,24 +243,36 @@ export function seedPki(o: { issued?: boolean } = {}): StackResourceSpec[] {
     return [
         key("seed-ca-key", "RSA", { rsaBits: 1024 }),
         {
-            type: types.selfSignedCert, name: "seed-ca",
+            type: types.selfSignedCert,
+            name: "seed-ca",
             props: {
-                privateKeyPem: unknownValue, isCaCertificate: false, allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
-                subject: { commonName: "broker" }, validityPeriodHours: 87600, certPem: issued(pem.seedCa),
+                privateKeyPem: unknownValue,
+                isCaCertificate: false,
+                allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
+                subject: { commonName: "broker" },
+                validityPeriodHours: 87600,
+                certPem: issued(pem.seedCa),
             },
             propertyDependencies: { privateKeyPem: ["seed-ca-key"] },
         },
         key("seed-broker-key", "RSA", { rsaBits: 1024 }),
         {
-            type: types.certRequest, name: "seed-broker-csr",
+            type: types.certRequest,
+            name: "seed-broker-csr",
             props: { privateKeyPem: unknownValue, subject: { commonName: "broker" }, certRequestPem: unknownValue },
             propertyDependencies: { privateKeyPem: ["seed-broker-key"] },
         },
         {
-            type: types.locallySignedCert, name: "seed-broker-cert",
+            type: types.locallySignedCert,
+            name: "seed-broker-cert",
             props: {
-                certRequestPem: unknownValue, caCertPem: unknownValue, caPrivateKeyPem: unknownValue, isCaCertificate: false,
-                allowedUses: ["digital_signature", "key_encipherment", "server_auth"], validityPeriodHours: 2400, certPem: issued(pem.seedLeaf),
+                certRequestPem: unknownValue,
+                caCertPem: unknownValue,
+                caPrivateKeyPem: unknownValue,
+                isCaCertificate: false,
+                allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
+                validityPeriodHours: 2400,
+                certPem: issued(pem.seedLeaf),
             },
             propertyDependencies: { certRequestPem: ["seed-broker-csr"], caCertPem: ["seed-ca"], caPrivateKeyPem: ["seed-ca-key"] },
         },
@@ -216,4 +280,5 @@ export function seedPki(o: { issued?: boolean } = {}): StackResourceSpec[] {
 }
 
 /** The seed's anonymous plaintext listener plus a TLS listener without require_certificate. */
-export const seedConf = "listener 1883\nallow_anonymous true\n\nlistener 8883\ncafile /etc/mosquitto/ca.crt\ncertfile /etc/mosquitto/broker.crt\nkeyfile /etc/mosquitto/broker.key\n";
+export const seedConf =
+    "listener 1883\nallow_anonymous true\n\nlistener 8883\ncafile /etc/mosquitto/ca.crt\ncertfile /etc/mosquitto/broker.crt\nkeyfile /etc/mosquitto/broker.key\n";

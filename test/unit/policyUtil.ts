@@ -7,8 +7,13 @@
 import assert from "node:assert/strict";
 import * as policy from "@pulumi/policy";
 import {
-    PolicyResource, PolicyResourceOptions, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy,
-    StackValidationArgs, StackValidationPolicy,
+    PolicyResource,
+    PolicyResourceOptions,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 } from "@pulumi/policy";
 
 /** The engine's marker for a value known only at `up` (pulumi's UnknownStringValue, as preview sends it). */
@@ -62,7 +67,12 @@ export function resourceArgs(type: string, props: Record<string, unknown>, opts:
     const proxied = server.unknownCheckingProxy(props);
     const isType = isTypeFn(type);
     return {
-        type, name, urn: urnOf(type, name), props: proxied, opts: options, ...common(opts.config),
+        type,
+        name,
+        urn: urnOf(type, name),
+        props: proxied,
+        opts: options,
+        ...common(opts.config),
         isType,
         asType: ((cls: unknown) => (isType(cls) ? proxied : undefined)) as ResourceValidationArgs["asType"],
     };
@@ -83,7 +93,13 @@ export function stackArgs(specs: StackResourceSpec[], opts: { config?: object } 
         const props = server.unknownCheckingProxy(s.props);
         const isType = isTypeFn(s.type);
         const r: PolicyResource = {
-            type: s.type, name: s.name, urn: urnOf(s.type, s.name), props, opts: options, dependencies: [], propertyDependencies: {},
+            type: s.type,
+            name: s.name,
+            urn: urnOf(s.type, s.name),
+            props,
+            opts: options,
+            dependencies: [],
+            propertyDependencies: {},
             isType,
             asType: ((cls: unknown) => (isType(cls) ? props : undefined)) as PolicyResource["asType"],
         };
@@ -123,7 +139,10 @@ async function run(policyName: string, validations: ((report: ReportViolation) =
 
 export function runResourcePolicy(p: ResourceValidationPolicy, args: ResourceValidationArgs): Promise<Outcome> {
     const vs = p.validateResource === undefined ? [] : Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
-    return run(p.name, vs.map((v) => (report: ReportViolation) => v(args, report)));
+    return run(
+        p.name,
+        vs.map((v) => (report: ReportViolation) => v(args, report)),
+    );
 }
 
 export function runStackPolicy(p: StackValidationPolicy, args: StackValidationArgs): Promise<Outcome> {
@@ -141,7 +160,10 @@ function show(o: Outcome): string {
 /** Asserts one violation matches `expected` (a substring or a pattern), and returns the outcome. */
 export async function assertHasResourceViolation(p: ResourceValidationPolicy, args: ResourceValidationArgs, expected: string | RegExp): Promise<Outcome> {
     const o = await runResourcePolicy(p, args);
-    assert.ok(o.violations.some((v) => matches(v.message, expected)), `expected a violation of ${p.name} matching ${expected}, got ${show(o)}`);
+    assert.ok(
+        o.violations.some((v) => matches(v.message, expected)),
+        `expected a violation of ${p.name} matching ${expected}, got ${show(o)}`,
+    );
     return o;
 }
 
@@ -155,7 +177,10 @@ export async function assertNoResourceViolations(p: ResourceValidationPolicy, ar
 
 export async function assertHasStackViolation(p: StackValidationPolicy, args: StackValidationArgs, expected: string | RegExp): Promise<Outcome> {
     const o = await runStackPolicy(p, args);
-    assert.ok(o.violations.some((v) => matches(v.message, expected)), `expected a violation of ${p.name} matching ${expected}, got ${show(o)}`);
+    assert.ok(
+        o.violations.some((v) => matches(v.message, expected)),
+        `expected a violation of ${p.name} matching ${expected}, got ${show(o)}`,
+    );
     return o;
 }
 

@@ -124,9 +124,14 @@ function spawnScenario(s: Scenario): Promise<Outcome> {
         child.on("error", reject);
         child.on("close", (code, signal) => {
             clearTimeout(timer);
-            const line = stdout.split("\n").reverse().find((l) => l.startsWith(resultMarker));
+            const line = stdout
+                .split("\n")
+                .reverse()
+                .find((l) => l.startsWith(resultMarker));
             if (code !== 0 || !line) {
-                reject(new Error(`scenario process ended with ${signal ?? code} and no result.\nstdout:\n${stdout.slice(-2000)}\nstderr:\n${stderr.slice(-4000)}`));
+                reject(
+                    new Error(`scenario process ended with ${signal ?? code} and no result.\nstdout:\n${stdout.slice(-2000)}\nstderr:\n${stderr.slice(-4000)}`),
+                );
                 return;
             }
             resolve(JSON.parse(line.slice(resultMarker.length)) as Outcome);
@@ -161,17 +166,28 @@ const teachingPassword = "tshark-sees-this-1";
 
 const containers = { hostSource: "containers", image: "img:1" };
 const existing = {
-    hostSource: "existing", brokerAddress: "203.0.113.101", clientAddress: "203.0.113.102", sshUser: "olivier",
-    brokerHostKey, clientHostKey, sshPrivateKey: sshKeyPair.private,
+    hostSource: "existing",
+    brokerAddress: "203.0.113.101",
+    clientAddress: "203.0.113.102",
+    sshUser: "olivier",
+    brokerHostKey,
+    clientHostKey,
+    sshPrivateKey: sshKeyPair.private,
 };
 
 const scenarios = {
     containers: { config: containers },
     wide: {
         config: {
-            ...containers, subnet: "10.77.0.0/24", tlsPort: "8884",
-            clients: [{ name: "alice", topics: ["sensors/#"], host: "client" }, { name: "bob", topics: ["lab/bob/#"], host: "broker" }],
-            teachingListener: { enabled: true }, teachingPassword,
+            ...containers,
+            subnet: "10.77.0.0/24",
+            tlsPort: "8884",
+            clients: [
+                { name: "alice", topics: ["sensors/#"], host: "client" },
+                { name: "bob", topics: ["lab/bob/#"], host: "broker" },
+            ],
+            teachingListener: { enabled: true },
+            teachingPassword,
         },
         secret: ["teachingPassword"],
         env: { MQTTLAB_RUN_ID: "run-42" },
@@ -202,11 +218,16 @@ const scenarios = {
     unpinnedHost: { config: { ...existing, brokerHostKey: "" }, secret: ["sshPrivateKey"] },
 } satisfies Record<string, Scenario>;
 
-
 const ofType = (o: Outcome, type: string) => o.registrations.filter((r) => r.type === type);
 const named = (o: Outcome, type: string, name: string): Registration => {
     const found = o.registrations.filter((r) => r.type === type && r.name === name);
-    assert.equal(found.length, 1, `expected one ${type} named ${name}; names: ${ofType(o, type).map((r) => r.name).join(", ")}`);
+    assert.equal(
+        found.length,
+        1,
+        `expected one ${type} named ${name}; names: ${ofType(o, type)
+            .map((r) => r.name)
+            .join(", ")}`,
+    );
     return found[0];
 };
 const countTypes = (o: Outcome) => {
@@ -280,7 +301,10 @@ if (process.env[scenarioVar]) {
                 const ipam = reveal<{ subnet: string }[]>(named(o, T.network, "lab-net").inputs.ipamConfigs);
                 assert.deepEqual(ipam, [{ subnet: c.subnet }]);
                 assert.equal(cidrsOverlap(parseCidr(ipam[0].subnet)!, parseCidr(seedNetwork)!), false);
-                for (const [role, address] of [["broker", c.broker], ["client", c.client]]) {
+                for (const [role, address] of [
+                    ["broker", c.broker],
+                    ["client", c.client],
+                ]) {
                     const nets = reveal<{ ipv4Address: string }[]>(named(o, T.container, `lab-${role}`).inputs.networksAdvanced);
                     assert.equal(nets[0].ipv4Address, address, role);
                 }
@@ -303,7 +327,10 @@ if (process.env[scenarioVar]) {
         });
 
         it("labels the network and containers with the run id when a test run sets one", async () => {
-            for (const [scenario, run] of [["wide", "run-42"], ["containers", undefined]] as const) {
+            for (const [scenario, run] of [
+                ["wide", "run-42"],
+                ["containers", undefined],
+            ] as const) {
                 const o = await graphOf(scenario);
                 for (const r of [...ofType(o, T.network), ...ofType(o, T.container)]) {
                     const labels = reveal<{ label: string; value: string }[]>(r.inputs.labels);
@@ -333,7 +360,10 @@ if (process.env[scenarioVar]) {
         }
 
         it("sends the broker's files to the broker host", async () => {
-            for (const [scenario, address] of [["containers", "172.30.56.10"], ["wide", "10.77.0.10"]] as const) {
+            for (const [scenario, address] of [
+                ["containers", "172.30.56.10"],
+                ["wide", "10.77.0.10"],
+            ] as const) {
                 const o = await graphOf(scenario);
                 const conn = connectionOf(named(o, T.command, "lab-apply"));
                 assert.equal(conn.host, address, scenario);
@@ -354,18 +384,29 @@ if (process.env[scenarioVar]) {
         });
 
         it("embeds a broker conf with require_certificate true on the configured TLS port, sent with secret stdin and no logging", async () => {
-            for (const [scenario, port] of [["containers", 8883], ["wide", 8884]] as const) {
+            for (const [scenario, port] of [
+                ["containers", 8883],
+                ["wide", 8884],
+            ] as const) {
                 const o = await graphOf(scenario);
                 const apply = named(o, T.command, "lab-apply");
                 const conf = brokerConf(o);
                 assert.match(conf, /^require_certificate true$/m, scenario);
                 const tls = parseMosquittoConf(conf).listeners.filter((l) => l.tls);
-                assert.deepEqual(tls.map((l) => [l.port, l.requireCertificate, l.allowAnonymous]), [[port, true, false]], scenario);
+                assert.deepEqual(
+                    tls.map((l) => [l.port, l.requireCertificate, l.allowAnonymous]),
+                    [[port, true, false]],
+                    scenario,
+                );
                 assert.ok(isSecretValue(apply.inputs.stdin), `${scenario}: stdin must be a secret`);
                 assert.equal(apply.inputs.logging, "none", scenario);
                 const serverKey = ofType(o, T.key).filter((r) => r.name.startsWith("lab-broker-key-"));
                 assert.equal(serverKey.length, 1);
-                assert.equal(parseBundle(text(apply.inputs.stdin))["server.key"], fake.privateKeyPem(serverKey[0].name), `${scenario}: the broker gets its own key`);
+                assert.equal(
+                    parseBundle(text(apply.inputs.stdin))["server.key"],
+                    fake.privateKeyPem(serverKey[0].name),
+                    `${scenario}: the broker gets its own key`,
+                );
             }
         });
 
@@ -375,7 +416,10 @@ if (process.env[scenarioVar]) {
             assert.doesNotMatch(conf, /^\s*allow_anonymous\s+true/m);
             const listeners = parseMosquittoConf(conf).listeners;
             const plain = listeners.filter((l) => !l.tls);
-            assert.deepEqual(plain.map((l) => l.port), [1883]);
+            assert.deepEqual(
+                plain.map((l) => l.port),
+                [1883],
+            );
             assert.ok(plain[0].passwordFile);
             for (const l of listeners) assert.equal(l.allowAnonymous, false, `listener ${l.port}`);
             const files = parseBundle(text(named(o, T.command, "lab-apply").inputs.stdin));
@@ -385,7 +429,10 @@ if (process.env[scenarioVar]) {
 
         it("opens no plaintext listener when the teaching listener is off, and checks that 1883 refuses", async () => {
             const o = await graphOf("containers");
-            assert.deepEqual(parseMosquittoConf(brokerConf(o)).listeners.filter((l) => !l.tls), []);
+            assert.deepEqual(
+                parseMosquittoConf(brokerConf(o)).listeners.filter((l) => !l.tls),
+                [],
+            );
             for (const p of o.outputs.checkPlan) assert.match(p.script, /plaintext-refused/, p.identity);
         });
 
@@ -393,7 +440,8 @@ if (process.env[scenarioVar]) {
             for (const scenario of ["containers", "wide"] as const) {
                 const o = await graphOf(scenario);
                 const expected = [
-                    "lab-broker-id", "lab-client-id", // a replaced container re-runs them
+                    "lab-broker-id",
+                    "lab-client-id", // a replaced container re-runs them
                     fake.stdout("lab-apply"),
                     fake.certPem("lab-ca-g1"),
                     ...ofType(o, T.leafCert).map((r) => fake.certPem(r.name)),
@@ -511,13 +559,20 @@ if (process.env[scenarioVar]) {
             it(`renames every leaf (so keys are replaced) and keeps the CA when ${c.why}`, async () => {
                 const base = await graphOf("containers");
                 const o = await graphOf(c.scenario);
-                const pkiNames = (x: Outcome, leaf: boolean) => [...ofType(x, T.key).filter((k) => !isSshKey(k)), ...ofType(x, T.caCert), ...ofType(x, T.csr), ...ofType(x, T.leafCert)]
-                    .map((r) => r.name).filter((n) => /^lab-ca-/.test(n) !== leaf).sort();
+                const pkiNames = (x: Outcome, leaf: boolean) =>
+                    [...ofType(x, T.key).filter((k) => !isSshKey(k)), ...ofType(x, T.caCert), ...ofType(x, T.csr), ...ofType(x, T.leafCert)]
+                        .map((r) => r.name)
+                        .filter((n) => /^lab-ca-/.test(n) !== leaf)
+                        .sort();
                 assert.deepEqual(pkiNames(o, false), pkiNames(base, false), "the CA keeps its names");
                 const before = pkiNames(base, true);
                 const after = pkiNames(o, true);
                 assert.equal(after.length, before.length);
-                assert.deepEqual(after.filter((n) => before.includes(n)), [], "no leaf keeps its name");
+                assert.deepEqual(
+                    after.filter((n) => before.includes(n)),
+                    [],
+                    "no leaf keeps its name",
+                );
                 for (const n of after) assert.ok(n.includes(c.marker), n);
             });
         }
@@ -526,7 +581,10 @@ if (process.env[scenarioVar]) {
             const o = await graphOf("caGeneration");
             const ca = named(o, T.caCert, "lab-ca-g2");
             named(o, T.key, "lab-ca-key-g2");
-            assert.deepEqual(ofType(o, T.caCert).map((r) => r.name), ["lab-ca-g2"]);
+            assert.deepEqual(
+                ofType(o, T.caCert).map((r) => r.name),
+                ["lab-ca-g2"],
+            );
             assert.equal(reveal<Record<string, string>>(ca.inputs.subject).commonName, caCommonName("mqtt-lab", 2));
             for (const cert of ofType(o, T.leafCert)) assert.equal(text(cert.inputs.caCertPem), fake.certPem("lab-ca-g2"), cert.name);
         });
@@ -556,9 +614,16 @@ if (process.env[scenarioVar]) {
                 assert.equal(o.error.name, "ConfigError", o.error.message);
                 const problems = (o.error.problems ?? []).filter((p) => p.includes(`[mqtt-lab:${c.key}]`));
                 assert.ok(problems.length > 0, `no problem names [mqtt-lab:${c.key}]: ${o.error.message}`);
-                if (c.says) assert.ok(problems.some((p) => c.says!.test(p)), `expected ${c.says} in: ${problems.join(" | ")}`);
+                if (c.says)
+                    assert.ok(
+                        problems.some((p) => c.says!.test(p)),
+                        `expected ${c.says} in: ${problems.join(" | ")}`,
+                    );
                 assert.ok(o.error.message.includes(`[mqtt-lab:${c.key}]`));
-                assert.deepEqual(o.registrations.map((r) => `${r.type} ${r.name}`), []);
+                assert.deepEqual(
+                    o.registrations.map((r) => `${r.type} ${r.name}`),
+                    [],
+                );
             });
         }
 

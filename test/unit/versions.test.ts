@@ -39,7 +39,10 @@ describe("versions", () => {
 
     it("takes every plugin version the toolchain installs from package.json", () => {
         // The code, not the comments that explain it.
-        const script = read("toolchain/toolchain.sh").split("\n").filter((l) => !/^\s*#/.test(l)).join("\n");
+        const script = read("toolchain/toolchain.sh")
+            .split("\n")
+            .filter((l) => !/^\s*#/.test(l))
+            .join("\n");
         for (const name of ["tls", "command", "docker"]) {
             const v = pkg.dependencies[`@pulumi/${name}`];
             assert.ok(!script.includes(v), `toolchain.sh names ${name}'s version ${v} itself instead of reading package.json`);
