@@ -1,7 +1,7 @@
 /**
  * Where the policies find the broker's files, in what a `command:remote:Command` sends:
  * - the program's broker component embeds them in its script as quoted heredocs
- *   (src/remote/hostScripts.ts `embedFile`), inside `bash -c '...'`, in `create` and `update`; an
+ *   (the header of remote/broker-apply.sh, src/remote/compose.ts), inside `bash -c '...'`, in `create` and `update`; an
  *   environment would depend on the SSH server's AcceptEnv, which drops unknown variables;
  * - the convention for other programs (and the seed fixture): `environment.MQTTLAB_CONF`
  *   holds the conf text and `environment.MQTTLAB_ACL` the ACL.
@@ -11,6 +11,7 @@ import { basename } from "node:path";
 import * as command from "@pulumi/command";
 import { PolicyResource, ReportViolation, ResourceValidation, validateResourceOfType } from "@pulumi/policy";
 import { brokerPaths } from "../src/mosquitto/conf";
+import { unwrapBashC } from "../src/remote/compose";
 import { embeddedFiles } from "../src/remote/hostScripts";
 import { MosquittoConf, parseMosquittoConf } from "../src/mosquitto/parse";
 import { isRecord, Maybe, PreviewGaps, resourceLabel, UNKNOWN } from "./judge";
@@ -28,28 +29,7 @@ export interface BrokerFiles {
     acl?: Maybe<string>;
 }
 
-/**
- * The script inside `bash -c '...'` (as `asRootScript` wraps it, quotes escaped as '\''), or
- * the text itself when it is not wrapped.
- */
-export function unwrapBashC(text: string): string {
-    const at = text.indexOf("bash -c '");
-    if (at < 0) return text;
-    let i = at + "bash -c ".length;
-    let out = "";
-    while (i < text.length) {
-        if (text[i] === "'") {
-            const close = text.indexOf("'", i + 1);
-            if (close < 0) return text;
-            out += text.slice(i + 1, close);
-            i = close + 1;
-        } else if (text.startsWith("\\'", i)) {
-            out += "'";
-            i += 2;
-        } else break;
-    }
-    return out;
-}
+export { unwrapBashC } from "../src/remote/compose";
 
 /**
  * Reads the broker files a remote command sends, every way it sends them ([] when it sends

@@ -121,6 +121,15 @@ const securityKeys = new Set([
     "allow_zero_length_clientid",
 ]);
 
+/**
+ * Directives by which another conf.d file would open a listener, change who may connect, or pull
+ * in more files: the broker's apply refuses (or moves aside) a file that has one, and the policy
+ * pack reads the same keys. One list, sent to the host as data.
+ */
+export const rivalDirectives: readonly string[] = [
+    ...new Set(["listener", "port", "bind_address", "per_listener_settings", "include_dir", ...securityKeys]),
+].sort();
+
 function newDraft(line: number, port: number, isDefault: boolean): Draft {
     return { line, port, isDefault, protocol: "mqtt", requireCertificate: false, useIdentityAsUsername: false, security: {}, touched: false };
 }

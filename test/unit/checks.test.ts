@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { clientChecksScript, refusalChecksScript, topicMatches, topicOutside } from "../../src/remote/checkScripts";
 import { forgeriesScript, forgeryOutputs } from "../../src/pki/forgeries";
 import { parseBundle, renderBundle } from "../../src/remote/hostScripts";
+import { headerValues, remoteFile, unwrapBashC } from "../../src/remote/compose";
 
 describe("topicMatches", () => {
     const cases: [string, string, boolean][] = [
@@ -44,46 +45,60 @@ describe("topicOutside", () => {
         assert.equal(topicOutside(["#"], "n1"), undefined);
         assert.equal(topicOutside(["+/#", "+"], "n1"), undefined);
     });
+    // The scripts are remote/client-checks.sh and remote/refusal-checks.sh; what changes per host and
+    // identity is the data in their header, which these tests read back.
+    const header = (script: string) => headerValues(unwrapBashC(script));
     it("plans the ACL check only for identities with something outside their ACL", () => {
         const base = { brokerAddress: "203.0.113.1", tlsPort: 8883, plaintextPort: 1883 };
-        assert.match(clientChecksScript({ ...base, identity: "a", topics: ["lab/#"] }), /^check_acl \|\| true$/m);
-        assert.doesNotMatch(clientChecksScript({ ...base, identity: "a", topics: ["#"] }), /check_acl/);
+        assert.match(header(clientChecksScript({ ...base, identity: "a", topics: ["lab/#"] })).ACL_OUTSIDE, /^mqtt-lab-acl-outside/);
+        assert.equal(header(clientChecksScript({ ...base, identity: "a", topics: ["#"] })).ACL_OUTSIDE, "");
+        assert.match(remoteFile("client-checks"), /^\[ -n "\$ACL_OUTSIDE" \] && \{ check_acl \|\| true; \}$/m, "an empty ACL_OUTSIDE skips the check");
     });
     it("leaves the host-level checks to the host's first identity", () => {
         const base = { brokerAddress: "203.0.113.1", tlsPort: 8883, plaintextPort: 1883, identity: "b", topics: ["#"] };
-        const first = clientChecksScript(base);
-        const other = clientChecksScript({ ...base, hostChecks: false });
-        for (const fn of ["check_no_certificate", "check_plaintext", "check_server_chain", "check_capture_tls"]) {
-            assert.match(first, new RegExp(`^${fn} \\|\\| true$`, "m"), fn);
-            assert.doesNotMatch(other, new RegExp(`^${fn} \\|\\| true$`, "m"), fn);
-        }
-        for (const fn of ["check_tls_roundtrip", "check_client_validity"]) assert.match(other, new RegExp(`^${fn} \\|\\| true$`, "m"), fn);
+        const first = header(clientChecksScript(base));
+        const other = header(clientChecksScript({ ...base, hostChecks: false }));
+        assert.deepEqual([first.HOST_CHECKS, first.CAPTURE_TLS], ["yes", "yes"]);
+        assert.deepEqual([other.HOST_CHECKS, other.CAPTURE_TLS, other.CAPTURE_PLAINTEXT], ["no", "no", "no"]);
+        const body = remoteFile("client-checks");
+        const hostBlock = /^if \[ "\$HOST_CHECKS" = yes \]; then\n((?: {2}check_\w+ \|\| true\n)+)fi$/m.exec(body);
+        assert.deepEqual(hostBlock?.[1].match(/check_\w+/g), ["check_no_certificate", "check_plaintext", "check_server_chain"]);
+        for (const fn of ["check_tls_roundtrip", "check_client_validity"])
+            assert.match(body, new RegExp(`^${fn} \\|\\| true$`, "m"), `${fn} runs for every identity`);
     });
     it("checks the host clock against the certificate, and captures the teaching port only when it is on, reading its password from stdin", () => {
         const base = { brokerAddress: "203.0.113.1", tlsPort: 8883, plaintextPort: 1883, identity: "a", topics: ["#"] };
-        const off = clientChecksScript(base);
-        assert.match(off, /^check_clock \|\| true$/m);
-        assert.doesNotMatch(off, /check_capture_plaintext|TEACH_PW/);
-        const on = clientChecksScript({ ...base, teachingPort: 1884, teachingUser: "student" });
-        assert.match(on, /^check_capture_plaintext \|\| true$/m);
-        assert.match(on, /^IFS= read -r TEACH_PW \|\| true\nexec <\/dev\/null$/m, "the password is read first, and nothing else reads stdin");
-        assert.match(on, /-p 1884 -u 'student' -P "\$TEACH_PW"/);
-        assert.doesNotMatch(clientChecksScript({ ...base, teachingPort: 1884, hostChecks: false }), /check_capture_plaintext/, "once per host");
+        assert.match(remoteFile("client-checks"), /^check_clock \|\| true$/m);
+        assert.equal(header(clientChecksScript(base)).CAPTURE_PLAINTEXT, "no");
+        const on = header(clientChecksScript({ ...base, teachingPort: 1884, teachingUser: "student" }));
+        assert.deepEqual([on.CAPTURE_PLAINTEXT, on.PLAIN_PORT, on.PLAIN_CHECK, on.TEACHING_USER], ["yes", "1884", "anonymous-refused", "student"]);
+        assert.match(
+            remoteFile("client-checks"),
+            /^set -u\nif \[ "\$CAPTURE_PLAINTEXT" = yes \]; then\n.*\n {2}IFS= read -r TEACH_PW \|\| true\n {2}exec <\/dev\/null$/m,
+            "the password is read first, and nothing else reads stdin",
+        );
+        assert.match(remoteFile("client-checks"), /-p "\$PLAIN_PORT" -u "\$TEACHING_USER" -P "\$TEACH_PW"/);
+        assert.equal(header(clientChecksScript({ ...base, teachingPort: 1884, hostChecks: false })).CAPTURE_PLAINTEXT, "no", "once per host");
     });
     it("runs tshark as root through the host's prefix", () => {
-        const s = clientChecksScript({ brokerAddress: "203.0.113.1", tlsPort: 8883, plaintextPort: 1883, identity: "a", topics: ["#"], asRoot: "sudo -n " });
-        assert.match(s, /sudo -n tshark -i any -f 'tcp port 8883 and host 203\.0\.113\.1'/);
-        assert.match(s, /^check_capture_tls \|\| true$/m);
+        const s = header(
+            clientChecksScript({ brokerAddress: "203.0.113.1", tlsPort: 8883, plaintextPort: 1883, identity: "a", topics: ["#"], asRoot: "sudo -n " }),
+        );
+        assert.equal(s.AS_ROOT, "sudo");
+        assert.match(remoteFile("lib"), /as_root\(\) \{ if \[ "\$\{AS_ROOT:-\}" = sudo \]; then sudo -n "\$@"; else "\$@"; fi; \}/);
+        assert.match(remoteFile("lib"), /as_root tshark -i any -f "\$2"/);
+        assert.equal(s.CAPTURE_TLS, "yes");
     });
 });
 
 describe("refusalChecksScript", () => {
     it("reads the handshake alert over TLS 1.2 when the broker allows it, and says where the reason is with TLS 1.3", () => {
         const o = { identity: "client-a", brokerAddress: "203.0.113.1", tlsPort: 8883 };
-        assert.match(refusalChecksScript({ ...o, tlsVersion: "tlsv1.2" }), /openssl s_client -tls1_2/);
-        const v13 = refusalChecksScript({ ...o, tlsVersion: "tlsv1.3" });
-        assert.doesNotMatch(v13, /s_client/);
-        assert.match(v13, /the reason is in the broker's log/);
+        const header = (script: string) => headerValues(unwrapBashC(script));
+        assert.equal(header(refusalChecksScript({ ...o, tlsVersion: "tlsv1.2" })).READ_ALERT, "yes");
+        assert.equal(header(refusalChecksScript({ ...o, tlsVersion: "tlsv1.3" })).READ_ALERT, "no");
+        assert.match(remoteFile("refusal-checks"), /if \[ "\$READ_ALERT" = yes \]; then\n.*openssl s_client -tls1_2/);
+        assert.match(remoteFile("refusal-checks"), /the reason is in the broker's log/);
     });
 });
 

@@ -16,6 +16,7 @@ import { brokerPaths } from "../../src/mosquitto/conf";
 import { parseMosquittoConf } from "../../src/mosquitto/parse";
 import { cidrsOverlap, parseCidr } from "../../src/config/net";
 import { caCommonName } from "../../src/pki/renewal";
+import { headerValues, remoteFile } from "../../src/remote/compose";
 import { clientDir, embeddedFiles, parseBundle } from "../../src/remote/hostScripts";
 import { fake, installMocks, isSecretOutput, isSecretValue, promiseOf, Registration, reveal, T, text } from "../../testkit/mocks";
 
@@ -650,8 +651,10 @@ describe("Client", () => {
 
     it("writes into a directory named after the identity and removes it on delete", () => {
         assert.equal(client.dir, clientDir("alice"));
-        assert.ok(text(install.inputs.create).includes(`$HOME/${clientDir("alice")}`));
-        assert.ok(text(install.inputs.delete).includes(`rm -rf "$HOME/${clientDir("alice")}"`));
+        // remote/client-install.sh and client-remove.sh work in "$HOME/$CLIENT_DIR".
+        assert.equal(headerValues(unwrapBashC(text(install.inputs.create))).CLIENT_DIR, clientDir("alice"));
+        assert.equal(headerValues(unwrapBashC(text(install.inputs.delete))).CLIENT_DIR, clientDir("alice"));
+        assert.match(remoteFile("client-remove"), /rm -rf "\$\{HOME:\?\}\/\$CLIENT_DIR"/);
     });
 
     it("parents every resource it creates to itself", () => {
@@ -696,7 +699,7 @@ describe("Checks", () => {
             const plan = checks.plan.find((x) => x.identity === p.identity.name)!;
             assert.equal(plan.host, p.identity.host);
             assert.equal(plan.script, check.inputs.create, "the plan is exactly what runs");
-            assert.ok(plan.script.includes(`$HOME/${clientDir(p.identity.name)}`));
+            assert.equal(headerValues(unwrapBashC(plan.script)).CLIENT_DIR, clientDir(p.identity.name));
         });
     }
 
@@ -768,8 +771,9 @@ describe("Checks", () => {
         it(`checks that the broker ${c.why}`, async () => {
             const { checks } = await declare(`ck-plain${i}`, c.teachingPort);
             for (const p of checks.plan) {
-                assert.match(p.script, c.says, p.identity);
-                assert.ok(p.script.includes(`-p ${c.port} `), p.identity);
+                const h = headerValues(unwrapBashC(p.script));
+                assert.match(`${h.PLAIN_CHECK}: ${h.PLAIN_PORT}`, c.says, p.identity);
+                assert.equal(h.PLAIN_PORT, String(c.port), p.identity);
             }
         });
     }

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { ClientIdentity } from "../../src/config/labConfig";
-import { brokerApplyScript } from "../../src/remote/hostScripts";
+import { brokerApplyScript, containerShell } from "../../src/remote/hostScripts";
 import {
     BrokerConfOptions,
     brokerPaths,
@@ -337,14 +337,17 @@ describe("chooseReload", () => {
 
     it("is the table the broker's apply script runs", () => {
         const script = brokerApplyScript({
-            shell: { asRoot: "", reload: "R", restart: "X" },
+            shell: containerShell,
             conf: "c\n",
             acl: "a\n",
             tlsPort: 8883,
             takeOverConfFiles: false,
             withPasswords: true,
         });
-        assert.match(script, new RegExp(`for f in ${sighupFiles.join(" ")}; do cmp -s "\\$S/\\$f" "\\$\\(live \\$f\\)" \\|\\| action=sighup; done`));
-        assert.match(script, new RegExp(`for f in ${restartFiles.join(" ")}; do cmp -s "\\$S/\\$f" "\\$\\(live \\$f\\)" \\|\\| action=restart; done`));
+        // The table is sent as data; remote/broker-apply.sh compares exactly those files.
+        assert.match(script, new RegExp(`^SIGHUP_FILES='${sighupFiles.join(" ")}'$`, "m"));
+        assert.match(script, new RegExp(`^RESTART_FILES='${restartFiles.join(" ")}'$`, "m"));
+        assert.match(script, /for f in \$SIGHUP_FILES; do cmp -s "\$S\/\$f" "\$\(live "\$f"\)" \|\| action=sighup; done/);
+        assert.match(script, /for f in \$RESTART_FILES; do cmp -s "\$S\/\$f" "\$\(live "\$f"\)" \|\| action=restart; done/);
     });
 });

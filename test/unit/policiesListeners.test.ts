@@ -7,7 +7,7 @@ import { requireHardenedTlsListeners } from "../../policies/tlsListeners";
 import { ResourceValidationArgs } from "@pulumi/policy";
 import { readBrokerFiles, unwrapBashC } from "../../policies/brokerFiles";
 import { PreviewGaps } from "../../policies/judge";
-import { asRootScript } from "../../src/remote/hostScripts";
+import { asRootScript, systemdShell } from "../../src/remote/hostScripts";
 import { applyCommand, confCommand, connection, labAcl, labConf, seedConf, teachingConf, types } from "./policyFixtures";
 import { assertHasResourceViolation, assertNoResourceViolations, assertUnjudged, resourceArgs, runResourcePolicy, unknownValue } from "./policyUtil";
 
@@ -32,7 +32,7 @@ describe("brokerFiles", () => {
 
     it("unwraps bash -c '...' the way asRootScript wraps it", () => {
         const script = "echo 'a' \"b\"\nprintf '%s' it's";
-        assert.equal(unwrapBashC(asRootScript({ asRoot: "sudo -n ", reload: "", restart: "" }, script)), script);
+        assert.equal(unwrapBashC(asRootScript(systemdShell, script)), script);
         assert.equal(unwrapBashC("plain script"), "plain script");
     });
 

@@ -10,7 +10,7 @@
  * `unknownValue`; `issued: true` gives real certificates.
  */
 import { renderAcl, renderBrokerConf } from "../../src/mosquitto/conf";
-import { asRootScript, brokerApplyScript, brokerRemoveScript, HostShell } from "../../src/remote/hostScripts";
+import { asRootScript, brokerApplyScript, brokerRemoveScript, containerShell } from "../../src/remote/hostScripts";
 import { StackResourceSpec, unknownValue } from "./policyUtil";
 
 export const types = {
@@ -112,9 +112,6 @@ export function connection(overrides: Record<string, unknown> = {}): Record<stri
         ...overrides,
     };
 }
-
-/** A container host's shell, as src/components/hosts.ts makes it. */
-const containerShell: HostShell = { asRoot: "", reload: "pkill -HUP -x mosquitto", restart: "mosquitto -c /etc/mosquitto/mosquitto.conf -d" };
 
 /**
  * The broker component's apply command (src/components/broker.ts): conf and ACL embedded as heredocs

@@ -1,0 +1,145 @@
+# shellcheck shell=bash
+# client-checks.sh — the post-deploy checks, run on a client host as the SSH user after every
+# change of certificates or conf. Each check prints "PASS name: what was seen", or fails naming
+# what was seen; every check runs, and the script exits 1 if any failed.
+#
+# Data header (src/remote/compose.ts): IDENTITY, CLIENT_DIR, BROKER, TLS_PORT, TOPIC_TEMPLATE (a topic of
+# the identity, NONCE to be filled in), ACL_OUTSIDE (a topic outside its ACL, or "" when none is),
+# PLAIN_PORT and PLAIN_CHECK (plaintext-refused, or anonymous-refused with the teaching listener
+# on), TEACHING_USER, MIN_DAYS, VERIFY_NAME (-verify_ip or -verify_hostname), AS_ROOT, and the
+# switches HOST_CHECKS (the checks that do not depend on the identity: once per host), CAPTURE_TLS
+# and CAPTURE_PLAINTEXT (yes or no). With CAPTURE_PLAINTEXT, stdin holds the teaching password.
+set -u
+if [ "$CAPTURE_PLAINTEXT" = yes ]; then
+  # The teaching password arrives on stdin (a secret); nothing else may read stdin after this.
+  IFS= read -r TEACH_PW || true
+  exec </dev/null
+fi
+D="$HOME/$CLIENT_DIR"
+failed=0
+nonce=$(cat /proc/sys/kernel/random/uuid)
+topic=$(printf '%s' "$TOPIC_TEMPLATE" | sed "s/NONCE/$nonce/")
+out=$(mktemp); trap 'rm -f "$out"' EXIT
+# The broker and the lab CA, then this identity's certificate, for every TLS client below.
+tls=(-h "$BROKER" -p "$TLS_PORT" --cafile "$D/ca.crt")
+me=(--cert "$D/client.crt" --key "$D/client.key")
+
+# 1. A QoS 1 message over mutual TLS comes back to a subscriber, the broker's address verified.
+check_tls_roundtrip() {
+  msg="mqtt-lab-check-$nonce"
+  timeout 20 mosquitto_sub "${tls[@]}" "${me[@]}" -i "$IDENTITY-check-sub-$$" -q 1 -t "$topic" -C 1 -W 15 -d > "$out" 2>&1 &
+  sub=$!
+  # Publish once the subscription is acknowledged (at most 5 s), not after a fixed head start.
+  i=0; while ! grep -q "received SUBACK" "$out" && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+  pubout=$(timeout 15 mosquitto_pub "${tls[@]}" "${me[@]}" -i "$IDENTITY-check-pub-$$" -q 1 -t "$topic" -m "$msg" 2>&1) ||
+    { kill $sub 2>/dev/null; fail "tls-roundtrip: mosquitto_pub as $IDENTITY failed: $(short "$pubout")"; return; }
+  wait $sub || true
+  grep -qx "$msg" "$out" || { fail "tls-roundtrip: the subscriber did not receive the message; it saw: $(short "$(cat "$out")")"; return; }
+  echo "PASS tls-roundtrip: $IDENTITY published and received on $topic over TLS (QoS 1)"
+}
+
+# 2. A client without a certificate is refused during the TLS handshake.
+check_no_certificate() {
+  if nocert=$(timeout 15 mosquitto_pub "${tls[@]}" -i "mqtt-lab-nocert-$$" -q 1 -t "$topic" -m refused 2>&1); then
+    fail "no-certificate: a client without a certificate was accepted"; return
+  fi
+  # Refused for the right reason: at the TLS handshake (require_certificate), not only at MQTT CONNECT.
+  if printf '%s' "$nocert" | grep -q "Connection Refused"; then
+    fail "no-certificate: refused only at the MQTT CONNECT step, not at the TLS handshake, so require_certificate is off; the client saw: $(short "$nocert")"; return
+  fi
+  echo "PASS no-certificate: refused at the TLS handshake ($(short "$nocert"))"
+}
+
+# 3. The plaintext port refuses anonymous clients (or refuses connections, listener off).
+check_plaintext() {
+  local ptopic="$topic"
+  [ "$PLAIN_CHECK" = anonymous-refused ] && ptopic=lab/x
+  if plain=$(timeout 15 mosquitto_pub -h "$BROKER" -p "$PLAIN_PORT" -i "mqtt-lab-plain-$$" -t "$ptopic" -m refused 2>&1); then
+    fail "$PLAIN_CHECK: an anonymous client published on port $PLAIN_PORT"; return
+  fi
+  echo "PASS $PLAIN_CHECK: port $PLAIN_PORT refused an anonymous client ($(short "$plain"))"
+}
+
+# 4. The broker's chain as served verifies against the lab CA for the address we dialled.
+check_server_chain() {
+  chain=$(echo | timeout 15 openssl s_client -connect "$BROKER:$TLS_PORT" "$VERIFY_NAME" "$BROKER" -verify_return_error -CAfile "$D/ca.crt" -cert "$D/client.crt" -key "$D/client.key" 2>&1)
+  printf '%s' "$chain" | grep -q "Verify return code: 0 (ok)" || { fail "server-chain: the broker's certificate does not verify against the lab CA for $BROKER: $(short "$(printf '%s' "$chain" | grep -iE 'verify|error' | head -n 3)")"; return; }
+  printf '%s' "$chain" | openssl x509 -noout -checkend $((MIN_DAYS * 86400)) >/dev/null 2>&1 || { fail "cert-validity: the broker's certificate expires within $MIN_DAYS days ($(printf '%s' "$chain" | openssl x509 -noout -enddate 2>/dev/null))"; return; }
+  echo "PASS server-chain: verified for $BROKER, $(printf '%s' "$chain" | openssl x509 -noout -serial -enddate -fingerprint -sha256 2>/dev/null | tr '\n' ' ')"
+}
+
+# 5. This identity's certificate and CA stay valid long enough.
+check_client_validity() {
+  for f in client.crt ca.crt; do
+    openssl x509 -in "$D/$f" -noout -checkend $((MIN_DAYS * 86400)) >/dev/null 2>&1 ||
+      { fail "cert-validity: $f of $IDENTITY expires within $MIN_DAYS days ($(openssl x509 -in "$D/$f" -noout -enddate 2>/dev/null))"; return; }
+  done
+  echo "PASS cert-validity: $IDENTITY's certificate and CA valid for $MIN_DAYS+ days ($(openssl x509 -in "$D/client.crt" -noout -serial -enddate -fingerprint -sha256 | tr '\n' ' '))"
+}
+
+# 6. A host clock behind the certificate's start rejects a fresh certificate ("not yet valid").
+check_clock() {
+  v=$(openssl verify -CAfile "$D/ca.crt" "$D/client.crt" 2>&1)
+  printf '%s' "$v" | grep -q "not yet valid" && { fail "clock: the clock of $(hostname) ($(date -u +%FT%TZ)) is behind the start of $IDENTITY's certificate ($(openssl x509 -in "$D/client.crt" -noout -startdate)): $(short "$v")"; return; }
+  printf '%s' "$v" | grep -q ": OK$" || { fail "clock: $IDENTITY's certificate does not verify against its CA on $(hostname): $(short "$v")"; return; }
+  echo "PASS clock: $(hostname) at $(date -u +%FT%TZ) is within $IDENTITY's certificate's validity ($(openssl x509 -in "$D/client.crt" -noout -startdate))"
+}
+
+# 7. On the teaching port, the capture detector must find topic and payload in clear: the positive
+#    control that makes the silence of check 9 mean something.
+check_capture_plaintext() {
+  pcap="/tmp/mqtt-lab-plain-$nonce.pcap"; ptopic="lab/mqtt-lab-plain-$nonce"; ppayload="mqtt-lab-plain-payload-$nonce"
+  capture_start "$pcap" "tcp port $PLAIN_PORT and host $BROKER" || { fail "capture-plaintext: tshark did not start on $(hostname)"; return; }
+  pubout=$(timeout 15 mosquitto_pub -h "$BROKER" -p "$PLAIN_PORT" -u "$TEACHING_USER" -P "$TEACH_PW" -i "mqtt-lab-plain-$$" -t "$ptopic" -m "$ppayload" 2>&1) ||
+    { capture_stop "$pcap"; fail "capture-plaintext: the password-protected publish on port $PLAIN_PORT failed: $(short "$pubout")"; return; }
+  capture_stop "$pcap"
+  seen=""
+  in_capture "$pcap" "$ptopic" && seen="$seen topic"
+  in_capture "$pcap" "$ppayload" && seen="$seen payload"
+  pw=""; [ -n "$TEACH_PW" ] && in_capture "$pcap" "$TEACH_PW" && pw="; the password crossed in clear too ([redacted])"
+  as_root rm -f "$pcap"
+  [ "$seen" = " topic payload" ] || { fail "capture-plaintext: the detector did not find the topic and payload in a plaintext capture (found:$seen), so its silence on the TLS port proves nothing"; return; }
+  echo "PASS capture-plaintext: tshark read the topic $ptopic and the payload in clear on port $PLAIN_PORT, as in the seed$pw"
+}
+
+# 8. A publish outside the identity's ACL gets MQTT v5 reason 135; one inside is acknowledged.
+check_acl() {
+  outside=$(printf '%s' "$ACL_OUTSIDE" | sed "s/NONCE/$nonce/")
+  denied=$(timeout 15 mosquitto_pub "${tls[@]}" "${me[@]}" -i "$IDENTITY-acl-$$" -V 5 -d -q 1 -t "$outside" -m acl-probe 2>&1)
+  allowed=$(timeout 15 mosquitto_pub "${tls[@]}" "${me[@]}" -i "$IDENTITY-acl-$$" -V 5 -d -q 1 -t "$topic" -m acl-control 2>&1)
+  printf '%s' "$allowed" | grep -qE "received PUBACK \(Mid: [0-9]+, RC:(0|16)\)" ||
+    { fail "acl: the positive control, a publish on $topic (inside the ACL), was not acknowledged: $(short "$(printf '%s' "$allowed" | grep -E 'PUBACK|Error|rror' | head -n 2)")"; return; }
+  printf '%s' "$denied" | grep -qE "received PUBACK \(Mid: [0-9]+, RC:135\)" ||
+    { fail "acl: a publish by $IDENTITY on $outside, outside its ACL, was not refused with reason 135 (not authorized): $(short "$(printf '%s' "$denied" | grep -E 'PUBACK|Error|rror' | head -n 2)")"; return; }
+  echo "PASS acl: $IDENTITY publishing on $outside (outside its ACL) got PUBACK reason 135 (not authorized); on $topic reason $(printf '%s' "$allowed" | sed -n 's/.*received PUBACK (Mid: [0-9]*, RC:\([0-9]*\)).*/\1/p' | head -n 1)"
+}
+
+# 9. tshark on this host during a TLS publish: packets seen, neither topic nor payload in clear.
+check_capture_tls() {
+  pcap="/tmp/mqtt-lab-capture-$nonce.pcap"; payload="mqtt-lab-capture-payload-$nonce"
+  who="root run it"; [ "${AS_ROOT:-}" = sudo ] && who="sudo run it"
+  capture_start "$pcap" "tcp port $TLS_PORT and host $BROKER" || { fail "capture-tls: tshark did not start on $(hostname) (is it installed, may $who?)"; return; }
+  pubout=$(timeout 15 mosquitto_pub "${tls[@]}" "${me[@]}" -i "$IDENTITY-capture-$$" -q 1 -t "$topic" -m "$payload" 2>&1) ||
+    { capture_stop "$pcap"; fail "capture-tls: the publish to capture failed: $(short "$pubout")"; return; }
+  capture_stop "$pcap"
+  packets=$(as_root tshark -r "$pcap" 2>/dev/null | wc -l)
+  hits=""
+  for needle in "$topic" "$payload"; do in_capture "$pcap" "$needle" && hits="$hits $needle"; done
+  as_root rm -f "$pcap"
+  [ "$packets" -gt 0 ] || { fail "capture-tls: tshark saw no packet on port $TLS_PORT during a publish, so it proves nothing"; return; }
+  [ -z "$hits" ] || { fail "capture-tls: in clear on port $TLS_PORT:$hits"; return; }
+  echo "PASS capture-tls: $packets packets on port $TLS_PORT during a publish; neither its topic nor its payload in clear"
+}
+
+check_tls_roundtrip || true
+if [ "$HOST_CHECKS" = yes ]; then
+  check_no_certificate || true
+  check_plaintext || true
+  check_server_chain || true
+fi
+check_client_validity || true
+check_clock || true
+[ "$CAPTURE_PLAINTEXT" = yes ] && { check_capture_plaintext || true; }
+[ -n "$ACL_OUTSIDE" ] && { check_acl || true; }
+[ "$CAPTURE_TLS" = yes ] && { check_capture_tls || true; }
+[ "$failed" -eq 0 ] || exit 1

@@ -1,0 +1,78 @@
+# shellcheck shell=bash
+# lib.sh — what every host-side script of mqtt-lab shares. The program sends it to the host ahead of
+# each script, after the data header (KEY=value lines written by src/remote/compose.ts); it only
+# defines functions and runs nothing by itself.
+
+# --- bundles: files on stdin, one "name base64" line each, then "__end__ COUNT" ------------------
+# src/remote/bundle.ts writes and reads the same format (test/unit/bundle.test.ts holds them together).
+
+# read_bundle DIR: writes each file of the stdin bundle into DIR. Refuses names with a path, and a
+# bundle cut short (a copy killed midway); accepts the end line without its newline (the command
+# provider hands stdout on without it), no other line.
+read_bundle() {
+  local dir=$1 count=0 whole=no name b64
+  while IFS=' ' read -r name b64 || [ "${name:-}" = __end__ ]; do
+    [ -n "$name" ] || continue
+    if [ "$name" = __end__ ]; then [ "$b64" = "$count" ] && whole=yes; break; fi
+    case "$name" in */*|.*) echo "mqtt-lab: refusing bundle file name $name" >&2; exit 2 ;; esac
+    printf '%s' "$b64" | base64 -d > "$dir/$name"
+    count=$((count+1))
+  done
+  [ $whole = yes ] || { echo "mqtt-lab: the bundle on stdin was cut short (a copy killed midway?): nothing was changed" >&2; exit 2; }
+}
+
+# write_bundle DIR FILE...: prints the files of DIR as a bundle on stdout.
+write_bundle() {
+  local dir=$1 f
+  shift
+  for f in "$@"; do printf '%s %s\n' "$f" "$(base64 -w0 "$dir/$f")"; done
+  echo "__end__ $#"
+}
+
+# --- mosquitto as a service -----------------------------------------------------------------------
+# SERVICE_MANAGER: "systemd" on the seed's Debian VMs; "signals" in containers, which have no init,
+# so mosquitto is a plain daemon that we signal and start.
+
+# mosquitto_reload: re-read certificates, key, ACL and password file (SIGHUP); clients stay.
+mosquitto_reload() {
+  if [ "$SERVICE_MANAGER" = systemd ]; then systemctl reload mosquitto; else pkill -HUP -x mosquitto; fi
+}
+
+# mosquitto_restart: stop and start again (listeners and CAs are read only at start).
+mosquitto_restart() {
+  if [ "$SERVICE_MANAGER" = systemd ]; then systemctl restart mosquitto; return; fi
+  local i=0
+  pkill -x mosquitto || true
+  while pgrep -x mosquitto >/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+  mosquitto -c /etc/mosquitto/mosquitto.conf -d
+}
+
+# --- checks ---------------------------------------------------------------------------------------
+# Every check runs, even after one fails: a report names all that broke, each with what was seen.
+# fail counts in $failed, which each check script sets to 0 first.
+fail() { echo "mqtt-lab check failed on host $(hostname): $*" >&2; failed=$((failed+1)); return 1; }
+# short TEXT: its first 200 bytes on one line, for a message.
+short() { printf '%s' "$1" | head -c 200 | tr '\n' ' '; }
+
+# as_root COMMAND...: tshark needs root; AS_ROOT is "sudo" when the SSH user is not root.
+as_root() { if [ "${AS_ROOT:-}" = sudo ]; then sudo -n "$@"; else "$@"; fi; }
+
+# capture_start PCAP FILTER: tshark writes what FILTER matches to PCAP, in the background, until
+# capture_stop; returns once tshark has started writing (at most 10 s), non-zero if it never did.
+capture_start() {
+  local i=0
+  as_root tshark -i any -f "$2" -F pcap -w "$1" -q >/dev/null 2>&1 &
+  capture_pid=$!
+  while [ ! -s "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+  [ -s "$1" ] || { kill "$capture_pid" 2>/dev/null; return 1; }
+}
+
+# capture_stop PCAP: lets the last packets land, then stops tshark cleanly.
+capture_stop() {
+  sleep 0.3
+  as_root pkill -INT -f "$1"
+  wait "$capture_pid" || true
+}
+
+# in_capture PCAP TEXT: TEXT appears in the raw bytes of the capture (in clear).
+in_capture() { as_root cat "$1" | grep -a -q -F -- "$2"; }
