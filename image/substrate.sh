@@ -180,29 +180,16 @@ wait_for_exit() {
   for ((i = 0; i < 20; i++)); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.5; done
 }
 
-# CIDR helpers for the overlap check.
-# shellcheck disable=SC2086  # split on the dots, on purpose
-ip_to_int() { local IFS=.; set -- $1; echo $(( ($1 << 24) | ($2 << 16) | ($3 << 8) | $4 )); }
-cidr_overlaps() {  # a/len b/len
-  local a="${1%/*}" al="${1#*/}" b="${2%/*}" bl="${2#*/}" len mask
-  len=$(( al < bl ? al : bl ))
-  mask=$(( len == 0 ? 0 : (0xFFFFFFFF << (32 - len)) & 0xFFFFFFFF ))
-  (( ($(ip_to_int "$a") & mask) == ($(ip_to_int "$b") & mask) ))
-}
-
 # Fails when a Docker network other than one exactly on the lab's subnet overlaps it
-# (typically one Docker allocated from its built-in pools).
+# (typically one Docker allocated from its built-in pools). The CIDR math is the program's own
+# (src/config/net.ts, through tools/overlaps.ts): setup installs the npm packages first.
 check_lab_subnet_free() {
-  local name subnet
-  while read -r name subnet; do
-    [[ "$subnet" =~ ^[0-9.]+/[0-9]+$ ]] || continue
-    [ "$subnet" = "$LAB_SUBNET" ] && continue
-    if cidr_overlaps "$subnet" "$LAB_SUBNET"; then
-      die "docker network '$name' ($subnet) overlaps the lab subnet $LAB_SUBNET; remove it"
-    fi
-  done < <(docker network ls -q | xargs -r docker network inspect \
-             --format '{{.Name}}{{range .IPAM.Config}} {{.Subnet}}{{end}}' \
-           | awk '{ for (i = 2; i <= NF; i++) print $1, $i }')
+  local overlapping
+  overlapping=$(docker network ls -q | xargs -r docker network inspect \
+                  --format '{{.Name}}{{range .IPAM.Config}} {{.Subnet}}{{end}}' \
+                | awk -v lab="$LAB_SUBNET" '{ for (i = 2; i <= NF; i++) if ($i != lab) print $1, $i }' \
+                | (cd "$SCRIPT_DIR/.." && node -r ts-node/register/transpile-only tools/overlaps.ts "$LAB_SUBNET"))
+  [ -z "$overlapping" ] || die "docker networks overlap the lab subnet $LAB_SUBNET; remove them: $(echo "$overlapping" | tr '\n' ' ')"
 }
 
 # ---- base image -------------------------------------------------------------------------

@@ -30,13 +30,17 @@ mv "$S"/ca-g*.crt "$S/ca.d/"
 chmod 0644 "$S"/ca.d/*
 openssl rehash "$S/ca.d" >/dev/null
 
-# A port the new conf listens on must be free or mosquitto's: otherwise another program has it,
-# and the listening check below could take that program for mosquitto. Loopback-only holders do
-# not count: mosquitto's own default listener (no conf yet) sits there.
+# A port the new conf listens on that mosquitto does not hold yet must be free: otherwise another
+# program has it, and the listening check below could take that program for mosquitto. What
+# mosquitto holds is what our live conf listens on (the conf we sent last time; the new one's ports
+# come as data). Loopback-only holders do not count: mosquitto's own default listener (no conf yet)
+# sits there.
+old_ports=" $(conf_listener_ports "$CONF") "
 held_by_another() {
-  ss -Hltnp "sport = :$1" 2>/dev/null | awk '$4 !~ /^(127\.[0-9.]+|\[::1\]):/' | grep -v -q '"mosquitto"'
+  ss -Hltn "sport = :$1" 2>/dev/null | awk '{ print $4 }' | grep -qvE '^(127\.[0-9.]+|\[::1\]):'
 }
 for p in $LISTEN_PORTS; do
+  case "$old_ports" in *" $p "*) continue ;; esac
   if held_by_another "$p"; then
     echo "mqtt-lab: port $p is already in use on the broker by another program; nothing was changed (free it, or choose another port)" >&2
     exit 4

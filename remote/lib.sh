@@ -29,6 +29,13 @@ write_bundle() {
   echo "__end__ $#"
 }
 
+# conf_listener_ports FILE: the ports of the `listener` lines of a conf the program wrote (none when
+# FILE does not exist yet), on one line.
+conf_listener_ports() {
+  [ -e "$1" ] || return 0
+  awk '$1 == "listener" { printf "%s ", $2 }' "$1"
+}
+
 # --- mosquitto as a service -----------------------------------------------------------------------
 # SERVICE_MANAGER: "systemd" on the seed's Debian VMs; "signals" in containers, which have no init,
 # so mosquitto is a plain daemon that we signal and start.

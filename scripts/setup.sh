@@ -28,12 +28,7 @@ bash "$ROOT/toolchain/toolchain.sh" >&2
 source "$ROOT/toolchain/env.sh"
 echo "toolchain ready in $((SECONDS - t0)) s" >&2
 
-step "substrate (Docker Engine, base image)"
-t0=$SECONDS
-MQTTLAB_IMAGE="$(bash "$ROOT/image/substrate.sh" | tail -n 1)"
-export MQTTLAB_IMAGE
-echo "image $MQTTLAB_IMAGE ready in $((SECONDS - t0)) s" >&2
-
+# Before the substrate: its subnet check runs the program's CIDR code (tools/overlaps.ts).
 step "npm packages"
 stamp="$ROOT/node_modules/.mqtt-lab-lock-hash"
 want="$(sha256sum "$ROOT/package-lock.json" | cut -c1-64)"
@@ -41,6 +36,12 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2)
   echo "$want" > "$stamp"
 fi
+
+step "substrate (Docker Engine, base image)"
+t0=$SECONDS
+MQTTLAB_IMAGE="$(bash "$ROOT/image/substrate.sh" | tail -n 1)"
+export MQTTLAB_IMAGE
+echo "image $MQTTLAB_IMAGE ready in $((SECONDS - t0)) s" >&2
 
 # Local state: a file backend inside the project (git-ignored), passphrase secrets.
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$ROOT/.pulumi-state}"

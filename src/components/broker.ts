@@ -1,5 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { defaults } from "../config/defaults";
 import { ClientIdentity, TlsVersion } from "../config/labConfig";
 import { renderAcl, renderBrokerConf, renderPasswordFile } from "../mosquitto/conf";
 import { asRootScript, brokerApplyScript, brokerRemoveScript, renderBundle } from "../remote/hostScripts";
@@ -39,11 +40,11 @@ export class Broker extends pulumi.ComponentResource {
 
     constructor(name: string, args: BrokerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mqttlab:broker:Broker", name, {}, opts);
-        const tlsPort = args.tlsPort ?? 8883;
+        const tlsPort = args.tlsPort ?? defaults.tlsPort;
         this.conf = renderBrokerConf({
             owner: args.owner,
             tlsPort,
-            tlsVersion: args.tlsVersion ?? "tlsv1.2",
+            tlsVersion: args.tlsVersion ?? defaults.tlsVersion,
             trust: "capath",
             teaching: args.teaching ? { port: args.teaching.port, username: args.teaching.username } : undefined,
         });

@@ -1,5 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { defaults } from "../config/defaults";
 import { ClientIdentity } from "../config/labConfig";
 import { clientChecksScript, refusalChecksScript } from "../remote/checkScripts";
 import { forgeriesScript } from "../pki/forgeries";
@@ -61,7 +62,7 @@ export class Checks extends pulumi.ComponentResource {
                 tlsPort: args.tlsPort,
                 teachingPort: args.teachingPort,
                 teachingUser: args.teachingUser,
-                plaintextPort: args.teachingPort ?? 1883,
+                plaintextPort: args.teachingPort ?? defaults.plaintextPort,
                 minCertDaysLeft: args.minCertDaysLeft,
                 asRoot: args.hostOf(c).shell.asRoot,
                 hostChecks,

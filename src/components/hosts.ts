@@ -2,6 +2,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
+import { defaults } from "../config/defaults";
 import { HostRole, seedNetwork } from "../config/labConfig";
 import { cidrsOverlap, knownCidr, parseCidr } from "../config/net";
 import { containerShell, HostShell, systemdShell } from "../remote/hostScripts";
@@ -55,14 +56,14 @@ export class ExistingHosts extends pulumi.ComponentResource {
         const make = (role: HostRole, address: string, hostKey: string): LabHost => ({
             role,
             address: pulumi.output(address),
-            sshPort: args.sshPort ?? 22,
+            sshPort: args.sshPort ?? defaults.sshPort,
             user: args.user,
             hostKey: pulumi.output(hostKey),
             shell: systemdShell,
-            instance: pulumi.output(`${args.user}@${address}:${args.sshPort ?? 22}`),
+            instance: pulumi.output(`${args.user}@${address}:${args.sshPort ?? defaults.sshPort}`),
             connection: {
                 host: address,
-                port: args.sshPort ?? 22,
+                port: args.sshPort ?? defaults.sshPort,
                 user: args.user,
                 privateKey: pulumi.secret(args.privateKey),
                 hostKey,

@@ -5,6 +5,7 @@
  */
 import { RunError } from "@pulumi/pulumi/errors";
 import { ecdsaCurves, judgeKeySpec, KeyAlgorithm } from "../pki/keyAlgorithms";
+import { defaults } from "./defaults";
 import { Cidr, cidrContains, cidrsOverlap, ipv4ToNumber, isIpv4, knownCidr, parseCidr } from "./net";
 
 /** The config namespace, as Pulumi prints it in `pulumi config`. */
@@ -82,31 +83,7 @@ export class ConfigError extends RunError {
     }
 }
 
-export const defaults = {
-    hostSource: "containers" as HostSource,
-    subnet: "172.30.56.0/24",
-    brokerDnsName: "broker.mqtt-lab.internal",
-    sshPort: 22,
-    tlsPort: 8883,
-    tlsVersion: "tlsv1.2" as TlsVersion,
-    pki: {
-        algorithm: "ECDSA" as KeyAlgorithm,
-        rsaBits: 3072,
-        ecdsaCurve: "P256",
-        caValidityHours: 24 * 365 * 2,
-        leafValidityHours: 24 * 100, // the seed's 100 days
-        earlyRenewalHours: 24 * 14,
-        caGeneration: 1,
-        trustedCaGenerations: [] as number[],
-        leafRotation: 0,
-    },
-    clients: [{ name: "client-a", topics: ["#"], host: "client" as HostRole }],
-    teaching: { enabled: false, port: 1883, username: "student" },
-    takeOverConfFiles: false,
-    minCertDaysLeft: 7,
-    maxLeafValidityHours: 24 * 398, // what browsers accept; a lab needs no more
-    labName: "mqtt-lab",
-};
+export { defaults } from "./defaults";
 
 const k = (key: string) => `[${ns}:${key}]`;
 const dnsName = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;

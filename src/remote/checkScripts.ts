@@ -3,6 +3,7 @@
  * data. They run on the client host after every change of certificates or conf, and fail `pulumi
  * up` naming the check and what was seen.
  */
+import { defaults } from "../config/defaults";
 import { composeScript, yesNo } from "./compose";
 import { asUserScript, clientDir } from "./hostScripts";
 
@@ -81,7 +82,7 @@ export function clientChecksScript(o: CheckScriptOptions): string {
             PLAIN_PORT: o.teachingPort ?? o.plaintextPort,
             PLAIN_CHECK: o.teachingPort === undefined ? "plaintext-refused" : "anonymous-refused",
             TEACHING_USER: o.teachingUser ?? "student",
-            MIN_DAYS: o.minCertDaysLeft ?? 7,
+            MIN_DAYS: o.minCertDaysLeft ?? defaults.minCertDaysLeft,
             VERIFY_NAME: /^[0-9.]+$/.test(o.brokerAddress) ? "-verify_ip" : "-verify_hostname",
             AS_ROOT: o.asRoot ? "sudo" : "none",
             HOST_CHECKS: yesNo(host),
