@@ -27,11 +27,11 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { clientChecksScript } from "../src/remote/checkScripts";
-import { renderAcl, renderBrokerConf } from "../src/mosquitto/conf";
-import { asRootScript, brokerApplyScript, clientInstallScript, containerShell, renderBundle } from "../src/remote/hostScripts";
+import { renderBrokerConf } from "../src/mosquitto/conf";
+import { clientInstallScript, renderBundle } from "../src/remote/hostScripts";
 import { sshExec, SshTarget } from "../src/ssh/exec";
 import { repoRoot, requireEnv, requireProviderPlugins } from "../testkit/engineHarness";
-import { OpensslPki, startLabHosts } from "../testkit/labHosts";
+import { benchBrokerApply, OpensslPki, startLabHosts } from "../testkit/labHosts";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const rotationRounds = Number(process.env.BENCH_ROTATION_ROUNDS ?? 3);
@@ -372,19 +372,8 @@ async function physicalFloor(n: number): Promise<PhysicalRound[]> {
     try {
         const ca = pki.ca("ca", "bench CA generation 1");
         const sans = [`IP:${lab.broker.address}`, "DNS:broker.mqtt-lab.internal"];
-        const shell = containerShell;
         const conf = renderBrokerConf({ owner: "bench", tlsPort: 8883, tlsVersion: "tlsv1.2", trust: "capath" });
-        const apply = asRootScript(
-            shell,
-            brokerApplyScript({
-                shell,
-                conf,
-                acl: renderAcl([{ name: "client-a", topics: ["#"], host: "client" }]),
-                tlsPort: 8883,
-                takeOverConfFiles: false,
-                withPasswords: false,
-            }),
-        );
+        const apply = benchBrokerApply(conf);
         const s0 = pki.leaf("s0", "ca", "broker.mqtt-lab.internal", "server", sans);
         const c0 = pki.leaf("c0", "ca", "client-a", "client");
         const first = await lab.run("broker", apply, renderBundle({ "ca-g1.crt": ca.cert, "server.crt": s0.cert, "server.key": s0.key }));

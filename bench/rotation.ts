@@ -12,11 +12,10 @@
  *   npm run bench
  */
 import { clientChecksScript } from "../src/remote/checkScripts";
-import { renderAcl, renderBrokerConf } from "../src/mosquitto/conf";
-import { asRootScript, containerShell, brokerApplyScript, clientInstallScript, renderBundle } from "../src/remote/hostScripts";
-import { OpensslPki, startLabHosts } from "../testkit/labHosts";
+import { renderBrokerConf } from "../src/mosquitto/conf";
+import { clientInstallScript, renderBundle } from "../src/remote/hostScripts";
+import { benchBrokerApply, OpensslPki, startLabHosts } from "../testkit/labHosts";
 
-const shell = containerShell;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 8);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -30,17 +29,7 @@ async function main(): Promise<void> {
         const client = pki.leaf("client-a", "ca", "client-a", "client");
         await lab.run("client", clientInstallScript("client-a"), renderBundle({ "ca.crt": ca.cert, "client.crt": client.cert, "client.key": client.key }));
         const conf = renderBrokerConf({ owner: "bench", tlsPort: 8883, tlsVersion: "tlsv1.2", trust: "capath" });
-        const apply = asRootScript(
-            shell,
-            brokerApplyScript({
-                shell,
-                conf,
-                acl: renderAcl([{ name: "client-a", topics: ["#"], host: "client" }]),
-                tlsPort: 8883,
-                takeOverConfFiles: false,
-                withPasswords: false,
-            }),
-        );
+        const apply = benchBrokerApply(conf);
         const check = clientChecksScript({ identity: "client-a", topics: ["#"], brokerAddress: lab.broker.address, tlsPort: 8883, plaintextPort: 1883 });
         const bundle = (s: { cert: string; key: string }) => renderBundle({ "ca-g1.crt": ca.cert, "server.crt": s.cert, "server.key": s.key });
         const first = await lab.run("broker", apply, bundle(pki.leaf("s0", "ca", "broker", "server", sans)));

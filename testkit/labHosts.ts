@@ -11,6 +11,8 @@ import * as path from "node:path";
 import { utils } from "ssh2";
 import { sshFingerprint } from "../src/ssh/fingerprint";
 import { sshExec, SshTarget, ExecResult } from "../src/ssh/exec";
+import { renderAcl } from "../src/mosquitto/conf";
+import { asRootScript, brokerApplyScript, containerShell } from "../src/remote/hostScripts";
 
 export function requireImage(): string {
     const image = process.env.MQTTLAB_IMAGE;
@@ -99,10 +101,18 @@ export interface Pem {
     key: string;
 }
 
+/** openssl req's arguments for a new, unencrypted EC P-256 key. */
+const newEcKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+
 /** A small PKI made with the openssl CLI: what a careful admin would do by hand. */
 export class OpensslPki {
     readonly dir = mkdtempSync(path.join(tmpdir(), "mqtt-lab-test-pki-"));
     private serial = 1;
+
+    /** An EC P-256 key `name.key` and a certificate request `name.csr` for `subject`. */
+    private keyAndRequest(name: string, subject: string): void {
+        openssl(this.dir, "req", ...newEcKey, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subject);
+    }
 
     /** A v3 CA (CA:TRUE, keyCertSign) with its own subject. */
     ca(name: string, cn: string): Pem {
@@ -110,11 +120,7 @@ export class OpensslPki {
             this.dir,
             "req",
             "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
+            ...newEcKey,
             "-keyout",
             `${name}.key`,
             "-out",
@@ -143,21 +149,7 @@ export class OpensslPki {
                 ...(sans.length ? [`subjectAltName=${sans.join(",")}`] : []),
             ].join("\n") + "\n",
         );
-        openssl(
-            this.dir,
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            `${name}.key`,
-            "-out",
-            `${name}.csr`,
-            "-subj",
-            `/O=mqtt-lab-test/OU=${kind}/CN=${cn}`,
-        );
+        this.keyAndRequest(name, `/O=mqtt-lab-test/OU=${kind}/CN=${cn}`);
         openssl(
             this.dir,
             "x509",
@@ -211,21 +203,7 @@ export class OpensslPki {
                 "extendedKeyUsage = clientAuth",
             ].join("\n") + "\n",
         );
-        openssl(
-            this.dir,
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            `${name}.key`,
-            "-out",
-            `${name}.csr`,
-            "-subj",
-            `/O=mqtt-lab-test/OU=client/CN=${cn}`,
-        );
+        this.keyAndRequest(name, `/O=mqtt-lab-test/OU=client/CN=${cn}`);
         openssl(
             this.dir,
             "ca",
@@ -256,4 +234,19 @@ export class OpensslPki {
     cleanup(): void {
         rmSync(this.dir, { recursive: true, force: true });
     }
+}
+
+/** The broker's apply for the benches' floors: one identity (client-a) on every topic, TLS on 8883, on a container. */
+export function benchBrokerApply(conf: string): string {
+    return asRootScript(
+        containerShell,
+        brokerApplyScript({
+            shell: containerShell,
+            conf,
+            acl: renderAcl([{ name: "client-a", topics: ["#"], host: "client" }]),
+            tlsPort: 8883,
+            takeOverConfFiles: false,
+            withPasswords: false,
+        }),
+    );
 }

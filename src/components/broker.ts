@@ -1,10 +1,9 @@
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { defaults } from "../config/defaults";
 import { ClientIdentity, TlsVersion } from "../config/labConfig";
 import { renderAcl, renderBrokerConf, renderPasswordFile } from "../mosquitto/conf";
 import { asRootScript, brokerApplyScript, brokerRemoveScript, renderBundle } from "../remote/hostScripts";
-import { LabHost } from "./hosts";
+import { hostFilesCommand, LabHost } from "./hosts";
 import { IssuedCert } from "./pki";
 
 export interface BrokerArgs {
@@ -72,20 +71,11 @@ export class Broker extends pulumi.ComponentResource {
         );
 
         // Why: one command installs everything and picks SIGHUP or restart; `update` re-runs it when any input changes.
-        const apply = new command.remote.Command(
+        const apply = hostFilesCommand(
             `${name}-apply`,
-            {
-                connection: args.host.connection,
-                create: asRootScript(args.host.shell, script),
-                update: asRootScript(args.host.shell, script),
-                delete: asRootScript(args.host.shell, brokerRemoveScript(args.host.shell)),
-                stdin: bundle,
-                logging: "none",
-                addPreviousOutputInEnv: false, // our scripts do not read it; sshd refuses it anyway
-                // Why: a new machine at the same address (a replaced container) has none of our files.
-                triggers: [args.host.instance],
-            },
-            { parent: this, additionalSecretOutputs: ["stdin"], deleteBeforeReplace: true },
+            args.host,
+            { install: asRootScript(args.host.shell, script), remove: asRootScript(args.host.shell, brokerRemoveScript(args.host.shell)), stdin: bundle },
+            this,
         );
         this.applied = apply.stdout;
         this.registerOutputs({ applied: this.applied });

@@ -1,7 +1,6 @@
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { clientDir, clientInstallScript, clientRemoveScript, renderBundle } from "../remote/hostScripts";
-import { LabHost } from "./hosts";
+import { hostFilesCommand, LabHost } from "./hosts";
 import { IssuedCert } from "./pki";
 
 export interface ClientArgs {
@@ -27,21 +26,11 @@ export class Client extends pulumi.ComponentResource {
                 .all([args.caCertPem, args.cert.certPem, args.cert.privateKeyPem])
                 .apply(([ca, cert, key]) => renderBundle({ "ca.crt": ca, "client.crt": cert, "client.key": key })),
         );
-        const install = new command.remote.Command(
+        const install = hostFilesCommand(
             `${name}-install`,
-            {
-                connection: args.host.connection,
-                create: clientInstallScript(args.identity),
-                update: clientInstallScript(args.identity),
-                delete: clientRemoveScript(args.identity),
-                stdin: bundle,
-                logging: "none",
-                addPreviousOutputInEnv: false, // our scripts do not read it; sshd refuses it anyway
-                // Why: a new machine at the same address (a replaced container) has none of our files;
-                // the old install's delete runs first, so it cannot remove what the new one wrote.
-                triggers: [args.host.instance],
-            },
-            { parent: this, additionalSecretOutputs: ["stdin"], deleteBeforeReplace: true },
+            args.host,
+            { install: clientInstallScript(args.identity), remove: clientRemoveScript(args.identity), stdin: bundle },
+            this,
         );
         this.installed = install.stdout;
         this.registerOutputs({ installed: this.installed });

@@ -187,3 +187,35 @@ export class ContainerHosts extends pulumi.ComponentResource {
         this.registerOutputs({ network: this.network.name, brokerAddress: this.broker.address, clientAddress: this.client.address });
     }
 }
+
+/** What a component installs on a host: the scripts that put its files there and take them away. */
+export interface HostFiles {
+    /** Installs (and on update re-installs) the files; reads them from stdin. */
+    readonly install: string;
+    readonly remove: string;
+    /** The files, as a bundle (secret). */
+    readonly stdin: pulumi.Input<string>;
+}
+
+/**
+ * The one way files reach a host: a remote command over the host's pinned connection, its stdin
+ * secret and never logged, re-run when the install script changes, and replaced with the host
+ * itself: a new machine at the same address (a replaced container) has none of our files, and
+ * the old install's delete runs first, so it cannot remove what the new one wrote.
+ */
+export function hostFilesCommand(name: string, host: LabHost, files: HostFiles, parent: pulumi.Resource): command.remote.Command {
+    return new command.remote.Command(
+        name,
+        {
+            connection: host.connection,
+            create: files.install,
+            update: files.install,
+            delete: files.remove,
+            stdin: files.stdin,
+            logging: "none",
+            addPreviousOutputInEnv: false, // our scripts do not read it; sshd refuses it anyway
+            triggers: [host.instance],
+        },
+        { parent, additionalSecretOutputs: ["stdin"], deleteBeforeReplace: true },
+    );
+}
