@@ -5,7 +5,8 @@ import { ClientIdentity } from "../config/labConfig";
 import { clientChecksScript, refusalChecksScript } from "../remote/checkScripts";
 import { forgeriesScript } from "../pki/forgeries";
 import { parseCheckRun, renderEvidenceJson, renderEvidenceMarkdown } from "../evidence/report";
-import { bundleEnd, renderBundle, shQuote } from "../remote/hostScripts";
+import { composeScript } from "../remote/compose";
+import { renderBundle, shQuote } from "../remote/hostScripts";
 import { CheckStep } from "../outputs";
 import { LabHost } from "./hosts";
 
@@ -142,9 +143,7 @@ export class Checks extends pulumi.ComponentResource {
         const writer = new command.local.Command(
             `${name}-evidence`,
             {
-                create:
-                    `set -eu; mkdir -p ${shQuote(args.evidenceDir)}; while read -r n b; do case "$n" in ""|${bundleEnd}) continue;; esac; ` +
-                    `printf '%s' "$b" | base64 -d > ${shQuote(base)}."\${n#report.}"; done`,
+                create: `bash -c ${shQuote(composeScript("write-evidence", { EVIDENCE_BASE: base }))}`,
                 stdin: report,
                 triggers: [report],
             },

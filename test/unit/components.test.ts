@@ -706,8 +706,9 @@ describe("Checks", () => {
     it("writes an evidence report of every run, named after the stack, where it was told", async () => {
         const { regs, checks } = await declare("ck-evidence");
         const writer = only(regs, "command:local:Command", "ck-evidence-evidence");
-        assert.match(String(writer.inputs.create), /mkdir -p '\/srv\/lab\/evidence'/);
-        assert.match(String(writer.inputs.create), /'\/srv\/lab\/evidence\/up-unit'/);
+        // remote/write-evidence.sh writes $EVIDENCE_BASE.md and .json, making the folder first.
+        assert.equal(headerValues(unwrapBashC(String(writer.inputs.create))).EVIDENCE_BASE, "/srv/lab/evidence/up-unit");
+        assert.match(remoteFile("write-evidence"), /^mkdir -p "\$\(dirname "\$EVIDENCE_BASE"\)"$/m);
         assert.ok(Array.isArray(writer.inputs.triggers) && writer.inputs.triggers.length === 1, "rewritten whenever the report changes");
         assert.equal(await promiseOf(checks.report), "/srv/lab/evidence/up-unit.md");
     });

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { clientChecksScript, refusalChecksScript } from "../../src/remote/checkScripts";
-import { remoteFile, renderHeader, unwrapBashC } from "../../src/remote/compose";
+import { composeScript, remoteFile, renderHeader, unwrapBashC } from "../../src/remote/compose";
 import { brokerApplyScript, brokerRemoveScript, clientInstallScript, clientRemoveScript, containerShell, systemdShell } from "../../src/remote/hostScripts";
 import { forgeriesScript } from "../../src/pki/forgeries";
 import { renderAcl, renderBrokerConf } from "../../src/mosquitto/conf";
@@ -54,6 +54,11 @@ const commands: { name: string; script: string; wrapped: string }[] = [
         wrapped: refusalChecksScript({ identity: "client-a", brokerAddress: "203.0.113.10", tlsPort: 8883, tlsVersion: "tlsv1.2" }),
     },
     { name: "forgeries", script: "forgeries", wrapped: `bash -c '${forgeriesScript().replace(/'/g, "'\\''")}'` },
+    {
+        name: "write-evidence",
+        script: "write-evidence",
+        wrapped: `bash -c '${composeScript("write-evidence", { EVIDENCE_BASE: "/srv/lab/evidence/up-lab" }).replace(/'/g, "'\\''")}'`,
+    },
 ];
 
 /** Every header line is a comment, a KEY='value' line, or a quoted heredoc read into a variable. */
