@@ -82,6 +82,12 @@ export function stackConfig(stack: string, key: string): string {
     return r.status === 0 ? r.stdout.trim() : "";
 }
 
+/** A config value of the stack read with `--path` (`mqtt-lab:pki.leafRotation`), or "" when unset. */
+export function stackConfigPath(stack: string, key: string): string {
+    const r = pulumi(["config", "get", "--path", "--stack", stack, key]);
+    return r.status === 0 ? r.stdout.trim() : "";
+}
+
 /** One line for an SSH failure: which host of which stack, what happened, what to do. */
 export function sshFailure(stack: string, role: string, e: { address: string; port: number }, err: Error): ToolError {
     const where = `the ${role} host ${e.address}:${e.port} of stack "${stack}"`;
