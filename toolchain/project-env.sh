@@ -39,7 +39,8 @@ if [ -z "${PULUMI_BACKEND_URL:-}" ]; then
   mkdir -p "$MQTTLAB_ROOT/.pulumi-state"
   export PULUMI_BACKEND_URL
 fi
-if [ -z "${PULUMI_CONFIG_PASSPHRASE+set}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+# (scripts/state.sh restore sets MQTTLAB_NO_NEW_PASSPHRASE: it puts the backup's passphrase there.)
+if [ -z "${PULUMI_CONFIG_PASSPHRASE+set}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ] && [ -z "${MQTTLAB_NO_NEW_PASSPHRASE:-}" ]; then
   PULUMI_CONFIG_PASSPHRASE_FILE=$(mqttlab_passphrase_file) || return 1
   export PULUMI_CONFIG_PASSPHRASE_FILE
 fi
