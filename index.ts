@@ -7,30 +7,17 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Broker, Checks, Client, ContainerHosts, ExistingHosts, LabHost, Pki } from "./src/components";
 import { ConfigError, ns, RawConfig, validateLabConfig } from "./src/config/labConfig";
+import { objectKeys, plainKeys, unknownKeyProblems } from "./src/config/keys";
 import { sshFingerprint } from "./src/ssh/fingerprint";
 import { renewalEpoch } from "./src/pki/renewal";
 import { checkSshSettings } from "./src/config/ssh";
 import { DeclaredOutputs } from "./src/outputs";
 
 const config = new pulumi.Config(ns);
+// A key the program does not read is a typo: refuse it before anything else, naming the nearest.
+const unknownKeys = unknownKeyProblems(Object.keys(pulumi.runtime.allConfig()));
+if (unknownKeys.length > 0) throw new ConfigError(unknownKeys);
 // Raw values, read once here: components get typed args (Config cannot be mocked in unit tests).
-const plainKeys = [
-    "hostSource",
-    "subnet",
-    "brokerAddress",
-    "clientAddress",
-    "brokerDnsName",
-    "sshUser",
-    "sshPort",
-    "image",
-    "tlsPort",
-    "tlsVersion",
-    "takeOverConfFiles",
-    "minCertDaysLeft",
-    "maxLeafValidityHours",
-    "labName",
-];
-const objectKeys = ["pki", "clients", "teachingListener"];
 const raw: RawConfig = {};
 // Pulumi.yaml declares keys without a default as "" (a declared key without a default is
 // required), so "" means "not set".
@@ -38,8 +25,8 @@ for (const key of plainKeys) raw[key] = config.get(key) || undefined;
 for (const key of objectKeys) raw[key] = config.getObject(key);
 // The image image/substrate.sh built last, unless config names one: it is tagged by its recipe.
 raw.image ??= cachedBaseImage();
-// A run-specific label for tests' sweeps; not a user setting.
-const runLabel = process.env.MQTTLAB_RUN_ID;
+// A run-specific label for tests' sweeps (scripts/sweep.sh removes what carries it); not a user setting.
+const runLabel = config.get("runId") || process.env.MQTTLAB_RUN_ID;
 
 function cachedBaseImage(): string | undefined {
     const file = path.join(process.env.MQTTLAB_CACHE ?? "/var/cache/mqtt-lab", "base-image");

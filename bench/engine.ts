@@ -22,6 +22,7 @@
  */
 import { EngineEvent, LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import * as path from "node:path";
@@ -498,7 +499,7 @@ async function main(): Promise<number> {
         root,
         backend,
         stacks: [],
-        envVars: { PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: "mqtt-lab-bench", MQTTLAB_RUN_ID: id },
+        envVars: { PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: randomBytes(32).toString("base64"), MQTTLAB_RUN_ID: id },
     };
     const results: Record<string, unknown> = {
         when: new Date().toISOString(),

@@ -2,7 +2,8 @@
 # setup.sh — everything both README commands need, idempotent and quick when warm:
 # the Pulumi engine and providers (toolchain/toolchain.sh), Docker and the base image
 # (image/substrate.sh),
-# and the project's npm packages. Source it: it exports PATH, PULUMI_HOME and the backend.
+# and the project's npm packages, the `pulumi` launcher for plain shells. Source it: it exports PATH,
+# PULUMI_HOME, the backend and the passphrase file (only what the user has not set).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MQTTLAB_CACHE="${MQTTLAB_CACHE:-/var/cache/mqtt-lab}"
@@ -19,7 +20,8 @@ need_apt() {
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 }
-need_apt node:nodejs npm:npm git:git curl:curl ss:iproute2 openssl:openssl shellcheck:shellcheck
+# mosquitto-clients: the mosquitto_sub that the lab command prints runs on this machine.
+need_apt node:nodejs npm:npm git:git curl:curl ss:iproute2 openssl:openssl shellcheck:shellcheck mosquitto_sub:mosquitto-clients
 
 step "toolchain (Pulumi CLI, language host, providers)"
 t0=$SECONDS
@@ -43,10 +45,31 @@ MQTTLAB_IMAGE="$(bash "$ROOT/image/substrate.sh" | tail -n 1)"
 export MQTTLAB_IMAGE
 echo "image $MQTTLAB_IMAGE ready in $((SECONDS - t0)) s" >&2
 
-# Local state: a file backend inside the project (git-ignored), passphrase secrets.
-export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$ROOT/.pulumi-state}"
-mkdir -p "$ROOT/.pulumi-state"
-export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-mqtt-lab-local}"
+# Local state and secrets, as the `pulumi` launcher sets them in a plain shell: a file backend
+# inside the project (git-ignored) and this user's passphrase file (made on first use, outside
+# the checkout), unless the user set their own. Then stacks under the retired shared passphrase
+# are moved to it.
+MQTTLAB_ROOT=$ROOT
+# shellcheck source=toolchain/project-env.sh
+source "$ROOT/toolchain/project-env.sh"
+bash "$ROOT/scripts/migrate-passphrase.sh"
+
+# The `pulumi` of a plain login shell: the launcher (toolchain/launcher.sh), which adds the above
+# inside an mqtt-lab checkout and runs the user's own CLI anywhere else. Never replaces a `pulumi`
+# that is not ours; scripts/uninstall.sh removes it.
+install_launcher() {
+  local target="${MQTTLAB_LAUNCHER:-/usr/local/bin/pulumi}" tmp
+  if [ -e "$target" ] && ! grep -q 'mqtt-lab launcher' "$target" 2>/dev/null; then
+    echo "setup: $target is not the mqtt-lab launcher (your own pulumi?): left alone; in a plain shell, run the lab's pulumi as $ROOT/toolchain/launcher.sh" >&2
+    return 0
+  fi
+  tmp=$(mktemp "$(dirname "$target")/.pulumi.XXXXXX" 2>/dev/null) \
+    || { echo "setup: cannot write to $(dirname "$target"): the launcher is not installed (set MQTTLAB_LAUNCHER to a folder on your PATH)" >&2; return 0; }
+  sed "s|@MQTTLAB_CACHE@|$(printf '%q' "$MQTTLAB_CACHE")|" "$ROOT/toolchain/launcher.sh" >"$tmp"
+  chmod 0755 "$tmp"
+  if cmp -s "$tmp" "$target"; then rm -f "$tmp"; else mv -f "$tmp" "$target" && echo "setup: installed the pulumi launcher as $target" >&2; fi
+}
+install_launcher
 
 # The provider plugins the lab needs that `pulumi plugin ls` lacks, one name a word ("" when all
 # are there). Used by lab.sh (stop before touching anything) and test.sh (which suites can run).

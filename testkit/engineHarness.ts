@@ -4,6 +4,7 @@
  */
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -25,6 +26,10 @@ export interface TestStack {
     stack: Stack;
     id: string;
     backend: string;
+    /** This run's passphrase: random, made for this throw-away stack, gone with it (no shared literal). */
+    passphrase: string;
+    /** backend, passphrase and run label, for a CLI a test starts itself */
+    env: Record<string, string>;
     /** destroy, then remove the stack and its backend dir; safe to call twice. */
     cleanup: () => Promise<void>;
 }
@@ -33,9 +38,10 @@ export async function createTestStack(workDir: string, config: Record<string, { 
     requireEnv("PULUMI_HOME");
     const id = runId();
     const backend = mkdtempSync(path.join(tmpdir(), "mqtt-lab-test-"));
+    const passphrase = randomBytes(32).toString("base64");
     const envVars = {
         PULUMI_BACKEND_URL: `file://${backend}`,
-        PULUMI_CONFIG_PASSPHRASE: "mqtt-lab-test",
+        PULUMI_CONFIG_PASSPHRASE: passphrase,
         MQTTLAB_RUN_ID: id,
     };
     // Declared before cleanup, which must exist before the stack does (assigned once, below).
@@ -56,7 +62,7 @@ export async function createTestStack(workDir: string, config: Record<string, { 
     };
     stack = await LocalWorkspace.createOrSelectStack({ stackName: id, workDir }, { envVars, secretsProvider: "passphrase" });
     await stack.setAllConfig({ runId: { value: id }, ...config });
-    return { stack, id, backend, cleanup };
+    return { stack, id, backend, passphrase, env: envVars, cleanup };
 }
 
 /** Containers carrying this run's label, as `docker ps` sees them. */

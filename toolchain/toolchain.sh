@@ -37,6 +37,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/env.sh"
 CACHE=$MQTTLAB_CACHE
 BIN=$CACHE/bin
+# The project's plugins always go to the cache's own plugin home, never to a PULUMI_HOME of the
+# user's (env.sh keeps theirs if they set one).
+PLUGIN_HOME=$CACHE/pulumi-home
 
 # --- Go -------------------------------------------------------------------------------------------
 GO=${GO:-/usr/local/go/bin/go}
@@ -50,7 +53,7 @@ if [ "$(printf '%s\n' go1.25.11 "$GOVER" | sort -V | head -n1)" != go1.25.11 ]; 
   die "$GO is $GOVER; the Pulumi CLI needs Go >= 1.25.11 (made with go1.26.8)."
 fi
 
-mkdir -p "$BIN" "$CACHE/tmp" "$PULUMI_HOME/plugins" 2>/dev/null \
+mkdir -p "$BIN" "$CACHE/tmp" "$PLUGIN_HOME/plugins" 2>/dev/null \
   || die "cannot create $CACHE (set MQTTLAB_CACHE to a writable directory)"
 [ -w "$CACHE" ] || die "$CACHE is not writable (set MQTTLAB_CACHE to a writable directory)"
 
@@ -151,8 +154,19 @@ build() {
   log "built $name in $((SECONDS - start)) s"
 }
 
-build pulumi "$CLI_DIR" "$CLI_PKG" "$PULUMI_VERSION" cli_ok \
-  github.com/pulumi/pulumi/pkg/v3 "$PULUMI_VERSION" github.com/pulumi/pulumi/sdk/v3 "$PULUMI_VERSION"
+# A CLI already installed (same major, at least the pinned version) is used instead of building
+# one: $BIN/pulumi becomes a link to it. MQTTLAB_BUILD_PULUMI=1 forces the build.
+if installed_cli=$(bash "$HERE/find-pulumi.sh" "$PULUMI_VERSION"); then
+  if [ "$(readlink "$BIN/pulumi" 2>/dev/null)" != "$installed_cli" ]; then
+    ln -sfn "$installed_cli" "$BIN/.pulumi.link"
+    mv -Tf "$BIN/.pulumi.link" "$BIN/pulumi"
+  fi
+  log "using the installed $installed_cli ($("$installed_cli" version)) instead of building the CLI (MQTTLAB_BUILD_PULUMI=1 builds it)"
+else
+  if [ -L "$BIN/pulumi" ]; then rm -f "$BIN/pulumi"; fi
+  build pulumi "$CLI_DIR" "$CLI_PKG" "$PULUMI_VERSION" cli_ok \
+    github.com/pulumi/pulumi/pkg/v3 "$PULUMI_VERSION" github.com/pulumi/pulumi/sdk/v3 "$PULUMI_VERSION"
+fi
 build pulumi-language-nodejs "$LH_DIR" "$LH_PKG" "$LH_LDVERSION" true \
   "$LH_MOD" "$LH_VERSION" github.com/pulumi/pulumi/sdk/v3 "$LH_SDK"
 
@@ -191,7 +205,7 @@ for p in "${PROVIDERS[@]}"; do
   read -r name version <<<"$p"
   dir=$HERE/providers/$name
   [ -f "$dir/build.sh" ] || die "no $dir/build.sh: cannot build pulumi-resource-$name"
-  installed=$PULUMI_HOME/plugins/resource-$name-v$version/pulumi-resource-$name
+  installed=$PLUGIN_HOME/plugins/resource-$name-v$version/pulumi-resource-$name
   stamp=$(plugin_stamp "$name" "$version")
   if [ -x "$installed" ] && [ "$(cat "$PLUGIN_STAMPS/$name-v$version" 2>/dev/null)" = "$stamp" ]; then
     continue
@@ -206,7 +220,7 @@ for p in "${PROVIDERS[@]}"; do
   BUILD_PID=
   [ "$("$tmp/out/pulumi-resource-$name" -version 2>/dev/null || true)" = "$version" ] \
     || die "built pulumi-resource-$name, but it does not report version $version"
-  "$BIN/pulumi" plugin install resource "$name" "$version" --reinstall --file "$tmp/out/pulumi-resource-$name" >&2 \
+  PULUMI_HOME=$PLUGIN_HOME "$BIN/pulumi" plugin install resource "$name" "$version" --reinstall --file "$tmp/out/pulumi-resource-$name" >&2 \
     || die "pulumi plugin install of $name $version failed"
   echo "$stamp" >"$PLUGIN_STAMPS/$name-v$version"
   log "built and installed pulumi-resource-$name v$version in $((SECONDS - start)) s"
@@ -222,11 +236,11 @@ summary() {
                     $2 ~ /pulumi-language-nodejs/) { deps = deps "\n    dep  " $2 " " $3 }
     END { printf "%s (%s)\n    path %s\n    mod  %s%s\n", f, gover, path, mod, deps }'
 }
-echo "Pulumi toolchain in $BIN (PULUMI_HOME=$PULUMI_HOME):"
-summary "$BIN/pulumi"
+echo "Pulumi toolchain in $BIN (plugins in $PLUGIN_HOME):"
+if [ -L "$BIN/pulumi" ]; then echo "pulumi -> $(readlink "$BIN/pulumi") ($("$BIN/pulumi" version))"; else summary "$BIN/pulumi"; fi
 summary "$BIN/pulumi-language-nodejs"
 echo "pulumi-resource-pulumi-nodejs (script from github.com/pulumi/pulumi/sdk/v3 $PULUMI_VERSION)"
-for d in "$PULUMI_HOME"/plugins/resource-*; do
+for d in "$PLUGIN_HOME"/plugins/resource-*; do
   [ -d "$d" ] && echo "plugin $(basename "$d")"
 done
 echo "Use it with: . toolchain/env.sh"

@@ -3,15 +3,14 @@
  * folder, for use with any MQTT tool. Files are 0600 in a 0700 folder from the first byte.
  *
  *   npm run bundle -- <identity> <folder> [--stack lab]
+ *
+ * Every failure is one line naming what, which stack or identity, and what to do; exit non-zero.
  */
-import { chmodSync, mkdirSync, openSync, writeSync, closeSync, renameSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, statSync, writeSync } from "node:fs";
 import * as path from "node:path";
-import { stackOutputs, takeStackArg } from "./stack";
+import { runTool, stackOutputs, takeStackArg, ToolError } from "./stack";
 
-function usage(msg: string): never {
-    console.error(`bundle: ${msg}\nusage: npm run bundle -- <identity> <folder> [--stack NAME]`);
-    process.exit(2);
-}
+const usage = "usage: npm run bundle -- <identity> <folder> [--stack NAME]";
 
 function writePrivate(file: string, content: string): void {
     const tmp = `${file}.tmp-${process.pid}`;
@@ -24,21 +23,37 @@ function writePrivate(file: string, content: string): void {
     renameSync(tmp, file);
 }
 
-const args = process.argv.slice(2);
-const stack = takeStackArg(args);
-const [identity, folder] = args;
-if (!identity || !folder) usage("an identity and a folder are required");
-
-const outputs = stackOutputs(stack);
-const client = outputs.clientCerts?.[identity];
-if (!client) usage(`no client identity "${identity}" in stack ${stack}; known: ${Object.keys(outputs.clientCerts ?? {}).join(", ")}`);
-
-mkdirSync(folder, { recursive: true, mode: 0o700 });
-chmodSync(folder, 0o700);
-writePrivate(path.join(folder, "ca.crt"), outputs.caCertPem);
-writePrivate(path.join(folder, "client.crt"), client.certPem);
-writePrivate(path.join(folder, "client.key"), client.privateKeyPem);
-console.log(`bundle: ${identity} of stack ${stack} written to ${folder} (ca.crt, client.crt, client.key; 0600)`);
-console.log(
-    `  mosquitto_sub -h ${outputs.brokerAddress} -p ${outputs.tlsPort} --cafile ${folder}/ca.crt --cert ${folder}/client.crt --key ${folder}/client.key -t '#' -v`,
-);
+runTool("bundle", () => {
+    const args = process.argv.slice(2);
+    const stack = takeStackArg(args);
+    const [identity, folder] = args;
+    if (!identity || !folder) throw new ToolError(`an identity and a folder are required (${usage}).`, 2);
+    // Refused before anything is read or written: a bundle never mixes with other files.
+    if (existsSync(folder)) {
+        if (!statSync(folder).isDirectory()) throw new ToolError(`${folder} exists and is not a folder: name a new or empty folder.`, 2);
+        const inside = readdirSync(folder);
+        if (inside.length > 0)
+            throw new ToolError(
+                `${folder} is not empty (${inside.slice(0, 3).join(", ")}${inside.length > 3 ? ", …" : ""}): name a new or empty folder, or remove it first.`,
+                2,
+            );
+    }
+    const outputs = stackOutputs(stack);
+    const client = outputs.clientCerts[identity] as (typeof outputs.clientCerts)[string] | undefined;
+    if (!client) {
+        throw new ToolError(
+            `no client identity "${identity}" in stack "${stack}"; known: ${Object.keys(outputs.clientCerts).join(", ")} (identities are set by mqtt-lab:clients).`,
+            2,
+        );
+    }
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    chmodSync(folder, 0o700);
+    writePrivate(path.join(folder, "ca.crt"), outputs.caCertPem);
+    writePrivate(path.join(folder, "client.crt"), client.certPem);
+    writePrivate(path.join(folder, "client.key"), client.privateKeyPem);
+    console.log(`bundle: ${identity} of stack ${stack} written to ${folder} (ca.crt, client.crt, client.key; 0600)`);
+    console.log(
+        `  mosquitto_sub -h ${outputs.brokerAddress} -p ${outputs.tlsPort} --cafile ${folder}/ca.crt --cert ${folder}/client.crt --key ${folder}/client.key -t '#' -v`,
+    );
+    return 0;
+});

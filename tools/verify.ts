@@ -10,24 +10,30 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { CheckOutcome, EvidenceReport, parseCheckRun, renderEvidenceJson, renderEvidenceMarkdown } from "../src/evidence/report";
 import { sshExec } from "../src/ssh/exec";
-import { stackConfig, stackOutputs, takeStackArg } from "./stack";
+import type { StackOutputs } from "../src/outputs";
+import { runTool, sshFailure, stackConfig, stackOutputs, takeStackArg } from "./stack";
 
 const stack = takeStackArg(process.argv.slice(2));
 const clockToleranceSeconds = 60;
-const outputs = stackOutputs(stack);
 
 /** The SSH key: the lab's generated one (containers), or the one config names (existing hosts). */
-function privateKey(): string {
+function privateKey(outputs: StackOutputs): string {
     if (outputs.sshClientPrivateKey) return outputs.sshClientPrivateKey;
     const keyPath = stackConfig(stack, "mqtt-lab:sshPrivateKeyPath");
     return keyPath ? readFileSync(keyPath, "utf8") : stackConfig(stack, "mqtt-lab:sshPrivateKey");
 }
 
-/** Secrets that must not reach a report even if a check prints them: the teaching password (read once). */
-const secretValues: string[] = [stackConfig(stack, "mqtt-lab:teachingPassword")].filter(Boolean);
-
 async function main(): Promise<number> {
-    const key = privateKey();
+    const outputs = stackOutputs(stack);
+    const key = privateKey(outputs);
+    // Secrets that must not reach a report even if a check prints them: the teaching password (read once).
+    const secretValues: string[] = [stackConfig(stack, "mqtt-lab:teachingPassword")].filter(Boolean);
+    // Each host answers, with the pinned host key, before any check runs: a failure here is one line.
+    for (const [role, e] of Object.entries(outputs.ssh)) {
+        await sshExec({ ...e, privateKey: key }, "true", { timeoutMs: 30000 }).catch((err: unknown) => {
+            throw sshFailure(stack, role, e, err instanceof Error ? err : new Error(String(err)));
+        });
+    }
     const outcomes: CheckOutcome[] = [];
     for (const step of outputs.checkPlan) {
         const e = outputs.ssh[step.host];
@@ -67,10 +73,4 @@ async function main(): Promise<number> {
     return outcomes.length > 0 && outcomes.every((o) => o.pass) ? 0 : 1;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (e) => {
-        console.error(`verify: ${e.message}`);
-        process.exit(1);
-    },
-);
+runTool("verify", main);

@@ -142,7 +142,7 @@ wait; cat /tmp/acl-seen`;
                 cwd: repoRoot,
                 encoding: "utf8",
                 timeout: 240_000,
-                env: { ...process.env, PULUMI_BACKEND_URL: `file://${t.backend}`, PULUMI_CONFIG_PASSPHRASE: "mqtt-lab-test" },
+                env: { ...process.env, PULUMI_BACKEND_URL: t.env.PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE: t.passphrase },
             });
         const restart = containerShell.restart;
         const backup = "rm -rf /root/mosquitto.bak && cp -a /etc/mosquitto /root/mosquitto.bak";
@@ -413,7 +413,7 @@ wait; cat /tmp/acl-seen`;
 
     it("survives an up killed while it copies to the broker: the live files stay whole, the broker serves, the rerun converges", async () => {
         await t.stack.setConfig("mqtt-lab:pki", { value: JSON.stringify({ leafRotation: 3 }) });
-        const env = { ...process.env, PULUMI_BACKEND_URL: `file://${t.backend}`, PULUMI_CONFIG_PASSPHRASE: "mqtt-lab-test", MQTTLAB_RUN_ID: t.id };
+        const env = { ...process.env, ...t.env };
         // The CLI in its own process group, killed outright (SIGKILL, no clean-up) once the broker's apply is under way.
         const cli = spawn("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", t.stack.name], { cwd: repoRoot, env, detached: true });
         let out = "";

@@ -22,7 +22,7 @@ function previewOffline(t: TestStack, workDir: string): { code: number | null; o
         cwd: workDir,
         encoding: "utf8",
         timeout: 600_000,
-        env: { ...process.env, PULUMI_BACKEND_URL: `file://${t.backend}`, PULUMI_CONFIG_PASSPHRASE: "mqtt-lab-test", MQTTLAB_RUN_ID: t.id },
+        env: { ...process.env, ...t.env },
     });
     if (r.error) throw r.error;
     return { code: r.status, out: `${r.stdout}\n${r.stderr}` };

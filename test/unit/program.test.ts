@@ -216,6 +216,7 @@ const scenarios = {
     bothKeys: { config: { ...existing, sshPrivateKeyPath: "/tmp/id_ed25519" }, secret: ["sshPrivateKey"] },
     unreadableKeyPath: { config: { ...existing, sshPrivateKey: "", sshPrivateKeyPath: "/nonexistent/mqtt-lab/id_ed25519" } },
     unpinnedHost: { config: { ...existing, brokerHostKey: "" }, secret: ["sshPrivateKey"] },
+    typo: { config: { ...containers, tlsPrt: "8884" } },
 } satisfies Record<string, Scenario>;
 
 const ofType = (o: Outcome, type: string) => o.registrations.filter((r) => r.type === type);
@@ -606,6 +607,7 @@ if (process.env[scenarioVar]) {
             { scenario: "bothKeys", why: "existing hosts with both a key and a key path", key: "sshPrivateKey", says: /Exactly one of/ },
             { scenario: "unreadableKeyPath", why: "existing hosts with an unreadable key path", key: "sshPrivateKeyPath", says: /cannot be read/ },
             { scenario: "unpinnedHost", why: "existing hosts with no broker host key", key: "brokerHostKey", says: /ssh-keyscan/ },
+            { scenario: "typo", why: "a key the program does not read (a typo)", key: "tlsPrt", says: /did you mean \[mqtt-lab:tlsPort\]\?/ },
         ];
         for (const c of refused) {
             it(`refuses ${c.why} with a ConfigError naming [mqtt-lab:${c.key}], before any resource is registered`, async () => {

@@ -99,7 +99,7 @@ func runLocal(ctx context.Context, in localInputs, spec runSpec) (stdout, stderr
 			// Could not start: a missing interpreter or dir.
 			return "", "", fmt.Errorf("%s: running %s", spec.red.redact(runErr.Error()), cmdLabel(spec))
 		}
-		return "", "", c.failure(runErr, spec.command, spec.commandSecret, spec.red)
+		return "", "", c.failure(runErr, "the machine running Pulumi", spec.red)
 	}
 	return stdout, stderr, nil
 }

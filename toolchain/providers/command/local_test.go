@@ -63,15 +63,15 @@ func TestLocalFailureLogging(t *testing.T) {
 		rec := &logRecorder{}
 		in := localInputs{commonInputs: commonInputs{Logging: c.logging}}
 		_, _, err := runLocal(context.Background(), in, runSpec{command: "printf 'to-%s\\n' out; printf 'to-%s\\n' err >&2; exit 7", log: rec.log, red: newRedactor(nil)})
-		if err == nil || !strings.Contains(err.Error(), "exit status 7") {
+		if err == nil || !strings.HasPrefix(err.Error(), "to-err\n") || !strings.Contains(err.Error(), "exit status 7") {
 			t.Fatalf("%q: err %v", c.logging, err)
 		}
 		for _, x := range []struct {
 			text string
 			want bool
 		}{{"to-out", c.wantOut}, {"to-err", c.wantErr}} {
-			// The log follows logging; the error always says why the command failed.
-			if !strings.Contains(err.Error(), x.text) || strings.Contains(rec.all(), x.text) != x.want {
+			// The log follows logging; the error always quotes stderr (what says why), whatever logging says.
+			if strings.Contains(rec.all(), x.text) != x.want {
 				t.Errorf("logging %q: %s (logged: want %v) in error %q / log %q", c.logging, x.text, x.want, err, rec.all())
 			}
 		}
@@ -137,5 +137,33 @@ func TestGlobFiles(t *testing.T) {
 		if _, ok := got[w]; !ok {
 			t.Fatalf("missing %s in %v", w, got)
 		}
+	}
+}
+
+// The error of a failed command begins with the last lines of what it said on stderr, then where it
+// ran; the command text (a script, with the program's data in it) is never quoted.
+func TestFailureQuotesTheLastLinesOfStderrNotTheScript(t *testing.T) {
+	script := "# SCRIPT-MARKER\nfor i in $(seq 1 30); do echo \"noise $i\" >&2; done\necho 'sudo: command not found' >&2\nexit 127"
+	_, _, err := runLocal(context.Background(), localInputs{}, runSpec{command: script, red: newRedactor(nil)})
+	if err == nil {
+		t.Fatal("expected failure")
+	}
+	msg := err.Error()
+	lines := strings.Split(msg, "\n")
+	if len(lines) != errorLines+1 || lines[0] != "noise 22" || lines[errorLines-1] != "sudo: command not found" {
+		t.Fatalf("want the last %d lines of stderr first, got %q", errorLines, msg)
+	}
+	want := "(command failed on the machine running Pulumi: exit status 127; 21 earlier lines of its stderr not shown)"
+	if lines[errorLines] != want || strings.Contains(msg, "SCRIPT-MARKER") || strings.Contains(msg, "seq 1 30") {
+		t.Fatalf("want %q last and no script text, got %q", want, msg)
+	}
+	// Nothing on stderr: stdout is what the command said.
+	_, _, err = runLocal(context.Background(), localInputs{}, runSpec{command: "echo only-stdout; exit 2", red: newRedactor(nil)})
+	if err == nil || err.Error() != "only-stdout\n(command failed on the machine running Pulumi: exit status 2)" {
+		t.Fatalf("err %v", err)
+	}
+	_, _, err = runLocal(context.Background(), localInputs{}, runSpec{command: "exit 5", red: newRedactor(nil)})
+	if err == nil || err.Error() != "(command failed on the machine running Pulumi: exit status 5), with no output" {
+		t.Fatalf("err %v", err)
 	}
 }

@@ -8,6 +8,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -126,28 +127,9 @@ func (l *lineLogger) Close() {
 	l.done = true
 }
 
-// lockedBuffer is a bytes.Buffer safe for writes from two goroutines (stdout and stderr copiers).
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (w *lockedBuffer) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *lockedBuffer) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
-}
-
 // capture collects a command's output.
 type capture struct {
-	stdout, stderr bytes.Buffer // full streams, for the outputs
-	shown          lockedBuffer // both streams interleaved, for an error message
+	stdout, stderr bytes.Buffer // full streams, for the outputs and the error of a failure
 	logger         *lineLogger
 	logging        Logging
 }
@@ -158,11 +140,11 @@ func newCapture(logging Logging, log logFunc, red *redactor) *capture {
 
 // writers returns the io.Writers to attach to the process's stdout and stderr.
 func (c *capture) writers() (stdout, stderr io.Writer) {
-	outs := []io.Writer{&c.stdout, &c.shown}
+	outs := []io.Writer{&c.stdout}
 	if c.logging.logsStdout() {
 		outs = append(outs, c.logger)
 	}
-	errs := []io.Writer{&c.stderr, &c.shown}
+	errs := []io.Writer{&c.stderr}
 	if c.logging.logsStderr() {
 		errs = append(errs, c.logger)
 	}
@@ -175,19 +157,52 @@ func (c *capture) finish() (stdout, stderr string) {
 	return strings.TrimSuffix(c.stdout.String(), "\n"), strings.TrimSuffix(c.stderr.String(), "\n")
 }
 
-const maxErrorOutput = 32 << 10
+// errorLines is how many of the last lines of a failed command's output its error quotes.
+const errorLines = 10
 
-// failure builds the error for a command that failed: like upstream "<err>: running <cmd>:\n<output>"
-// with both streams (the last 32 KiB of them), but the command text is left out when it is secret,
-// and secret values are blanked.
-func (c *capture) failure(runErr error, command string, commandSecret bool, red *redactor) error {
-	cmdText := fmt.Sprintf("%q", command)
-	if commandSecret {
-		cmdText = "the command (secret, not shown)"
+// maxErrorLine bounds each quoted line, so one runaway line cannot flood the message.
+const maxErrorLine = 400
+
+// failure builds the error for a command that failed. It begins with what the command said: the
+// last lines of its stderr (of its stdout when stderr is empty), secret values blanked; then one
+// line saying where it ran and how it ended. The command text itself (a whole script, often) is
+// never part of it: the error names the failure, not the code (see README.md in this folder).
+func (c *capture) failure(runErr error, where string, red *redactor) error {
+	said, dropped := lastLines(c.stderr.String(), errorLines)
+	stream := "stderr"
+	if said == "" {
+		said, dropped = lastLines(c.stdout.String(), errorLines)
+		stream = "stdout"
 	}
-	out := c.shown.String()
-	if len(out) > maxErrorOutput {
-		out = "[...]" + out[len(out)-maxErrorOutput:]
+	tail := fmt.Sprintf("(command failed on %s: %s", where, runErr.Error())
+	if dropped > 0 {
+		tail += fmt.Sprintf("; %d earlier lines of its %s not shown", dropped, stream)
 	}
-	return fmt.Errorf("%s: running %s:\n%s", red.redact(runErr.Error()), red.redact(cmdText), red.redact(out))
+	tail += ")"
+	if said == "" {
+		return errors.New(red.redact(tail + ", with no output"))
+	}
+	return errors.New(red.redact(said + "\n" + tail))
+}
+
+// lastLines returns the last n non-empty lines of text (each cut to maxErrorLine bytes) and how
+// many non-empty lines came before them.
+func lastLines(text string, n int) (string, int) {
+	var lines []string
+	for _, l := range strings.Split(text, "\n") {
+		l = strings.TrimRight(l, "\r ")
+		if l == "" {
+			continue
+		}
+		if len(l) > maxErrorLine {
+			l = l[:maxErrorLine] + "[...]"
+		}
+		lines = append(lines, l)
+	}
+	dropped := 0
+	if len(lines) > n {
+		dropped = len(lines) - n
+		lines = lines[dropped:]
+	}
+	return strings.Join(lines, "\n"), dropped
 }

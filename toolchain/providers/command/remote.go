@@ -353,7 +353,7 @@ func runRemote(ctx context.Context, in remoteInputs, spec runSpec) (stdout, stde
 		if ctx.Err() != nil {
 			runErr = fmt.Errorf("cancelled (%v)", runErr)
 		}
-		return "", "", c.failure(runErr, spec.command, spec.commandSecret, spec.red)
+		return "", "", c.failure(runErr, in.Conn.User+"@"+in.Conn.endpoint(), spec.red)
 	}
 	return stdout, stderr, nil
 }

@@ -219,10 +219,10 @@ func TestRemoteFailureAndLoggingNone(t *testing.T) {
 	in.Stdin = &secret
 	in.Logging = LogNone
 	rec := &logRecorder{}
-	_, _, err := runRemote(context.Background(), in, runSpec{command: "cat; echo; printf 'fail%s\\n' ing >&2; exit 3",
+	_, _, err := runRemote(context.Background(), in, runSpec{command: "cat >&2; echo >&2; printf 'fail%s\\n' ing >&2; exit 3",
 		log: rec.log, red: newRedactor([]string{secret})})
 	var e error = err
-	if e == nil || !strings.Contains(e.Error(), "status 3") {
+	if e == nil || !strings.Contains(e.Error(), "status 3") || !strings.Contains(e.Error(), "(command failed on test@"+s.addr) {
 		t.Fatalf("err %v", e)
 	}
 	// The error says why (as upstream, whatever logging says), with the secret blanked.
@@ -236,7 +236,7 @@ func TestRemoteFailureAndLoggingNone(t *testing.T) {
 	// Default logging: output streamed and quoted, but the secret blanked.
 	in.Logging = ""
 	rec = &logRecorder{}
-	_, _, err = runRemote(context.Background(), in, runSpec{command: "cat; echo; printf 'fail%s\\n' ing >&2; exit 3",
+	_, _, err = runRemote(context.Background(), in, runSpec{command: "cat >&2; echo >&2; printf 'fail%s\\n' ing >&2; exit 3",
 		log: rec.log, red: newRedactor([]string{secret})})
 	if err == nil || !strings.Contains(err.Error(), "failing") || strings.Contains(err.Error(), secret) {
 		t.Fatalf("err %v", err)
