@@ -4,6 +4,7 @@
  */
 import { Policies } from "@pulumi/policy";
 import { requireTopicLimitingAcl } from "./aclAdvisory";
+import { requireJudgedRemoteCommands } from "./brokerCommands";
 import { requireSigningCa } from "./caCertificate";
 import { requireCertificatesFarFromExpiry } from "./certExpiry";
 import { requireDistinctLeafCertificates } from "./leafCertificates";
@@ -21,6 +22,8 @@ export function mqttLabPolicies(): Policies {
         // Mandatory: the broker's listeners, as the conf the program sends says.
         requireNoAnonymousPlaintextListener(),
         requireHardenedTlsListeners(),
+        // Mandatory, closed by default: no remote command writes a conf the rules above do not read.
+        requireJudgedRemoteCommands(),
         // Mandatory: keys and certificates.
         requireAllowedX509Keys(),
         requireSigningCa(),

@@ -114,3 +114,39 @@ export function headerHeredocs(script: string): Record<string, string> {
     }
     return out;
 }
+
+/** Every header line is a comment, a KEY='value' line, or a quoted heredoc read into a variable. */
+export function headerIsData(header: string): boolean {
+    const lines = header.replace(/\n+$/, "").split("\n");
+    for (let i = 0; i < lines.length; i++) {
+        const heredoc = heredocLine.exec(lines[i]);
+        if (heredoc) {
+            const end = lines.indexOf(heredoc[2], i + 1);
+            if (end < 0) return false;
+            i = end;
+            continue;
+        }
+        if (!/^(#.*|[A-Z][A-Z0-9_]*='([^']|'\\'')*')$/.test(lines[i])) return false;
+    }
+    return true;
+}
+
+const headerTitle = /^# mqtt-lab: the data of remote\/([a-z][a-z-]*)\.sh, written by the program \(src\/remote\/compose\.ts\)\.$/;
+
+/**
+ * The name of the program's own host script that `command` runs, when it is exactly what
+ * composeScript and asRootScript/asUserScript make (a data header, then remote/lib.sh and the
+ * script verbatim, nothing before or after); undefined for any other command. The policy pack
+ * recognizes the program's commands this way, not by matching their text.
+ */
+export function composedScriptOf(command: string): string | undefined {
+    const wrap = /^(sudo -n )?bash -c '/.exec(command);
+    if (!wrap) return undefined;
+    const inner = unwrapBashC(command);
+    if (command !== `${wrap[1] ?? ""}bash -c ${shQuote(inner)}`) return undefined;
+    const name = headerTitle.exec(inner.split("\n", 1)[0])?.[1];
+    if (!name || !existsSync(path.join(remoteDir(), `${name}.sh`))) return undefined;
+    const tail = `\n${remoteFile("lib")}\n${remoteFile(name)}`;
+    if (!inner.endsWith(tail)) return undefined;
+    return headerIsData(inner.slice(0, inner.length - tail.length)) ? name : undefined;
+}

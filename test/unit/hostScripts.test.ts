@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { clientChecksScript, refusalChecksScript } from "../../src/remote/checkScripts";
-import { composeScript, remoteFile, renderHeader, unwrapBashC } from "../../src/remote/compose";
+import { composedScriptOf, composeScript, headerIsData, remoteFile, renderHeader, unwrapBashC } from "../../src/remote/compose";
 import { brokerApplyScript, brokerRemoveScript, clientInstallScript, clientRemoveScript, containerShell, systemdShell } from "../../src/remote/hostScripts";
 import { forgeriesScript } from "../../src/pki/forgeries";
 import { renderAcl, renderBrokerConf } from "../../src/mosquitto/conf";
@@ -61,21 +61,6 @@ const commands: { name: string; script: string; wrapped: string }[] = [
     },
 ];
 
-/** Every header line is a comment, a KEY='value' line, or a quoted heredoc read into a variable. */
-function assertOnlyData(header: string): void {
-    const lines = header.trimEnd().split("\n");
-    for (let i = 0; i < lines.length; i++) {
-        const heredoc = /^IFS= read -r -d '' [A-Z_]+ <<'(MQTTLAB_[0-9a-f]{12})' \|\| true$/.exec(lines[i]);
-        if (heredoc) {
-            const end = lines.indexOf(heredoc[1], i + 1);
-            assert.ok(end > i, `heredoc ${heredoc[1]} is closed`);
-            i = end;
-            continue;
-        }
-        assert.match(lines[i], /^(#.*|[A-Z][A-Z0-9_]*='([^']|'\\'')*')$/, `the header holds data, not code: ${lines[i]}`);
-    }
-}
-
 describe("host-side scripts as sent", () => {
     for (const c of commands) {
         it(`${c.name}: a data header, then remote/lib.sh and remote/${c.script}.sh verbatim`, () => {
@@ -84,7 +69,8 @@ describe("host-side scripts as sent", () => {
             assert.ok(text.endsWith(tail), "the scripts are sent as they are in the repository");
             const header = text.slice(0, text.length - tail.length);
             assert.ok(header.startsWith(renderHeader(c.script, {}).trimEnd()), "the header names its script");
-            assertOnlyData(header);
+            assert.ok(headerIsData(header), "the header holds data, not code");
+            assert.equal(composedScriptOf(c.wrapped), c.script, "the policy pack recognizes it as the program's own");
             const file = path.join(snapshots, `${c.name}.header.txt`);
             if (process.env.UPDATE_SNAPSHOTS === "1" || !existsSync(file)) {
                 assert.notEqual(process.env.CI, "true", `snapshot ${file} is missing: run the unit tests with UPDATE_SNAPSHOTS=1 and commit it`);
@@ -93,4 +79,22 @@ describe("host-side scripts as sent", () => {
             assert.equal(header, readFileSync(file, "utf8"), `what is sent changed: review it, then UPDATE_SNAPSHOTS=1 (${file})`);
         });
     }
+});
+
+describe("composedScriptOf", () => {
+    const install = clientInstallScript("client-a");
+    const inner = unwrapBashC(install);
+    const quote = (s: string) => `bash -c '${s.replace(/'/g, "'\\''")}'`;
+    it("recognizes the program's own commands, and nothing else", () => {
+        assert.equal(composedScriptOf(install), "client-install");
+        const cases: [string, string][] = [
+            ["a command after it", `${install}; cp /tmp/x.conf /etc/mosquitto/conf.d/`],
+            ["a command before it", `rm -f /etc/mosquitto/conf.d/mqtt-lab.conf; ${install}`],
+            ["code in the header", quote(inner.replace("IDENTITY='client-a'", "IDENTITY=$(tee /etc/mosquitto/conf.d/x.conf </dev/null)"))],
+            ["a changed script body", quote(inner.replace('mv -f "$S/$f" "$T/$f"', 'mv -f "$S/$f" /etc/mosquitto/conf.d/'))],
+            ["a script the repository does not have", quote(inner.replace("remote/client-install.sh", "remote/rogue.sh"))],
+            ["plain shell", "cat > /etc/mosquitto/conf.d/open.conf <<'EOF'\nlistener 1883\nallow_anonymous true\nEOF"],
+        ];
+        for (const [why, command] of cases) assert.equal(composedScriptOf(command), undefined, why);
+    });
 });

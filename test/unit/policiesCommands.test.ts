@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { notTheBrokerTrigger, requireJudgedRemoteCommands } from "../../policies/brokerCommands";
+import { clientChecksScript, refusalChecksScript } from "../../src/remote/checkScripts";
+import { asRootScript, brokerRemoveScript, clientInstallScript, clientRemoveScript, containerShell, systemdShell } from "../../src/remote/hostScripts";
+import { applyCommand, confCommand, connection, labAcl, labConf, types } from "./policyFixtures";
+import { assertHasResourceViolation, assertNoResourceViolations, assertUnjudged, resourceArgs, runResourcePolicy, unknownValue } from "./policyUtil";
+
+const remote = (props: Record<string, unknown>, name = "user-command") => resourceArgs(types.remoteCommand, { connection: connection(), ...props }, { name });
+const open = "listener 1883\nallow_anonymous true\n";
+
+describe("Policy remote-commands-judged", () => {
+    const policy = requireJudgedRemoteCommands();
+
+    it("passes every remote command the program declares", async () => {
+        const check = { identity: "client-a", topics: ["#"], brokerAddress: "203.0.113.10", tlsPort: 8883, plaintextPort: 1883 };
+        await assertNoResourceViolations(policy, remote(applyCommand(labConf, labAcl), "lab-apply"));
+        await assertNoResourceViolations(
+            policy,
+            remote(
+                { create: clientInstallScript("client-a"), update: clientInstallScript("client-a"), delete: clientRemoveScript("client-a") },
+                "lab-client-a-install",
+            ),
+        );
+        await assertNoResourceViolations(policy, remote({ create: clientChecksScript(check) }, "lab-checks-client-a"));
+        await assertNoResourceViolations(
+            policy,
+            remote({ create: refusalChecksScript({ ...check, identity: "client-a", tlsVersion: "tlsv1.2" }) }, "lab-checks-refusals"),
+        );
+        await assertNoResourceViolations(policy, remote({ create: asRootScript(systemdShell, brokerRemoveScript(systemdShell)) }, "lab-remove"));
+    });
+
+    it("passes a command that sends its conf where the listener rules judge it (environment.MQTTLAB_CONF)", async () => {
+        await assertNoResourceViolations(policy, remote(confCommand(labConf)));
+    });
+
+    // Ways a user's own command could write a conf that no listener rule reads.
+    const rogue: [string, Record<string, unknown>][] = [
+        ["a heredoc into conf.d", { create: `cat > /etc/mosquitto/conf.d/open.conf <<'EOF'\n${open}EOF\nsystemctl restart mosquitto` }],
+        ["tee", { create: `printf 'listener 1883\\nallow_anonymous true\\n' | sudo tee /etc/mosquitto/conf.d/open.conf` }],
+        ["a script on stdin", { create: "sudo bash -s", stdin: `echo 'allow_anonymous true' >> /etc/mosquitto/conf.d/x.conf` }],
+        ["a file copied, then moved", { create: "cp /tmp/open.conf /tmp/x && sudo mv /tmp/x /etc/mosquitto/conf.d/open.conf" }],
+        ["the program's apply with a command added", { create: `${String(applyCommand().create)}; echo '${open}' > /etc/mosquitto/conf.d/z.conf` }],
+        [
+            "a delete that writes a conf",
+            { create: clientInstallScript("a"), delete: "sed -i 's/require_certificate true/require_certificate false/' /etc/mosquitto/conf.d/mqtt-lab.conf" },
+        ],
+    ];
+    for (const [why, props] of rogue) {
+        it(`refuses ${why}, naming the resource and the fix`, async () => {
+            const o = await assertHasResourceViolation(
+                policy,
+                remote(props),
+                /^command:remote:Command "user-command" runs, in (create|delete), a script the policy pack cannot judge/,
+            );
+            assert.match(o.violations[0].message, /through the broker component \(or in environment\.MQTTLAB_CONF/);
+            assert.match(o.violations[0].message, new RegExp(`add "${notTheBrokerTrigger} <why>" to its triggers`));
+        });
+    }
+
+    it("names mosquitto's files when the script mentions them (an extra net, not the gate)", async () => {
+        const o = await assertHasResourceViolation(policy, remote({ create: "echo hi > /etc/mosquitto/conf.d/note.conf" }), /mentions mosquitto's files/);
+        assert.equal(o.violations.length, 1);
+        await assertHasResourceViolation(policy, remote({ create: "uptime" }), /cannot judge: it is not one of/);
+    });
+
+    it("passes a command that declares, in its triggers, that its host is not the broker", async () => {
+        await assertNoResourceViolations(policy, remote({ create: "apt-get install -y htop", triggers: [`${notTheBrokerTrigger} the monitoring host`] }));
+    });
+
+    it("does not pass an unknown script at preview: it reports it could not be judged", async () => {
+        const o = await runResourcePolicy(policy, remote({ create: unknownValue }));
+        assertUnjudged(o, /create of command:remote:Command "user-command"/);
+    });
+
+    it("judges the container shell's commands as the systemd ones", async () => {
+        await assertNoResourceViolations(policy, remote({ create: asRootScript(containerShell, brokerRemoveScript(containerShell)) }));
+    });
+});
