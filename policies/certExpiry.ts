@@ -1,8 +1,8 @@
-import { StackValidationPolicy } from "@pulumi/policy";
 import * as tls from "@pulumi/tls";
 import { defaults } from "../src/config/labConfig";
 import { issued, label } from "./certGraph";
-import { configKey, PolicyOptions, PreviewGaps, UNKNOWN } from "./judge";
+import { stackPolicy } from "./define";
+import { configKey, PolicyOptions, UNKNOWN } from "./judge";
 
 export interface CertExpiryOptions extends PolicyOptions {
     /** Default of the `minDaysLeft` policy config. @default 7 */
@@ -18,47 +18,36 @@ const day = 86_400_000;
  * not issued yet (preview) by its validityPeriodHours, which must leave more than minDaysLeft.
  * The tls provider never renews by itself (pulumi-tls #39): the program's rotation keys do.
  */
-export function requireCertificatesFarFromExpiry(opts: CertExpiryOptions = {}): StackValidationPolicy {
-    const fallback = opts.minDaysLeft ?? defaults.minCertDaysLeft;
-    const now = opts.now ?? Date.now;
-    return {
-        name: "certificate-not-near-expiry",
-        description: "Warns about certificates with fewer than minDaysLeft days of validity left.",
-        enforcementLevel: opts.enforcementLevel ?? "advisory",
-        configSchema: {
-            properties: {
-                minDaysLeft: { type: "integer", minimum: 0, default: fallback, description: "Warn when a certificate has fewer days left than this." },
-            },
-        },
-        validateStack: (args, report) => {
-            const minDays = args.getConfig<{ minDaysLeft?: number }>().minDaysLeft ?? fallback;
-            const gaps = new PreviewGaps();
-            for (const r of args.resources.filter((x) => x.isType(tls.SelfSignedCert) || x.isType(tls.LocallySignedCert))) {
-                const isCa = r.isType(tls.SelfSignedCert);
-                const fix = isCa
-                    ? `bump ${configKey("pki.caGeneration")} to issue a new CA (and raise ${configKey("pki.caValidityHours")} if it is too short)`
-                    : `bump ${configKey("pki.leafRotation")} to reissue it (and raise ${configKey("pki.leafValidityHours")} if it is too short)`;
-                const x509 = issued(r);
-                if (x509) {
-                    const left = (Date.parse(x509.validTo) - now()) / day;
-                    if (left < minDays) {
-                        const when = left < 0 ? `expired ${Math.ceil(-left)} days ago` : `expires in ${Math.floor(left)} days`;
-                        report(
-                            `${label(r)} ${when} (notAfter ${x509.validTo}), fewer than the ${minDays} days this check wants left; clients will refuse it. Run \`pulumi up\` after you ${fix}.`,
-                            r.urn,
-                        );
-                    }
-                    continue;
-                }
-                const hours = gaps.read(`validityPeriodHours of ${label(r)}`, () => r.props.validityPeriodHours);
-                if (hours !== UNKNOWN && typeof hours === "number" && hours < minDays * 24) {
+export const requireCertificatesFarFromExpiry = stackPolicy<CertExpiryOptions>("certificate-not-near-expiry", {
+    description: "Warns about certificates with fewer than minDaysLeft days of validity left.",
+    defaultLevel: "advisory",
+    threshold: { key: "minDaysLeft", minimum: 0, default: defaults.minCertDaysLeft, description: "Warn when a certificate has fewer days left than this." },
+    judge: (args, report, { gaps, opts, threshold: minDays }) => {
+        const now = opts.now ?? Date.now;
+        for (const r of args.resources.filter((x) => x.isType(tls.SelfSignedCert) || x.isType(tls.LocallySignedCert))) {
+            const isCa = r.isType(tls.SelfSignedCert);
+            const fix = isCa
+                ? `bump ${configKey("pki.caGeneration")} to issue a new CA (and raise ${configKey("pki.caValidityHours")} if it is too short)`
+                : `bump ${configKey("pki.leafRotation")} to reissue it (and raise ${configKey("pki.leafValidityHours")} if it is too short)`;
+            const x509 = issued(r);
+            if (x509) {
+                const left = (Date.parse(x509.validTo) - now()) / day;
+                if (left < minDays) {
+                    const when = left < 0 ? `expired ${Math.ceil(-left)} days ago` : `expires in ${Math.floor(left)} days`;
                     report(
-                        `${label(r)} will be issued valid for only ${hours} hours, fewer than the ${minDays} days this check wants left: it is close to expiry from the start. ${fix[0].toUpperCase()}${fix.slice(1)}.`,
+                        `${label(r)} ${when} (notAfter ${x509.validTo}), fewer than the ${minDays} days this check wants left; clients will refuse it. Run \`pulumi up\` after you ${fix}.`,
                         r.urn,
                     );
                 }
+                continue;
             }
-            gaps.finish((m) => report(m));
-        },
-    };
-}
+            const hours = gaps.read(`validityPeriodHours of ${label(r)}`, () => r.props.validityPeriodHours);
+            if (hours !== UNKNOWN && typeof hours === "number" && hours < minDays * 24) {
+                report(
+                    `${label(r)} will be issued valid for only ${hours} hours, fewer than the ${minDays} days this check wants left: it is close to expiry from the start. ${fix[0].toUpperCase()}${fix.slice(1)}.`,
+                    r.urn,
+                );
+            }
+        }
+    },
+});

@@ -1,6 +1,6 @@
 import * as command from "@pulumi/command";
-import { ResourceValidationPolicy } from "@pulumi/policy";
-import { isRecord, PolicyOptions, PreviewGaps, resourceLabel, UNKNOWN, validateResourceOfTypes } from "./judge";
+import { resourcePolicy } from "./define";
+import { isRecord, UNKNOWN } from "./judge";
 
 /** Switches that turn TLS or SSH verification off, with what each does. */
 export const verificationBypasses: readonly { pattern: RegExp; what: string }[] = [
@@ -24,34 +24,28 @@ export function findBypasses(text: string): string[] {
  * (create, update, delete) and at the environment it passes. stdin is left out: the program
  * sends certificate bundles there, unknown at preview, never commands.
  */
-export function requireNoVerificationBypass(opts: PolicyOptions = {}): ResourceValidationPolicy {
-    return {
-        name: "no-verification-bypass",
-        description: "No command disables TLS or SSH verification (--insecure, StrictHostKeyChecking=no, curl -k, ...).",
-        enforcementLevel: opts.enforcementLevel ?? "mandatory",
-        validateResource: validateResourceOfTypes([command.remote.Command, command.local.Command], (props, args, report) => {
-            const gaps = new PreviewGaps();
-            const label = resourceLabel(args.type, args.name);
-            const texts: { field: string; text: string }[] = [];
-            for (const field of ["create", "update", "delete"]) {
-                const v = gaps.read(`${field} of ${label}`, () => props[field]);
-                if (v !== UNKNOWN && typeof v === "string") texts.push({ field, text: v });
+export const requireNoVerificationBypass = resourcePolicy("no-verification-bypass", [command.remote.Command, command.local.Command], {
+    description: "No command disables TLS or SSH verification (--insecure, StrictHostKeyChecking=no, curl -k, ...).",
+    defaultLevel: "mandatory",
+    judge: (props, _args, report, { gaps, label }) => {
+        const texts: { field: string; text: string }[] = [];
+        for (const field of ["create", "update", "delete"]) {
+            const v = gaps.read(`${field} of ${label}`, () => props[field]);
+            if (v !== UNKNOWN && typeof v === "string") texts.push({ field, text: v });
+        }
+        const env = gaps.read(`the environment of ${label}`, () => props.environment);
+        if (env !== UNKNOWN && isRecord(env)) {
+            for (const key of Object.keys(env)) {
+                const v = gaps.read(`environment.${key} of ${label}`, () => env[key]);
+                if (v !== UNKNOWN && typeof v === "string") texts.push({ field: `environment.${key}`, text: v });
             }
-            const env = gaps.read(`the environment of ${label}`, () => props.environment);
-            if (env !== UNKNOWN && isRecord(env)) {
-                for (const key of Object.keys(env)) {
-                    const v = gaps.read(`environment.${key} of ${label}`, () => env[key]);
-                    if (v !== UNKNOWN && typeof v === "string") texts.push({ field: `environment.${key}`, text: v });
-                }
+        }
+        for (const { field, text } of texts) {
+            for (const what of findBypasses(text)) {
+                report(
+                    `${label} switches verification off in ${field}: ${what}. No config key enables this; trust the lab's own material instead (mosquitto_pub --cafile with the lab CA, the pinned SSH host key, curl --cacert).`,
+                );
             }
-            for (const { field, text } of texts) {
-                for (const what of findBypasses(text)) {
-                    report(
-                        `${label} switches verification off in ${field}: ${what}. No config key enables this; trust the lab's own material instead (mosquitto_pub --cafile with the lab CA, the pinned SSH host key, curl --cacert).`,
-                    );
-                }
-            }
-            gaps.finish(report);
-        }),
-    };
-}
+        }
+    },
+});

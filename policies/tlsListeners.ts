@@ -1,8 +1,7 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
 import { tlsVersions } from "../src/config/labConfig";
 import { describeListener, MosquittoListener } from "../src/mosquitto/parse";
-import { validateSentConfs } from "./brokerFiles";
-import { configKey, PolicyOptions } from "./judge";
+import { confPolicy } from "./define";
+import { configKey } from "./judge";
 
 /** Why a TLS listener is weak, as sentence fragments; empty when it is sound. */
 export function tlsListenerFlaws(l: MosquittoListener): string[] {
@@ -34,17 +33,14 @@ export function tlsListenerFlaws(l: MosquittoListener): string[] {
  * Mandatory: every TLS listener of the conf the program sends requires a client certificate
  * (and has a CA to check it against) and accepts TLS 1.2 or later only.
  */
-export function requireHardenedTlsListeners(opts: PolicyOptions = {}): ResourceValidationPolicy {
-    return {
-        name: "mosquitto-tls-listener-hardened",
-        description: "Every mosquitto TLS listener has require_certificate true and tls_version tlsv1.2 or tlsv1.3.",
-        enforcementLevel: opts.enforcementLevel ?? "mandatory",
-        validateResource: validateSentConfs((conf, files, label, report) => {
-            for (const l of conf.listeners) {
-                for (const flaw of tlsListenerFlaws(l)) {
-                    report(`${label} sends, in ${files.source}, a mosquitto conf whose TLS ${describeListener(l)} ${flaw}.`);
-                }
+export const requireHardenedTlsListeners = confPolicy("mosquitto-tls-listener-hardened", {
+    description: "Every mosquitto TLS listener has require_certificate true and tls_version tlsv1.2 or tlsv1.3.",
+    defaultLevel: "mandatory",
+    judge: (conf, files, label, report) => {
+        for (const l of conf.listeners) {
+            for (const flaw of tlsListenerFlaws(l)) {
+                report(`${label} sends, in ${files.source}, a mosquitto conf whose TLS ${describeListener(l)} ${flaw}.`);
             }
-        }),
-    };
-}
+        }
+    },
+});

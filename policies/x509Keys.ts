@@ -1,7 +1,7 @@
-import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import * as tls from "@pulumi/tls";
 import { judgeKeySpec } from "../src/pki/keyAlgorithms";
-import { configKey, PolicyOptions, PreviewGaps, resourceLabel, UNKNOWN } from "./judge";
+import { resourcePolicy } from "./define";
+import { configKey, PreviewGaps, UNKNOWN } from "./judge";
 
 /**
  * SSH keys are tls PrivateKeys too (container host keys, the SSH client key): the program names
@@ -43,19 +43,14 @@ export function judgePrivateKeyProps(props: Record<string, unknown>, label: stri
 }
 
 /** Mandatory: every X.509 key is RSA of 2048 bits or more, ECDSA P-256/P-384, or Ed25519. */
-export function requireAllowedX509Keys(opts: PolicyOptions = {}): ResourceValidationPolicy {
-    return {
-        name: "x509-key-allowed",
-        description: "X.509 keys are RSA of 2048 bits or more, ECDSA P-256 or P-384, or Ed25519.",
-        enforcementLevel: opts.enforcementLevel ?? "mandatory",
-        validateResource: validateResourceOfType(tls.PrivateKey, (props, args, report) => {
-            if (isSshKeyName(args.name)) {
-                args.notApplicable(`"${args.name}" is an SSH key (its name contains "ssh"), not an X.509 key.`);
-            }
-            const gaps = new PreviewGaps();
-            const why = judgePrivateKeyProps(props as Record<string, unknown>, resourceLabel(args.type, args.name), gaps);
-            if (why) report(why);
-            gaps.finish(report);
-        }),
-    };
-}
+export const requireAllowedX509Keys = resourcePolicy("x509-key-allowed", tls.PrivateKey, {
+    description: "X.509 keys are RSA of 2048 bits or more, ECDSA P-256 or P-384, or Ed25519.",
+    defaultLevel: "mandatory",
+    judge: (props, args, report, { gaps, label }) => {
+        if (isSshKeyName(args.name)) {
+            args.notApplicable(`"${args.name}" is an SSH key (its name contains "ssh"), not an X.509 key.`);
+        }
+        const why = judgePrivateKeyProps(props, label, gaps);
+        if (why) report(why);
+    },
+});

@@ -5,15 +5,13 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
 import { clientChecksScript, refusalChecksScript, topicMatches, topicOutside } from "../../src/remote/checkScripts";
 import { forgeriesScript, forgeryOutputs } from "../../src/pki/forgeries";
 import { parseBundle, renderBundle } from "../../src/remote/hostScripts";
 import { headerValues, remoteFile, unwrapBashC } from "../../src/remote/compose";
+import { OpensslPki } from "../../testkit/labHosts";
 
 describe("topicMatches", () => {
     const cases: [string, string, boolean][] = [
@@ -103,59 +101,21 @@ describe("refusalChecksScript", () => {
 });
 
 describe("forgeriesScript (run with openssl)", () => {
-    const openssl = (cwd: string, ...args: string[]) => execFileSync("openssl", args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
     it("makes an impostor with the real subjects but another key, and an expired certificate of the real CA", () => {
-        const dir = mkdtempSync(path.join(tmpdir(), "mqttlab-forge-"));
+        const pki = new OpensslPki();
         try {
-            openssl(
-                dir,
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.crt",
-                "-days",
-                "30",
-                "-subj",
-                "/O=unit-lab/CN=unit-lab CA generation 1",
-                "-addext",
-                "basicConstraints=critical,CA:TRUE",
-                "-addext",
-                "keyUsage=critical,keyCertSign",
-            );
-            openssl(
-                dir,
-                "req",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                "c.key",
-                "-out",
-                "c.csr",
-                "-subj",
-                "/O=unit-lab/OU=clients/CN=client-a",
-            );
-            openssl(dir, "x509", "-req", "-in", "c.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-days", "10", "-out", "client.crt");
-            const read = (f: string) => readFileSync(path.join(dir, f), "utf8");
+            const realCa = pki.ca("ca", "unit-lab CA generation 1");
+            const realClient = pki.leaf("client", "ca", "client-a", "client", [], 10);
             const r = spawnSync("bash", ["-c", forgeriesScript()], {
-                input: renderBundle({ "ca.crt": read("ca.crt"), "ca.key": read("ca.key"), "client.crt": read("client.crt") }),
+                input: renderBundle({ "ca.crt": realCa.cert, "ca.key": realCa.key, "client.crt": realClient.cert }),
                 encoding: "utf8",
             });
             assert.equal(r.status, 0, r.stderr);
             const out = parseBundle(r.stdout);
             assert.deepEqual(Object.keys(out).sort(), [...forgeryOutputs].sort());
             assert.match(r.stdout, /^__end__ 5$/m, "the bundle ends with its count");
-            const ca = new X509Certificate(read("ca.crt"));
-            const client = new X509Certificate(read("client.crt"));
+            const ca = new X509Certificate(realCa.cert);
+            const client = new X509Certificate(realClient.cert);
             const impostor = new X509Certificate(out["impostor.crt"]);
             assert.equal(impostor.subject, client.subject, "the impostor bears the real client's subject");
             assert.equal(impostor.issuer, ca.subject, "its CA bears the real CA's subject");
@@ -169,7 +129,7 @@ describe("forgeriesScript (run with openssl)", () => {
             assert.ok(new Date(expired.validTo) < new Date(), `it expired (${expired.validTo})`);
             assert.ok(out["expired.key"].includes("PRIVATE KEY") && out["impostor.key"].includes("PRIVATE KEY"));
         } finally {
-            rmSync(dir, { recursive: true, force: true });
+            pki.cleanup();
         }
     });
     it("refuses an input bundle cut short", () => {

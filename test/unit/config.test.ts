@@ -32,6 +32,12 @@ interface BadCase {
     count?: number;
 }
 
+/**
+ * The refused configs, one case a row, checked by one loop ("refuses bad input" below). Prettier
+ * wraps a long row over four lines (why, raw, key, says), so runs of rows of the same shape stand
+ * twice in this table and `duplicates` pairs them: that is data alike, not code repeated. Grouping
+ * rows by key or as tuples was tried and paired more, so the table stays as it is.
+ */
 const bad: BadCase[] = [
     // host source and addresses
     { why: "an unknown host source", raw: { ...containers, hostSource: "vagrant" }, key: "hostSource", says: "allowed: containers, existing" },

@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { renderAcl, renderBrokerConf } from "../../src/mosquitto/conf";
 import { describeListener, matchesAllTopics, parseMosquittoAcl, parseMosquittoConf } from "../../src/mosquitto/parse";
+import { itEach } from "../../testkit/cases";
 
 const conf = (...lines: string[]) => lines.join("\n") + "\n";
 
@@ -146,18 +147,19 @@ describe("parseMosquittoAcl", () => {
 });
 
 describe("matchesAllTopics", () => {
-    const table: [string, boolean][] = [
-        ["#", true],
-        ["+/#", true],
-        ["+/+/#", true],
-        ["lab/#", false],
-        ["+", false],
-        ["$SYS/#", false],
-        ["a/+/#", false],
-    ];
-    for (const [filter, expected] of table) {
-        it(`says ${filter} ${expected ? "matches" : "does not match"} every topic`, () => {
+    itEach(
+        (filter: string, expected: boolean) => `says ${filter} ${expected ? "matches" : "does not match"} every topic`,
+        (filter, expected) => {
             assert.equal(matchesAllTopics(filter), expected);
-        });
-    }
+        },
+        [
+            ["#", true],
+            ["+/#", true],
+            ["+/+/#", true],
+            ["lab/#", false],
+            ["+", false],
+            ["$SYS/#", false],
+            ["a/+/#", false],
+        ],
+    );
 });

@@ -157,38 +157,40 @@ function show(o: Outcome): string {
     return JSON.stringify(o, null, 2);
 }
 
-/** Asserts one violation matches `expected` (a substring or a pattern), and returns the outcome. */
-export async function assertHasResourceViolation(p: ResourceValidationPolicy, args: ResourceValidationArgs, expected: string | RegExp): Promise<Outcome> {
-    const o = await runResourcePolicy(p, args);
+/** Asserts one violation of policy `name` matches `expected` (a substring or a pattern). */
+function assertViolation(name: string, o: Outcome, expected: string | RegExp): Outcome {
     assert.ok(
         o.violations.some((v) => matches(v.message, expected)),
-        `expected a violation of ${p.name} matching ${expected}, got ${show(o)}`,
+        `expected a violation of ${name} matching ${expected}, got ${show(o)}`,
     );
     return o;
+}
+
+/** Asserts no violation of policy `name` and nothing left unjudged: a pass on known values. */
+function assertClean(name: string, o: Outcome): Outcome {
+    assert.deepEqual(o.violations, [], `expected no violation of ${name}, got ${show(o)}`);
+    assert.equal(o.unjudged, undefined, `expected ${name} to judge everything, got ${show(o)}`);
+    return o;
+}
+
+/** Asserts one violation matches `expected` (a substring or a pattern), and returns the outcome. */
+export async function assertHasResourceViolation(p: ResourceValidationPolicy, args: ResourceValidationArgs, expected: string | RegExp): Promise<Outcome> {
+    return assertViolation(p.name, await runResourcePolicy(p, args), expected);
 }
 
 /** Asserts no violation and nothing left unjudged: a pass on known values. */
 export async function assertNoResourceViolations(p: ResourceValidationPolicy, args: ResourceValidationArgs): Promise<Outcome> {
-    const o = await runResourcePolicy(p, args);
-    assert.deepEqual(o.violations, [], `expected no violation of ${p.name}, got ${show(o)}`);
-    assert.equal(o.unjudged, undefined, `expected ${p.name} to judge everything, got ${show(o)}`);
-    return o;
+    return assertClean(p.name, await runResourcePolicy(p, args));
 }
 
+/** `assertHasResourceViolation` for a stack policy. */
 export async function assertHasStackViolation(p: StackValidationPolicy, args: StackValidationArgs, expected: string | RegExp): Promise<Outcome> {
-    const o = await runStackPolicy(p, args);
-    assert.ok(
-        o.violations.some((v) => matches(v.message, expected)),
-        `expected a violation of ${p.name} matching ${expected}, got ${show(o)}`,
-    );
-    return o;
+    return assertViolation(p.name, await runStackPolicy(p, args), expected);
 }
 
+/** `assertNoResourceViolations` for a stack policy. */
 export async function assertNoStackViolations(p: StackValidationPolicy, args: StackValidationArgs): Promise<Outcome> {
-    const o = await runStackPolicy(p, args);
-    assert.deepEqual(o.violations, [], `expected no violation of ${p.name}, got ${show(o)}`);
-    assert.equal(o.unjudged, undefined, `expected ${p.name} to judge everything, got ${show(o)}`);
-    return o;
+    return assertClean(p.name, await runStackPolicy(p, args));
 }
 
 /** Asserts the engine would print the "could not be judged at preview" note naming `what`. */
