@@ -1,8 +1,8 @@
 import * as command from "@pulumi/command";
-import { ResourceValidationPolicy } from "@pulumi/policy";
 import { composedScriptOf } from "../src/remote/compose";
 import { readBrokerFiles } from "./brokerFiles";
-import { PolicyOptions, PreviewGaps, resourceLabel, UNKNOWN, validateResourceOfTypes } from "./judge";
+import { resourcePolicy } from "./define";
+import { UNKNOWN } from "./judge";
 
 /** The program's host scripts that cannot change what mosquitto listens to or who may connect. */
 export const harmlessScripts: readonly string[] = ["client-install", "client-remove", "client-checks", "refusal-checks", "broker-remove"];
@@ -22,31 +22,24 @@ const mosquittoHints = /mosquitto|conf\.d|\blistener\b|allow_anonymous|password_
  * then moved), so it is refused, naming the resource and the fix. Judged before each resource is
  * created, at preview and at `pulumi up`.
  */
-export function requireJudgedRemoteCommands(opts: PolicyOptions = {}): ResourceValidationPolicy {
-    return {
-        name: "remote-commands-judged",
-        description:
-            "Every remote command runs the program's own host scripts, sends its mosquitto conf where the pack judges it, or declares its host is not the broker.",
-        enforcementLevel: opts.enforcementLevel ?? "mandatory",
-        validateResource: validateResourceOfTypes([command.remote.Command], (props, args, report) => {
-            const gaps = new PreviewGaps();
-            const label = resourceLabel(args.type, args.name);
-            const triggers = gaps.read(`the triggers of ${label}`, () => props.triggers);
-            if (Array.isArray(triggers) && triggers.some((t) => typeof t === "string" && t.startsWith(notTheBrokerTrigger))) return gaps.finish(report);
-            // The MQTTLAB_CONF convention: the conf travels where the listener rules read it.
-            const carriesConf = readBrokerFiles(props, label, gaps).some((f) => f.source.startsWith("environment."));
-            for (const field of ["create", "update", "delete"]) {
-                const script = gaps.read(`${field} of ${label}`, () => props[field]);
-                if (script === UNKNOWN || script === undefined || script === null || script === "") continue;
-                if (typeof script !== "string") continue;
-                const own = composedScriptOf(script);
-                if (own === "broker-apply" || (own !== undefined && harmlessScripts.includes(own)) || carriesConf) continue;
-                const hint = mosquittoHints.test(script) ? " (and it mentions mosquitto's files)" : "";
-                report(
-                    `${label} runs, in ${field}, a script the policy pack cannot judge${hint}: it is not one of the program's host scripts (remote/*.sh, as src/remote/compose.ts sends them, nothing added), so on the broker it could change what mosquitto listens to. Send a mosquitto conf through the broker component (or in environment.MQTTLAB_CONF, where the listener rules judge it); for a host that is not the broker, add "${notTheBrokerTrigger} <why>" to its triggers.`,
-                );
-            }
-            gaps.finish(report);
-        }),
-    };
-}
+export const requireJudgedRemoteCommands = resourcePolicy("remote-commands-judged", command.remote.Command, {
+    description:
+        "Every remote command runs the program's own host scripts, sends its mosquitto conf where the pack judges it, or declares its host is not the broker.",
+    defaultLevel: "mandatory",
+    judge: (props, _args, report, { gaps, label }) => {
+        const triggers = gaps.read(`the triggers of ${label}`, () => props.triggers);
+        if (Array.isArray(triggers) && triggers.some((t) => typeof t === "string" && t.startsWith(notTheBrokerTrigger))) return;
+        // The MQTTLAB_CONF convention: the conf travels where the listener rules read it.
+        const carriesConf = readBrokerFiles(props, label, gaps).some((f) => f.source.startsWith("environment."));
+        for (const field of ["create", "update", "delete"]) {
+            const script = gaps.read(`${field} of ${label}`, () => props[field]);
+            if (script === UNKNOWN || typeof script !== "string" || script === "") continue;
+            const own = composedScriptOf(script);
+            if (own === "broker-apply" || (own !== undefined && harmlessScripts.includes(own)) || carriesConf) continue;
+            const hint = mosquittoHints.test(script) ? " (and it mentions mosquitto's files)" : "";
+            report(
+                `${label} runs, in ${field}, a script the policy pack cannot judge${hint}: it is not one of the program's host scripts (remote/*.sh, as src/remote/compose.ts sends them, nothing added), so on the broker it could change what mosquitto listens to. Send a mosquitto conf through the broker component (or in environment.MQTTLAB_CONF, where the listener rules judge it); for a host that is not the broker, add "${notTheBrokerTrigger} <why>" to its triggers.`,
+            );
+        }
+    },
+});

@@ -5,7 +5,11 @@ import { isRecord, UNKNOWN } from "./judge";
 /** Switches that turn TLS or SSH verification off, with what each does. */
 export const verificationBypasses: readonly { pattern: RegExp; what: string }[] = [
     { pattern: /(^|[\s"'=])--insecure\b/, what: "--insecure (mosquitto_pub/sub then skip the check of the server's host name; curl accepts any certificate)" },
-    { pattern: /StrictHostKeyChecking\s*[=\s]\s*["']?no\b/i, what: "StrictHostKeyChecking no (ssh then accepts any host key)" },
+    { pattern: /StrictHostKeyChecking\s*[=\s]\s*["']?(no|off)\b/i, what: "StrictHostKeyChecking no (ssh then accepts any host key)" },
+    {
+        pattern: /StrictHostKeyChecking\s*[=\s]\s*["']?accept-new\b/i,
+        what: "StrictHostKeyChecking accept-new (ssh then trusts whatever key a new host shows first)",
+    },
     { pattern: /UserKnownHostsFile\s*[=\s]\s*["']?\/dev\/null/i, what: "UserKnownHostsFile=/dev/null (ssh then forgets every host key it sees)" },
     { pattern: /rejectUnauthorized["']?\s*:\s*false/, what: "rejectUnauthorized: false (Node.js then accepts any certificate)" },
     { pattern: /NODE_TLS_REJECT_UNAUTHORIZED\s*=\s*["']?0/, what: "NODE_TLS_REJECT_UNAUTHORIZED=0 (Node.js then accepts any certificate)" },
@@ -21,15 +25,16 @@ export function findBypasses(text: string): string[] {
 
 /**
  * Mandatory: no command switches TLS or SSH verification off. Looks at what pulumi-command runs
- * (create, update, delete) and at the environment it passes. stdin is left out: the program
- * sends certificate bundles there, unknown at preview, never commands.
+ * (create, update, delete), at the environment it passes, and at its stdin, where a script may
+ * travel too (`bash -s`); the program's own stdin is a bundle of certificates, unknown at
+ * preview and read as data.
  */
 export const requireNoVerificationBypass = resourcePolicy("no-verification-bypass", [command.remote.Command, command.local.Command], {
     description: "No command disables TLS or SSH verification (--insecure, StrictHostKeyChecking=no, curl -k, ...).",
     defaultLevel: "mandatory",
     judge: (props, _args, report, { gaps, label }) => {
         const texts: { field: string; text: string }[] = [];
-        for (const field of ["create", "update", "delete"]) {
+        for (const field of ["create", "update", "delete", "stdin"]) {
             const v = gaps.read(`${field} of ${label}`, () => props[field]);
             if (v !== UNKNOWN && typeof v === "string") texts.push({ field, text: v });
         }

@@ -5,6 +5,7 @@
 import { Policies } from "@pulumi/policy";
 import { requireTopicLimitingAcl } from "./aclAdvisory";
 import { requireJudgedRemoteCommands } from "./brokerCommands";
+import { requireIdentityAcl, requireNoIncludeDir } from "./confReach";
 import { requireSigningCa } from "./caCertificate";
 import { requireCertificatesFarFromExpiry } from "./certExpiry";
 import { requireDistinctLeafCertificates } from "./leafCertificates";
@@ -24,6 +25,8 @@ export function mqttLabPolicies(): Policies {
         requireHardenedTlsListeners(),
         // Mandatory, closed by default: no remote command writes a conf the rules above do not read.
         requireJudgedRemoteCommands(),
+        requireNoIncludeDir(),
+        requireIdentityAcl(),
         // Mandatory: keys and certificates.
         requireAllowedX509Keys(),
         requireSigningCa(),

@@ -16,10 +16,11 @@ fi
 STACK="${MQTTLAB_STACK:-lab}"
 step "stack $STACK (backend $PULUMI_BACKEND_URL)"
 pulumi stack select "$STACK" --create --secrets-provider passphrase --non-interactive >&2
-step "pulumi preview"
-pulumi preview --stack "$STACK" --non-interactive --diff=false >&2
-step "pulumi up (the checks run as part of it)"
-pulumi up --stack "$STACK" --yes --non-interactive --skip-preview >&2
+# The policy pack judges both: what is unknown at preview (host keys, certificates) is judged at up.
+step "pulumi preview (with the policy pack)"
+pulumi preview --stack "$STACK" --non-interactive --diff=false --policy-pack policies >&2
+step "pulumi up (with the policy pack; the checks run as part of it)"
+pulumi up --stack "$STACK" --yes --non-interactive --skip-preview --policy-pack policies >&2
 step "the lab"
 npx tsc -p tsconfig.json
 node bin/tools/summary.js --stack "$STACK"

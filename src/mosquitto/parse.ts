@@ -38,6 +38,8 @@ export interface MosquittoListener {
     tlsVersion?: string;
     requireCertificate: boolean;
     useIdentityAsUsername: boolean;
+    /** The certificate's whole subject as the MQTT user name (use_subject_as_username). */
+    useSubjectAsUsername: boolean;
     /** certfile and keyfile both set. */
     tls: boolean;
     /** Effective value after defaults and `per_listener_settings`. */
@@ -131,7 +133,17 @@ export const rivalDirectives: readonly string[] = [
 ].sort();
 
 function newDraft(line: number, port: number, isDefault: boolean): Draft {
-    return { line, port, isDefault, protocol: "mqtt", requireCertificate: false, useIdentityAsUsername: false, security: {}, touched: false };
+    return {
+        line,
+        port,
+        isDefault,
+        protocol: "mqtt",
+        requireCertificate: false,
+        useIdentityAsUsername: false,
+        useSubjectAsUsername: false,
+        security: {},
+        touched: false,
+    };
 }
 
 function parseBool(key: string, value: string | undefined, line: number, problems: string[]): boolean | undefined {
@@ -220,6 +232,9 @@ export function parseMosquittoConf(text: string): MosquittoConf {
             case "require_certificate":
                 cur.requireCertificate = parseBool(key, value, line, problems) ?? cur.requireCertificate;
                 return;
+            case "use_subject_as_username":
+                cur.useSubjectAsUsername = parseBool(key, value, line, problems) ?? cur.useSubjectAsUsername;
+                return;
             case "use_identity_as_username":
                 cur.useIdentityAsUsername = parseBool(key, value, line, problems) ?? cur.useIdentityAsUsername;
                 return;
@@ -278,6 +293,7 @@ export function parseMosquittoConf(text: string): MosquittoConf {
             protocol: "mqtt",
             requireCertificate: false,
             useIdentityAsUsername: false,
+            useSubjectAsUsername: false,
             tls: false,
             allowAnonymous: true,
             allowAnonymousExplicit: false,

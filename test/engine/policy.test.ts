@@ -60,6 +60,7 @@ describe("Policy pack through the engine", () => {
             "leaf-certificate-not-ca-distinct-subject",
             "ssh-host-key-pinned",
             "no-verification-bypass",
+            "remote-commands-judged",
         ]) {
             assert.match(r.out, new RegExp(`\\[mandatory\\]\\s+${rule}`), `rule ${rule} is reported as broken:\n${r.out}`);
         }

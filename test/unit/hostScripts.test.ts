@@ -10,7 +10,15 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { clientChecksScript, refusalChecksScript } from "../../src/remote/checkScripts";
 import { composedScriptOf, composeScript, headerIsData, remoteFile, renderHeader, unwrapBashC } from "../../src/remote/compose";
-import { brokerApplyScript, brokerRemoveScript, clientInstallScript, clientRemoveScript, containerShell, systemdShell } from "../../src/remote/hostScripts";
+import {
+    asRootScript,
+    brokerApplyScript,
+    brokerRemoveScript,
+    clientInstallScript,
+    clientRemoveScript,
+    containerShell,
+    systemdShell,
+} from "../../src/remote/hostScripts";
 import { forgeriesScript } from "../../src/pki/forgeries";
 import { renderAcl, renderBrokerConf } from "../../src/mosquitto/conf";
 
@@ -29,9 +37,12 @@ const commands: { name: string; script: string; wrapped: string }[] = [
     {
         name: "broker-apply",
         script: "broker-apply",
-        wrapped: brokerApplyScript({ shell: systemdShell, conf, acl, tlsPort: 8883, takeOverConfFiles: false, withPasswords: true }),
+        wrapped: asRootScript(
+            systemdShell,
+            brokerApplyScript({ shell: systemdShell, conf, acl, tlsPort: 8883, takeOverConfFiles: false, withPasswords: true }),
+        ),
     },
-    { name: "broker-remove", script: "broker-remove", wrapped: brokerRemoveScript(containerShell) },
+    { name: "broker-remove", script: "broker-remove", wrapped: asRootScript(containerShell, brokerRemoveScript(containerShell)) },
     { name: "client-install", script: "client-install", wrapped: clientInstallScript("client-a") },
     { name: "client-remove", script: "client-remove", wrapped: clientRemoveScript("client-a") },
     {

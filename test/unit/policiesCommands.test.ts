@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { notTheBrokerTrigger, requireJudgedRemoteCommands } from "../../policies/brokerCommands";
+import { requireIdentityAcl, requireNoIncludeDir } from "../../policies/confReach";
+import { requireNoVerificationBypass } from "../../policies/noVerificationBypass";
 import { clientChecksScript, refusalChecksScript } from "../../src/remote/checkScripts";
 import { asRootScript, brokerRemoveScript, clientInstallScript, clientRemoveScript, containerShell, systemdShell } from "../../src/remote/hostScripts";
 import { applyCommand, confCommand, connection, labAcl, labConf, types } from "./policyFixtures";
@@ -75,5 +77,58 @@ describe("Policy remote-commands-judged", () => {
 
     it("judges the container shell's commands as the systemd ones", async () => {
         await assertNoResourceViolations(policy, remote({ create: asRootScript(containerShell, brokerRemoveScript(containerShell)) }));
+    });
+});
+
+describe("Policy mosquitto-conf-no-include-dir", () => {
+    const policy = requireNoIncludeDir();
+    it("passes the lab's conf", async () => {
+        await assertNoResourceViolations(policy, remote(applyCommand(labConf, labAcl)));
+    });
+    it("reports an include_dir, whose files no rule reads", async () => {
+        await assertHasResourceViolation(
+            policy,
+            remote(confCommand(`${labConf}include_dir /etc/mosquitto/extra.d\n`)),
+            /include_dir \/etc\/mosquitto\/extra\.d: mosquitto would also read every \.conf there/,
+        );
+    });
+});
+
+describe("Policy mosquitto-acl-keyed-on-identity", () => {
+    const policy = requireIdentityAcl();
+    it("passes the lab's conf (use_identity_as_username) and one using the whole subject", async () => {
+        await assertNoResourceViolations(policy, remote(applyCommand(labConf, labAcl)));
+        await assertNoResourceViolations(policy, remote(confCommand(labConf.replace("use_identity_as_username true", "use_subject_as_username true"))));
+    });
+    it("reports a TLS listener whose ACL cannot match a certificate client", async () => {
+        const conf = labConf.replace("use_identity_as_username true\n", "");
+        await assertHasResourceViolation(
+            policy,
+            remote(confCommand(conf)),
+            /TLS listener 8883 .*has acl_file \/etc\/mosquitto\/mqtt-lab\/acl but neither use_identity_as_username nor use_subject_as_username/,
+        );
+    });
+});
+
+describe("Policy no-verification-bypass, on what the issue named", () => {
+    const policy = requireNoVerificationBypass();
+    for (const value of ["off", "accept-new", "no"]) {
+        it(`refuses StrictHostKeyChecking ${value}`, async () => {
+            await assertHasResourceViolation(
+                policy,
+                remote({ create: `ssh -o StrictHostKeyChecking=${value} broker uptime` }),
+                /switches verification off in create: StrictHostKeyChecking/,
+            );
+        });
+    }
+    it("reads a script sent on stdin", async () => {
+        await assertHasResourceViolation(
+            policy,
+            remote({ create: "bash -s", stdin: "mosquitto_pub --insecure -h broker -t x -m y\n" }),
+            /switches verification off in stdin: --insecure/,
+        );
+    });
+    it("passes the program's bundles on stdin", async () => {
+        await assertNoResourceViolations(policy, remote({ create: clientInstallScript("client-a"), stdin: "ca.crt LS0tLS1CRUdJTg==\n__end__ 1\n" }));
     });
 });

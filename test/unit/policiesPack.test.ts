@@ -37,6 +37,14 @@ const seedStack: StackResourceSpec[] = [
             environment: { MQTTLAB_CONF: seedConf },
         },
     },
+    {
+        type: types.remoteCommand,
+        name: "seed-conf-copy",
+        props: {
+            connection: { host: "203.0.113.10", user: "vagrant", password: "vagrant" },
+            create: "sudo cp /home/vagrant/confTP.conf /etc/mosquitto/conf.d/ && sudo systemctl restart mosquitto",
+        },
+    },
     { type: types.localCommand, name: "seed-client-publish", props: { create: "mosquitto_pub --insecure -h 203.0.113.10 -p 8883 -t test -m hello" } },
 ];
 
@@ -76,6 +84,7 @@ describe("Policy pack mqtt-lab", () => {
             "mosquitto-plaintext-listener",
             "mosquitto-tls-listener-hardened",
             "no-verification-bypass",
+            "remote-commands-judged",
             "server-certificate-covers-broker-address",
             "ssh-host-key-pinned",
             "x509-key-allowed",
