@@ -2,6 +2,7 @@ import { tlsVersions } from "../src/config/labConfig";
 import { describeListener, MosquittoListener } from "../src/mosquitto/parse";
 import { confPolicy } from "./define";
 import { configKey } from "./judge";
+import { outsideAllowlist, tls12Ciphers, tls13Ciphers } from "../src/mosquitto/tls";
 
 /** Why a TLS listener is weak, as sentence fragments; empty when it is sound. */
 export function tlsListenerFlaws(l: MosquittoListener): string[] {
@@ -26,6 +27,18 @@ export function tlsListenerFlaws(l: MosquittoListener): string[] {
     } else if (!(tlsVersions as readonly string[]).includes(l.tlsVersion)) {
         flaws.push(`sets tls_version ${l.tlsVersion}; allowed: tlsv1.2 or tlsv1.3, through ${configKey("tlsVersion")}`);
     }
+    if (l.ciphers === undefined) {
+        flaws.push(
+            `sets no ciphers, so OpenSSL's defaults offer CBC suites an auditor flags; allowed: ${tls12Ciphers.join(":")} (renderBrokerConf writes them)`,
+        );
+    } else {
+        const outside = outsideAllowlist(l.ciphers, tls12Ciphers);
+        if (outside.length > 0) flaws.push(`offers ciphers outside the allowlist (${outside.join(", ")}); allowed: ECDHE with AEAD, ${tls12Ciphers.join(":")}`);
+    }
+    if (l.ciphersTls13 !== undefined) {
+        const outside = outsideAllowlist(l.ciphersTls13, tls13Ciphers);
+        if (outside.length > 0) flaws.push(`offers TLS 1.3 suites outside the allowlist (${outside.join(", ")}); allowed: ${tls13Ciphers.join(":")}`);
+    }
     return flaws;
 }
 
@@ -34,7 +47,7 @@ export function tlsListenerFlaws(l: MosquittoListener): string[] {
  * (and has a CA to check it against) and accepts TLS 1.2 or later only.
  */
 export const requireHardenedTlsListeners = confPolicy("mosquitto-tls-listener-hardened", {
-    description: "Every mosquitto TLS listener has require_certificate true and tls_version tlsv1.2 or tlsv1.3.",
+    description: "Every mosquitto TLS listener has require_certificate true, tls_version tlsv1.2 or tlsv1.3, and ciphers from the allowlist (ECDHE with AEAD).",
     defaultLevel: "mandatory",
     judge: (conf, files, label, report) => {
         for (const l of conf.listeners) {

@@ -21,7 +21,7 @@ need_apt() {
   fi
 }
 # mosquitto-clients: the mosquitto_sub that the lab command prints runs on this machine.
-need_apt node:nodejs npm:npm git:git curl:curl ss:iproute2 openssl:openssl shellcheck:shellcheck mosquitto_sub:mosquitto-clients
+need_apt node:nodejs npm:npm git:git curl:curl ss:iproute2 openssl:openssl shellcheck:shellcheck mosquitto_sub:mosquitto-clients testssl:testssl.sh
 
 step "toolchain (Pulumi CLI, language host, providers)"
 t0=$SECONDS

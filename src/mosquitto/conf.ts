@@ -5,6 +5,7 @@
  */
 import { createHash, pbkdf2Sync } from "node:crypto";
 import { ClientIdentity, TlsVersion } from "../config/labConfig";
+import { tls12Ciphers, tls13Ciphers } from "./tls";
 
 /** Where the lab's files live on the broker. One directory we own, beside Debian's defaults. */
 export const brokerPaths = {
@@ -52,6 +53,9 @@ export function renderBrokerConf(o: BrokerConfOptions): string {
         `certfile ${brokerPaths.certFile}`,
         `keyfile ${brokerPaths.keyFile}`,
         `tls_version ${o.tlsVersion}`,
+        "# Suites: ECDHE with AEAD only (no CBC); TLS 1.3's own three (src/mosquitto/tls.ts).",
+        `ciphers ${tls12Ciphers.join(":")}`,
+        `ciphers_tls1.3 ${tls13Ciphers.join(":")}`,
         "require_certificate true",
         "use_identity_as_username true",
         "allow_anonymous false",

@@ -36,6 +36,9 @@ export interface MosquittoListener {
     certfile?: string;
     keyfile?: string;
     tlsVersion?: string;
+    /** `ciphers` (TLS 1.2 and below) and `ciphers_tls1.3`, as written. */
+    ciphers?: string;
+    ciphersTls13?: string;
     requireCertificate: boolean;
     useIdentityAsUsername: boolean;
     /** The certificate's whole subject as the MQTT user name (use_subject_as_username). */
@@ -228,6 +231,12 @@ export function parseMosquittoConf(text: string): MosquittoConf {
                 return;
             case "tls_version":
                 cur.tlsVersion = value;
+                return;
+            case "ciphers":
+                cur.ciphers = value;
+                return;
+            case "ciphers_tls1.3":
+                cur.ciphersTls13 = value;
                 return;
             case "require_certificate":
                 cur.requireCertificate = parseBool(key, value, line, problems) ?? cur.requireCertificate;

@@ -11,6 +11,7 @@ import { clientChecksScript } from "../../src/remote/checkScripts";
 import { brokerPaths, renderAcl, renderBrokerConf, renderPasswordFile } from "../../src/mosquitto/conf";
 import { asRootScript, containerShell, brokerApplyScript, brokerRemoveScript, clientInstallScript, renderBundle } from "../../src/remote/hostScripts";
 import { LabHosts, OpensslPki, Pem, startLabHosts } from "../../testkit/labHosts";
+import { auditTls, nonAeadSuites } from "../../testkit/testssl";
 
 // client-a may use lab/# only; the observer may read everything, to see what client-a gets through.
 const clients = [
@@ -399,6 +400,24 @@ describe("Broker scripts on a real mosquitto", () => {
         );
         assert.ok(sealed.packets > 5, "the 8883 capture saw the TLS connection");
         assert.deepEqual(sealed.seen, [], "TLS hides topic and payload");
+    });
+
+    it("the external TLS audit (testssl.sh) reports a CBC suite given to the broker (its positive control), and none once the conf is ours again", async () => {
+        await apply();
+        const r = await lab.run(
+            "broker",
+            `sed -i 's/^ciphers \\(.*\\)$/ciphers \\1:ECDHE-ECDSA-AES128-SHA256/' ${brokerPaths.conf} && ${containerShell.restart} && sleep 1`,
+        );
+        assert.equal(r.code, 0, r.stderr);
+        const weak = auditTls(lab.broker.address, 8883, ca.cert);
+        assert.deepEqual(
+            nonAeadSuites(weak).map((s) => s.name),
+            ["ECDHE-ECDSA-AES128-SHA256"],
+            `testssl saw: ${JSON.stringify(weak.suites)}`,
+        );
+        const restored = await apply();
+        assert.equal(restored.code, 0, restored.stderr);
+        assert.deepEqual(nonAeadSuites(auditTls(lab.broker.address, 8883, ca.cert)), []);
     });
 
     it("leaves the broker as it found it on destroy", async () => {

@@ -12,6 +12,7 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { containerShell, parseBundle } from "../../src/remote/hostScripts";
 import { sshExec, SshTarget } from "../../src/ssh/exec";
 import { containersOfRun, createTestStack, repoRoot, requireEnv, storedState, TestStack, requireProviderPlugins } from "../../testkit/engineHarness";
+import { auditTls, nonAeadSuites, suitesWithoutForwardSecrecy } from "../../testkit/testssl";
 
 const serverAuth = "1.3.6.1.5.5.7.3.1";
 const clientAuth = "1.3.6.1.5.5.7.3.2";
@@ -206,6 +207,18 @@ wait; cat /tmp/acl-seen`;
         assert.equal(server.checkIP(address), address, "SAN covers the broker's address");
         assert.equal(server.checkHost(String(outputs.brokerDnsName.value)), String(outputs.brokerDnsName.value));
         assert.ok(server.keyUsage?.includes(serverAuth));
+    });
+
+    it("passes an external TLS audit (testssl.sh): TLS 1.2+ only, AEAD suites only, forward secrecy only, the lab's chain", async () => {
+        const audit = auditTls(String(outputs.brokerAddress.value), Number(outputs.tlsPort.value), String(outputs.caCertPem.value));
+        for (const p of ["SSLv2", "SSLv3", "TLS1", "TLS1_1"]) assert.match(audit.protocols[p], /^not offered/, `${p}: ${audit.protocols[p]}`);
+        assert.match(audit.protocols.TLS1_2, /^offered/);
+        assert.match(audit.protocols.TLS1_3, /^offered/);
+        assert.ok(audit.suites.length >= 3, `testssl listed the offered suites: ${JSON.stringify(audit.suites)}`);
+        assert.deepEqual(nonAeadSuites(audit), [], "no CBC (or other non-AEAD) suite is offered");
+        assert.deepEqual(suitesWithoutForwardSecrecy(audit), [], "every suite has forward secrecy");
+        assert.match(audit.chainOfTrust, /^passed/, "the served chain verifies against the lab CA");
+        assert.equal(audit.certificates, "1", "the broker serves its own certificate, signed by the lab CA");
     });
 
     it("keeps the broker key readable by mosquitto and nobody else", async () => {

@@ -81,7 +81,10 @@ describe("pulumi in a plain login shell, the README's lines as written", { timeo
         ok(
             `pulumi config set mqtt-lab:labName ${id} && pulumi config set mqtt-lab:subnet 172.30.${subnetOctet}.0/24 && pulumi config set mqtt-lab:runId ${id}`,
         );
-        const out = ok("npm run lab");
+        const lab = plain("npm run lab");
+        assert.equal(lab.status, 0, `npm run lab exited ${lab.status}:\n${lab.out.slice(-4000)}`);
+        // What the user reads at the end is the summary on stdout; the engine's log goes to stderr.
+        const out = lab.stdout;
         assert.doesNotMatch(out, /\\n|\[\s*"PASS/, "no JSON array of check strings");
         assert.match(out, /^ {2}PASS {2}tls-roundtrip +client-a on client 172\.30\.\d+\.11: /m);
         assert.doesNotMatch(out, /^ {2}FAIL/m);

@@ -3,6 +3,8 @@ import { describe, it } from "node:test";
 import { notTheBrokerTrigger, requireJudgedRemoteCommands } from "../../policies/brokerCommands";
 import { requireIdentityAcl, requireNoIncludeDir } from "../../policies/confReach";
 import { requireNoVerificationBypass } from "../../policies/noVerificationBypass";
+import { requireHardenedTlsListeners } from "../../policies/tlsListeners";
+import { renderBrokerConf } from "../../src/mosquitto/conf";
 import { clientChecksScript, refusalChecksScript } from "../../src/remote/checkScripts";
 import { asRootScript, brokerRemoveScript, clientInstallScript, clientRemoveScript, containerShell, systemdShell } from "../../src/remote/hostScripts";
 import { applyCommand, confCommand, connection, labAcl, labConf, types } from "./policyFixtures";
@@ -130,5 +132,30 @@ describe("Policy no-verification-bypass, on what the issue named", () => {
     });
     it("passes the program's bundles on stdin", async () => {
         await assertNoResourceViolations(policy, remote({ create: clientInstallScript("client-a"), stdin: "ca.crt LS0tLS1CRUdJTg==\n__end__ 1\n" }));
+    });
+});
+
+describe("Policy mosquitto-tls-listener-hardened, on its suites", () => {
+    const policy = requireHardenedTlsListeners();
+    it("passes the conf the program renders, with tlsv1.2 and with tlsv1.3", async () => {
+        await assertNoResourceViolations(policy, remote(confCommand(labConf)));
+        await assertNoResourceViolations(policy, remote(confCommand(renderBrokerConf({ owner: "t", tlsPort: 8883, tlsVersion: "tlsv1.3", trust: "capath" }))));
+    });
+    it("refuses a TLS listener whose ciphers is unset", async () => {
+        await assertHasResourceViolation(
+            policy,
+            remote(confCommand(labConf.replace(/^ciphers .*\n/m, ""))),
+            /TLS listener 8883 .*sets no ciphers, so OpenSSL's defaults offer CBC suites/,
+        );
+    });
+    it("refuses a CBC suite, and an OpenSSL cipher string that is not a list of allowed suites", async () => {
+        for (const extra of ["ECDHE-ECDSA-AES128-SHA256", "HIGH"]) {
+            const conf = labConf.replace(/^ciphers (.*)$/m, `ciphers $1:${extra}`);
+            await assertHasResourceViolation(policy, remote(confCommand(conf)), new RegExp(`offers ciphers outside the allowlist \\(${extra}\\)`));
+        }
+    });
+    it("refuses a TLS 1.3 suite outside the allowlist", async () => {
+        const conf = labConf.replace(/^ciphers_tls1\.3 (.*)$/m, "ciphers_tls1.3 $1:TLS_AES_128_CCM_8_SHA256");
+        await assertHasResourceViolation(policy, remote(confCommand(conf)), /offers TLS 1\.3 suites outside the allowlist \(TLS_AES_128_CCM_8_SHA256\)/);
     });
 });
