@@ -8,13 +8,12 @@ import { confPolicy } from "./define";
 export const requireNoIncludeDir = confPolicy("mosquitto-conf-no-include-dir", {
     description: "A mosquitto conf the pack judges pulls in no other files (include_dir).",
     defaultLevel: "mandatory",
-    judge: (conf, files, label, report) => {
-        for (const dir of conf.includeDirs) {
+    judge: (conf, files, label, report) =>
+        conf.includeDirs.forEach((dir) =>
             report(
                 `${label} sends, in ${files.source}, a mosquitto conf with include_dir ${dir}: mosquitto would also read every .conf there, which no rule of the pack judges. The broker component writes one conf file and needs none; remove the include_dir line.`,
-            );
-        }
-    },
+            ),
+        ),
 });
 
 /**

@@ -2,8 +2,9 @@
  * End-to-end harness: real CLI (Automation API), file backend in a temp dir, passphrase secrets,
  * a unique stack and run id, cleanup registered before setup. Anything missing fails loudly.
  */
+import { after, before } from "node:test";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -99,4 +100,28 @@ export function requireProviderPlugins(): void {
             `provider plugins missing: ${missing.map((n) => `pulumi-resource-${n}`).join(", ")}. toolchain/toolchain.sh could not build them: their Go modules are not served here (see its summary and README "Status").`,
         );
     }
+}
+
+/** Runs `command args` in `cwd` with the test stack's backend and passphrase; its exit code and all it printed. */
+export function runForStack(t: TestStack, cwd: string, command: string, args: string[], timeout = 600_000): { code: number | null; out: string } {
+    const r = spawnSync(command, args, { cwd, encoding: "utf8", timeout, env: { ...process.env, ...t.env } });
+    if (r.error) throw r.error;
+    return { code: r.status, out: `${r.stdout}\n${r.stderr}` };
+}
+
+/**
+ * For a describe block: fails it loudly without the provider plugins, and returns how to make a
+ * test stack that is destroyed after the block, whatever happens (cleanup registered first).
+ */
+export function suiteStacks(): (workDir: string, config: Record<string, { value: string; secret?: boolean }>) => Promise<TestStack> {
+    before(() => requireProviderPlugins());
+    const stacks: TestStack[] = [];
+    after(async () => {
+        for (const t of stacks) await t.cleanup();
+    });
+    return async (workDir, config) => {
+        const t = await createTestStack(workDir, config);
+        stacks.push(t);
+        return t;
+    };
 }

@@ -150,16 +150,14 @@ export class OpensslPki {
             ].join("\n") + "\n",
         );
         this.keyAndRequest(name, `/O=mqtt-lab-test/OU=${kind}/CN=${cn}`);
+        const signedBy = ["-CA", `${ca}.crt`, "-CAkey", `${ca}.key`];
         openssl(
             this.dir,
             "x509",
             "-req",
             "-in",
             `${name}.csr`,
-            "-CA",
-            `${ca}.crt`,
-            "-CAkey",
-            `${ca}.key`,
+            ...signedBy,
             "-set_serial",
             String(this.serial++ + Date.now()),
             "-days",
@@ -204,6 +202,7 @@ export class OpensslPki {
             ].join("\n") + "\n",
         );
         this.keyAndRequest(name, `/O=mqtt-lab-test/OU=client/CN=${cn}`);
+        const past = ["-startdate", "20200101000000Z", "-enddate", "20200201000000Z"];
         openssl(
             this.dir,
             "ca",
@@ -218,10 +217,7 @@ export class OpensslPki {
             `${name}.csr`,
             "-out",
             `${name}.crt`,
-            "-startdate",
-            "20200101000000Z",
-            "-enddate",
-            "20200201000000Z",
+            ...past,
             "-notext",
         );
         return this.read(name);

@@ -135,6 +135,24 @@ export const rivalDirectives: readonly string[] = [
     ...new Set(["listener", "port", "bind_address", "per_listener_settings", "include_dir", ...securityKeys]),
 ].sort();
 
+/** Listener settings that take a word (a path, a version, a cipher list), by the field that keeps it. */
+const listenerTexts: Record<string, "cafile" | "capath" | "certfile" | "keyfile" | "tlsVersion" | "ciphers" | "ciphersTls13" | undefined> = {
+    cafile: "cafile",
+    capath: "capath",
+    certfile: "certfile",
+    keyfile: "keyfile",
+    tls_version: "tlsVersion",
+    ciphers: "ciphers",
+    "ciphers_tls1.3": "ciphersTls13",
+};
+
+/** Listener settings that take true or false. */
+const listenerFlags: Record<string, "requireCertificate" | "useIdentityAsUsername" | "useSubjectAsUsername" | undefined> = {
+    require_certificate: "requireCertificate",
+    use_identity_as_username: "useIdentityAsUsername",
+    use_subject_as_username: "useSubjectAsUsername",
+};
+
 function newDraft(line: number, port: number, isDefault: boolean): Draft {
     return {
         line,
@@ -180,6 +198,16 @@ export function parseMosquittoConf(text: string): MosquittoConf {
             def.touched = true;
         }
         if (securityKeys.has(key)) securitySeen = true;
+        const text = Object.hasOwn(listenerTexts, key) ? listenerTexts[key] : undefined;
+        if (text) {
+            cur[text] = value;
+            return;
+        }
+        const flag = Object.hasOwn(listenerFlags, key) ? listenerFlags[key] : undefined;
+        if (flag) {
+            cur[flag] = parseBool(key, value, line, problems) ?? cur[flag];
+            return;
+        }
         switch (key) {
             case "per_listener_settings": {
                 const v = parseBool(key, value, line, problems);
@@ -216,36 +244,6 @@ export function parseMosquittoConf(text: string): MosquittoConf {
                 return;
             case "protocol":
                 cur.protocol = value ?? "";
-                return;
-            case "cafile":
-                cur.cafile = value;
-                return;
-            case "capath":
-                cur.capath = value;
-                return;
-            case "certfile":
-                cur.certfile = value;
-                return;
-            case "keyfile":
-                cur.keyfile = value;
-                return;
-            case "tls_version":
-                cur.tlsVersion = value;
-                return;
-            case "ciphers":
-                cur.ciphers = value;
-                return;
-            case "ciphers_tls1.3":
-                cur.ciphersTls13 = value;
-                return;
-            case "require_certificate":
-                cur.requireCertificate = parseBool(key, value, line, problems) ?? cur.requireCertificate;
-                return;
-            case "use_subject_as_username":
-                cur.useSubjectAsUsername = parseBool(key, value, line, problems) ?? cur.useSubjectAsUsername;
-                return;
-            case "use_identity_as_username":
-                cur.useIdentityAsUsername = parseBool(key, value, line, problems) ?? cur.useIdentityAsUsername;
                 return;
             case "allow_anonymous":
                 sec.allowAnonymous = parseBool(key, value, line, problems) ?? sec.allowAnonymous;

@@ -73,20 +73,16 @@ describe("Broker scripts on a real mosquitto", () => {
         pki = new OpensslPki();
         ca = pki.ca("ca", "integration CA generation 1");
         server = pki.leaf("server", "ca", "broker.it.internal", "server", [`IP:${lab.broker.address}`, "DNS:broker.it.internal"]);
-        const client = pki.leaf("client-a", "ca", "client-a", "client");
-        const install = await lab.run(
-            "client",
-            clientInstallScript("client-a"),
-            renderBundle({ "ca.crt": ca.cert, "client.crt": client.cert, "client.key": client.key }),
-        );
-        assert.equal(install.code, 0, install.stderr);
-        const observer = pki.leaf("observer", "ca", "observer", "client");
-        const installObserver = await lab.run(
-            "client",
-            clientInstallScript("observer"),
-            renderBundle({ "ca.crt": ca.cert, "client.crt": observer.cert, "client.key": observer.key }),
-        );
-        assert.equal(installObserver.code, 0, installObserver.stderr);
+        // Two identities on the client host: client-a, and an observer that reads what others publish.
+        for (const identity of ["client-a", "observer"]) {
+            const leaf = pki.leaf(identity, "ca", identity, "client");
+            const install = await lab.run(
+                "client",
+                clientInstallScript(identity),
+                renderBundle({ "ca.crt": ca.cert, "client.crt": leaf.cert, "client.key": leaf.key }),
+            );
+            assert.equal(install.code, 0, install.stderr);
+        }
     });
     after(() => {
         lab?.cleanup();

@@ -6,26 +6,18 @@
  * deployed lab.)
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { utils } from "ssh2";
-import { createTestStack, repoRoot, TestStack, requireProviderPlugins } from "../../testkit/engineHarness";
+import { repoRoot, runForStack, suiteStacks, TestStack } from "../../testkit/engineHarness";
 
 const policies = path.join(repoRoot, "policies");
 
 /** Runs the CLI with no network at all: a fresh namespace holding only loopback. */
 function previewOffline(t: TestStack, workDir: string): { code: number | null; out: string } {
     const cmd = `ip link set lo up && ip route | grep -q . && { echo "namespace has a route out" >&2; exit 99; }; exec pulumi preview --stack ${t.stack.name} --policy-pack ${policies} --non-interactive --color never`;
-    const r = spawnSync("unshare", ["-n", "sh", "-c", cmd], {
-        cwd: workDir,
-        encoding: "utf8",
-        timeout: 600_000,
-        env: { ...process.env, ...t.env },
-    });
-    if (r.error) throw r.error;
-    return { code: r.status, out: `${r.stdout}\n${r.stderr}` };
+    return runForStack(t, workDir, "unshare", ["-n", "sh", "-c", cmd]);
 }
 
 /** The flat `key: value` entries of a committed stack file. */
@@ -41,15 +33,10 @@ function publicKeyLine(): string {
 }
 
 describe("Policy pack through the engine", () => {
-    before(() => requireProviderPlugins());
-    const stacks: TestStack[] = [];
-    after(async () => {
-        for (const t of stacks) await t.cleanup();
-    });
+    const stackOf = suiteStacks();
 
     it("fails the seed's setup, naming every rule it breaks", async () => {
-        const t = await createTestStack(path.join(repoRoot, "test", "fixtures", "seed-program"), {});
-        stacks.push(t);
+        const t = await stackOf(path.join(repoRoot, "test", "fixtures", "seed-program"), {});
         const r = previewOffline(t, path.join(repoRoot, "test", "fixtures", "seed-program"));
         assert.notEqual(r.code, 0, `the preview must fail; it printed:\n${r.out}`);
         for (const rule of [
@@ -69,13 +56,12 @@ describe("Policy pack through the engine", () => {
     it("passes the dev stack's configuration, previewed offline with test keys", async () => {
         const devConfig = stackFileConfig(path.join(repoRoot, "Pulumi.dev.yaml"));
         assert.equal(devConfig["mqtt-lab:hostSource"]?.value, "existing", "Pulumi.dev.yaml describes existing hosts");
-        const t = await createTestStack(repoRoot, {
+        const t = await stackOf(repoRoot, {
             ...devConfig,
             "mqtt-lab:sshPrivateKey": { value: utils.generateKeyPairSync("ed25519").private, secret: true },
             "mqtt-lab:brokerHostKey": { value: publicKeyLine() },
             "mqtt-lab:clientHostKey": { value: publicKeyLine() },
         });
-        stacks.push(t);
         const r = previewOffline(t, repoRoot);
         assert.equal(r.code, 0, `the preview must pass; it printed:\n${r.out}`);
         assert.doesNotMatch(r.out, /\[mandatory\]/, "no mandatory rule is broken");

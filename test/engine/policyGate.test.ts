@@ -5,36 +5,23 @@
  * the resource, and `up` creates none of them.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { after, before, describe, it } from "node:test";
-import { createTestStack, repoRoot, requireProviderPlugins, TestStack } from "../../testkit/engineHarness";
+import { describe, it } from "node:test";
+import { repoRoot, runForStack, suiteStacks, TestStack } from "../../testkit/engineHarness";
 
 const fixture = path.join(repoRoot, "test", "fixtures", "rogue-commands");
 const policies = path.join(repoRoot, "policies");
 const ways = ["tee", "heredoc", "stdin", "copy-then-move"];
 
 function cli(t: TestStack, args: string[]): { code: number | null; out: string } {
-    const r = spawnSync("pulumi", [...args, "--stack", t.stack.name, "--policy-pack", policies, "--non-interactive", "--color", "never"], {
-        cwd: fixture,
-        encoding: "utf8",
-        timeout: 300_000,
-        env: { ...process.env, ...t.env },
-    });
-    if (r.error) throw r.error;
-    return { code: r.status, out: `${r.stdout}\n${r.stderr}` };
+    return runForStack(t, fixture, "pulumi", [...args, "--stack", t.stack.name, "--policy-pack", policies, "--non-interactive", "--color", "never"], 300_000);
 }
 
 describe("Policy gate through the engine", () => {
-    before(() => requireProviderPlugins());
-    const stacks: TestStack[] = [];
-    after(async () => {
-        for (const t of stacks) await t.cleanup();
-    });
+    const stackOf = suiteStacks();
 
     it("refuses at preview every command that writes a conf around the program, naming each", async () => {
-        const t = await createTestStack(fixture, { ways: { value: ways.join(",") } });
-        stacks.push(t);
+        const t = await stackOf(fixture, { ways: { value: ways.join(",") } });
         const r = cli(t, ["preview"]);
         assert.notEqual(r.code, 0, `the preview must fail:\n${r.out}`);
         for (const way of ways) {
@@ -50,8 +37,7 @@ describe("Policy gate through the engine", () => {
 
     for (const way of ways) {
         it(`refuses at up the command that writes a conf by ${way}, and creates nothing`, async () => {
-            const t = await createTestStack(fixture, { ways: { value: way } });
-            stacks.push(t);
+            const t = await stackOf(fixture, { ways: { value: way } });
             const r = cli(t, ["up", "--yes", "--skip-preview"]);
             assert.notEqual(r.code, 0, `the up must fail:\n${r.out}`);
             assert.match(r.out, new RegExp(`remote-commands-judged[\\s\\S]*?"rogue-${way}"`), r.out);
