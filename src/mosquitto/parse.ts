@@ -198,12 +198,12 @@ export function parseMosquittoConf(text: string): MosquittoConf {
             def.touched = true;
         }
         if (securityKeys.has(key)) securitySeen = true;
-        const text = Object.hasOwn(listenerTexts, key) ? listenerTexts[key] : undefined;
+        const text = Object.prototype.hasOwnProperty.call(listenerTexts, key) ? listenerTexts[key] : undefined;
         if (text) {
             cur[text] = value;
             return;
         }
-        const flag = Object.hasOwn(listenerFlags, key) ? listenerFlags[key] : undefined;
+        const flag = Object.prototype.hasOwnProperty.call(listenerFlags, key) ? listenerFlags[key] : undefined;
         if (flag) {
             cur[flag] = parseBool(key, value, line, problems) ?? cur[flag];
             return;
