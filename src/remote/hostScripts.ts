@@ -124,6 +124,10 @@ export function brokerApplyScript(o: BrokerApplyOptions): string {
 }
 
 /** The ports a conf listens on, as the conf model (the policy pack's) reads it. */
+export function confListenPorts(conf: string): number[] {
+    return [...new Set(listenersOf(conf))];
+}
+
 function listenersOf(conf: string): number[] {
     return parseMosquittoConf(conf).listeners.map((l) => l.port);
 }
@@ -148,4 +152,38 @@ export function clientInstallScript(identity: string): string {
 
 export function clientRemoveScript(identity: string): string {
     return asUserScript(composeScript("client-remove", { CLIENT_DIR: clientDir(identity) }));
+}
+
+export interface InspectOptions {
+    /** Absolute paths of files and directories to describe (read as root where needed). */
+    files: readonly string[];
+    dirs: readonly string[];
+    /** Paths relative to the SSH user's home (a client identity's files). */
+    homeFiles: readonly string[];
+    homeDirs: readonly string[];
+    /** The broker only: its trusted-CA directory, conf.d, our conf, and mosquitto's listeners. */
+    broker: boolean;
+    /** "sudo -n " when the SSH user is not root. */
+    asRoot: string;
+}
+
+/**
+ * What `pulumi refresh` runs on a host (remote/inspect.sh): it only reads, as the SSH user (root
+ * through sudo for the broker's files), and prints one line per thing seen (src/drift/compare.ts).
+ */
+export function inspectScript(o: InspectOptions): string {
+    return asUserScript(
+        composeScript("inspect", {
+            FILES: o.files.join(" "),
+            DIRS: o.dirs.join(" "),
+            HOME_FILES: o.homeFiles.join(" "),
+            HOME_DIRS: o.homeDirs.join(" "),
+            CA_DIR: o.broker ? brokerPaths.caPath : "",
+            CONF_D: o.broker ? brokerPaths.confD : "",
+            CONF: o.broker ? brokerPaths.conf : "",
+            RIVAL_DIRECTIVES: rivalDirectives.join(" "),
+            CHECK_MOSQUITTO: yesNo(o.broker),
+            AS_ROOT: o.asRoot ? "sudo" : "",
+        }),
+    );
 }
