@@ -156,7 +156,7 @@ describe("Drift on a deployed lab", () => {
         dockerExec(
             broker,
             [
-                "printf 'listener 1884\\nallow_anonymous true\\n' > /etc/mosquitto/conf.d/.rival.conf",
+                "printf 'listener 1884\\nallow_anonymous true\\n' > /etc/mosquitto/conf.d/rival.conf",
                 "echo '# edited by hand' >> /etc/mosquitto/conf.d/mqtt-lab.conf",
                 "cp /etc/mosquitto/mqtt-lab/ca.d/ca-g1.crt /etc/mosquitto/mqtt-lab/ca.d/extra.crt",
                 "pkill -x mosquitto; sleep 0.5; mosquitto -c /etc/mosquitto/mosquitto.conf -d; sleep 1",
@@ -164,8 +164,8 @@ describe("Drift on a deployed lab", () => {
         );
         const said = refreshSays();
         for (const words of [
-            /\/etc\/mosquitto\/conf\.d\/\.rival\.conf line 1 sets listener beside the lab's conf/,
-            /\.rival\.conf line 2 sets allow_anonymous/,
+            /\/etc\/mosquitto\/conf\.d\/rival\.conf line 1 sets listener beside the lab's conf/,
+            /rival\.conf line 2 sets allow_anonymous/,
             /the lab's mosquitto conf \(\/etc\/mosquitto\/conf\.d\/mqtt-lab\.conf\) was changed/,
             /the trusted-CA directory \(\/etc\/mosquitto\/mqtt-lab\/ca\.d\) holds extra\.crt, which the lab did not put there/,
             /mosquitto listens on port 1884, where the lab declares no listener/,
@@ -173,7 +173,7 @@ describe("Drift on a deployed lab", () => {
             assert.match(said, words, `refresh names it:\n${said}`);
         }
         await assert.rejects(t.stack.up({ color: "never", refresh: true }), (e: Error) => {
-            assert.match(e.message, /\.rival\.conf/, "names the file");
+            assert.match(e.message, /rival\.conf/, "names the file");
             assert.match(e.message, /on the broker \(broker\)|root@172\.30\.241\.10/, "names the host");
             assert.match(e.message, /mqtt-lab:takeOverConfFiles/, "names the setting");
             return true;
@@ -184,7 +184,7 @@ describe("Drift on a deployed lab", () => {
         outputs = up.outputs;
         assert.match(String(outputs.brokerApplied.value), /mosquitto action: restart/);
         checksPass();
-        assert.match(dockerExec(broker, "ls -A /etc/mosquitto/conf.d /etc/mosquitto/mqtt-lab/ca.d/"), /\.rival\.conf\.mqtt-lab-disabled/);
+        assert.match(dockerExec(broker, "ls -A /etc/mosquitto/conf.d /etc/mosquitto/mqtt-lab/ca.d/"), /rival\.conf\.mqtt-lab-disabled/);
         assert.doesNotMatch(dockerExec(broker, "ls -A /etc/mosquitto/mqtt-lab/ca.d/"), /extra\.crt/);
         assert.doesNotMatch(dockerExec(broker, "ss -Hltn"), /:1884\b/, "the rival listener is gone");
         assertQuiet("after the take-over");
