@@ -57,22 +57,24 @@ function authorizedLine(blob: Buffer): string {
 }
 
 /**
- * Runs the inspect script once. A host key other than the pinned one is an error that names both
+ * Runs the inspect script. A host key other than the pinned one is an error that names both
  * fingerprints and the key to pin (never tried again, never repaired); a host that does not answer
- * is tried for about half a minute, like the command provider's bounded dialing.
+ * is tried `attempts` times, 5 s each: a refresh waits a little for a host that is starting, while
+ * preview and up go on at once (the install commands then fail within their own dial bound, naming
+ * the host, so an unreachable host never costs twice).
  */
-async function inspect(i: ObserverInputs): Promise<Seen> {
+async function inspect(i: ObserverInputs, attempts: number): Promise<Seen> {
     const pinned = fingerprintOfRawKey(Buffer.from(i.host.hostKey.trim().split(/\s+/)[1] ?? "", "base64"));
     let lastError = "";
-    for (let attempt = 0; attempt < 15; attempt++) {
+    for (let attempt = 0; attempt < attempts; attempt++) {
         if (attempt > 0) await new Promise((r) => setTimeout(r, 2000));
         let offered: Buffer | undefined;
         const result = await new Promise<{ ok: true; text: string } | { ok: false; error: string; keyMismatch: boolean }>((resolve) => {
             const conn = new Client();
             const timer = setTimeout(() => {
                 conn.end();
-                resolve({ ok: false, error: "no answer within 30 s", keyMismatch: false });
-            }, 30000);
+                resolve({ ok: false, error: "no answer within 20 s", keyMismatch: false });
+            }, 20000);
             conn.on("ready", () => {
                 conn.exec(i.script, (err, stream) => {
                     if (err) {
@@ -127,8 +129,8 @@ async function inspect(i: ObserverInputs): Promise<Seen> {
 }
 
 /** The drift on the host now, against what the lab installed there. */
-async function driftNow(i: ObserverInputs): Promise<string[]> {
-    const seen = await inspect(i);
+async function driftNow(i: ObserverInputs, attempts = 1): Promise<string[]> {
+    const seen = await inspect(i, attempts);
     if (!seen.reached) return [`${i.host.label}: cannot be read over SSH at ${i.host.user}@${i.host.address}:${i.host.port} (${seen.why})`];
     return driftOf(i.expect, parseObservation(seen.text));
 }
@@ -158,7 +160,7 @@ const hostObserverProvider: pulumi.dynamic.ResourceProvider<ObserverInputs, Obse
     // pulumi refresh: what is on the host now, in words; a new token when something drifted.
     async read(id, props) {
         if (!props) throw new Error(`the host observer ${id} cannot be imported: it only observes what this program deployed`);
-        const drift = await driftNow(props);
+        const drift = await driftNow(props, 3);
         return { id, props: { ...props, drift, token: nextToken(props.token, drift) } };
     },
     // Every preview and up: a drift on the host (against what was installed) is a change to make,
