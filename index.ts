@@ -103,7 +103,9 @@ const drift = new Drift("lab", {
         ...brokerFiles,
         trustedCas: pki.trustedCas,
         server: pki.server,
-        passwordFile: brokerArgs.teaching ? pulumi.secret(pulumi.output(brokerArgs.teaching.password).apply((p) => renderPasswordFile(cfg.teaching.username, p))) : undefined,
+        passwordFile: brokerArgs.teaching
+            ? pulumi.secret(pulumi.output(brokerArgs.teaching.password).apply((p) => renderPasswordFile(cfg.teaching.username, p)))
+            : undefined,
         listenPorts: confListenPorts(brokerFiles.conf),
     },
     clients: cfg.clients.map((c) => ({ name: c.name, host: c.host, caCertPem: pki.trustBundlePem, cert: pki.clients[c.name] })),

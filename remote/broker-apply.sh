@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # broker-apply.sh — installs the lab's files on the broker and makes mosquitto use them.
 # Runs as root. Reads from the data header (src/remote/compose.ts): the paths (MQTTLAB_DIR, CONF,
-# CONF_D, LOG), TLS_PORT, LISTEN_PORTS, TAKE_OVER_CONF_FILES, RIVAL_DIRECTIVES, the file lists
+# CONF_D, LOG), TLS_PORT, LISTEN_PORTS, SSH_PORT, TAKE_OVER_CONF_FILES, RIVAL_DIRECTIVES, the file lists
 # (BROKER_FILES, REQUIRED_FILES, SIGHUP_FILES, RESTART_FILES), SERVICE_MANAGER, and the conf and ACL
 # as quoted heredocs (CONF_TEXT, ACL_TEXT: what the policy pack judged). stdin: a bundle with one
 # ca-g<N>.crt per trusted CA generation, server.crt, server.key (and passwd).
@@ -88,11 +88,8 @@ for f in "$D"/ca.d/*; do
 done
 # mosquitto as the lab declares it: running, listening on exactly LISTEN_PORTS (a rival moved
 # aside, or mosquitto stopped or started by hand with other files, needs a restart to undo).
-mosquitto_ports() {
-  ss -Hltnp 2>/dev/null | awk '/"mosquitto"/ { n = split($4, a, ":"); print a[n] }' | sort -un | tr '\n' ' '
-}
 declared_ports="$(for p in $LISTEN_PORTS; do echo "$p"; done | sort -un | tr '\n' ' ')"
-if [ -n "$rivals" ] || ! pgrep -x mosquitto >/dev/null || [ "$(mosquitto_ports)" != "$declared_ports" ]; then
+if [ -n "$rivals" ] || ! pgrep -x mosquitto >/dev/null || [ "$(network_ports "$SSH_PORT")" != "$declared_ports" ]; then
   action=restart
 fi
 

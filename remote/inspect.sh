@@ -4,7 +4,8 @@
 # files only root may read are read through as_root (lib.sh). Reads from the data header
 # (src/remote/compose.ts): FILES and DIRS (absolute paths), HOME_FILES and HOME_DIRS (relative to
 # the SSH user's home), CA_DIR (the broker's trusted-CA directory, or empty), CONF_D and CONF (the
-# broker's conf.d and our file in it, or empty), RIVAL_DIRECTIVES, CHECK_MOSQUITTO (yes/no), AS_ROOT.
+# broker's conf.d and our file in it, or empty), RIVAL_DIRECTIVES, CHECK_MOSQUITTO (yes/no), SSH_PORT,
+# AS_ROOT.
 #
 # Prints one line per thing seen, which src/drift/compare.ts reads (paths have no spaces):
 #   file PATH SHA256 MODE OWNER:GROUP     or   file PATH missing
@@ -14,7 +15,7 @@
 #   rival FILE LINE DIRECTIVE             a line of another conf.d file that opens a listener or
 #                                         changes access rules
 #   mosquitto running|stopped
-#   listen PORT                           each TCP port mosquitto listens on
+#   listen PORT                           each TCP port open to the network, SSH's aside
 set -u
 
 # describe_file PATH: content hash, mode and owner of one file.
@@ -62,9 +63,10 @@ if [ -n "$CONF_D" ]; then
   done
 fi
 
-# mosquitto itself: running, and the ports it holds.
+# mosquitto itself: running, and the TCP ports open to the network besides SSH's (ss cannot name
+# a socket's process in a container, and nothing else of ours listens on the broker).
 if [ "$CHECK_MOSQUITTO" = yes ]; then
   if pgrep -x mosquitto >/dev/null; then echo "mosquitto running"; else echo "mosquitto stopped"; fi
-  as_root ss -Hltnp 2>/dev/null | awk '/"mosquitto"/ { n = split($4, a, ":"); print "listen " a[n] }' | sort -u
+  for p in $(network_ports "$SSH_PORT"); do echo "listen $p"; done
 fi
 exit 0

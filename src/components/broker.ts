@@ -63,6 +63,7 @@ export class Broker extends pulumi.ComponentResource {
             acl: this.acl,
             tlsPort,
             takeOverConfFiles: args.takeOverConfFiles ?? false,
+            sshPort: args.host.sshPort,
             withPasswords: args.teaching !== undefined,
         });
         // Certificates and keys go on stdin: secret, never in a log line or a diff.

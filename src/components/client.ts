@@ -27,7 +27,9 @@ export class Client extends pulumi.ComponentResource {
             pulumi
                 .all([args.caCertPem, args.cert.certPem, args.cert.privateKeyPem, args.repairToken ?? ""])
                 // `repair` is not installed: its change (a drift seen) is what makes `update` run the install again.
-                .apply(([ca, cert, key, repair]) => renderBundle({ "ca.crt": ca, "client.crt": cert, "client.key": key, ...(repair ? { repair: `${repair}\n` } : {}) })),
+                .apply(([ca, cert, key, repair]) =>
+                    renderBundle({ "ca.crt": ca, "client.crt": cert, "client.key": key, ...(repair ? { repair: `${repair}\n` } : {}) }),
+                ),
         );
         const install = hostFilesCommand(
             `${name}-install`,

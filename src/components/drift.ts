@@ -55,8 +55,14 @@ export class Drift extends pulumi.ComponentResource {
                 const d = clientDir(c.name);
                 dirs.push({ path: d, home: true, what: `${c.name}'s folder`, mode: "700", owner: grp });
                 const file = (f: string, what: string, content: pulumi.Input<string>) =>
-                    pulumi.output(content).apply((text) => ({ path: `${d}/${f}`, home: true, what: `${c.name}'s ${what}`, sha256: sha256(text), mode: "600", owner: grp }));
-                files.push(file("ca.crt", "CA bundle", c.caCertPem), file("client.crt", "certificate", c.cert.certPem), file("client.key", "private key", c.cert.privateKeyPem));
+                    pulumi
+                        .output(content)
+                        .apply((text) => ({ path: `${d}/${f}`, home: true, what: `${c.name}'s ${what}`, sha256: sha256(text), mode: "600", owner: grp }));
+                files.push(
+                    file("ca.crt", "CA bundle", c.caCertPem),
+                    file("client.crt", "certificate", c.cert.certPem),
+                    file("client.key", "private key", c.cert.privateKeyPem),
+                );
             }
             let caDir: pulumi.Input<HostExpectation["caDir"]> = undefined;
             if (role === "broker") {
@@ -75,9 +81,10 @@ export class Drift extends pulumi.ComponentResource {
                     file(brokerPaths.keyFile, "the broker's private key", b.server.privateKeyPem, "640"),
                 );
                 if (b.passwordFile !== undefined) files.push(file(brokerPaths.passwordFile, "the password file", b.passwordFile, "640"));
-                caDir = pulumi
-                    .all(b.trustedCas.map((c) => c.certPem))
-                    .apply((pems) => ({ path: brokerPaths.caPath, files: Object.fromEntries(b.trustedCas.map((c, i) => [`ca-g${c.generation}.crt`, sha256(pems[i])])) }));
+                caDir = pulumi.all(b.trustedCas.map((c) => c.certPem)).apply((pems) => ({
+                    path: brokerPaths.caPath,
+                    files: Object.fromEntries(b.trustedCas.map((c, i) => [`ca-g${c.generation}.crt`, sha256(pems[i])])),
+                }));
             }
             const expect = pulumi.all([pulumi.all(files), caDir, host.address]).apply(([fs, ca, address]) => ({
                 host: `${role} ${address}`,
@@ -95,6 +102,7 @@ export class Drift extends pulumi.ComponentResource {
                 homeDirs: dirs.filter((d) => d.home).map((d) => d.path),
                 broker: role === "broker",
                 asRoot: host.shell.asRoot,
+                sshPort: host.sshPort,
             });
             // Why: Pulumi's eyes on this host; what it sees feeds the install commands' stdin (an update, not a replace).
             return new HostObserver(

@@ -135,8 +135,11 @@ export function driftOf(e: HostExpectation, o: Observation): string[] {
     if (e.mosquitto) {
         if (o.mosquitto !== "running") say("mosquitto is not running");
         else {
-            for (const p of e.mosquitto.listenPorts) if (!o.listening.includes(p)) say(`mosquitto does not listen on port ${p}, where the lab declares a listener`);
-            for (const p of o.listening) if (!e.mosquitto.listenPorts.includes(p)) say(`mosquitto listens on port ${p}, where the lab declares no listener`);
+            for (const p of e.mosquitto.listenPorts)
+                if (!o.listening.includes(p)) say(`mosquitto does not listen on port ${p}, where the lab declares a listener`);
+            for (const p of o.listening)
+                if (!e.mosquitto.listenPorts.includes(p))
+                    say(`port ${p} is open to the network, where the lab declares no listener (mosquitto with a conf the lab did not write?)`);
         }
     }
     return out;

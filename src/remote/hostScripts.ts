@@ -90,6 +90,8 @@ export interface BrokerApplyOptions {
     /** Every port the conf listens on. @default [tlsPort] */
     listenPorts?: readonly number[];
     takeOverConfFiles: boolean;
+    /** The host's SSH port: the one port besides mosquitto's that may be open. @default 22 */
+    sshPort?: number;
     /** Whether the bundle carries a password file (teaching listener). */
     withPasswords: boolean;
 }
@@ -112,6 +114,7 @@ export function brokerApplyScript(o: BrokerApplyOptions): string {
             ...brokerPathValues(o.shell),
             TLS_PORT: o.tlsPort,
             LISTEN_PORTS: [...new Set(o.listenPorts ?? listenersOf(o.conf))].join(" "),
+            SSH_PORT: o.sshPort ?? 22,
             TAKE_OVER_CONF_FILES: yesNo(o.takeOverConfFiles),
             RIVAL_DIRECTIVES: rivalDirectives.join(" "),
             BROKER_FILES: [...restartFiles, ...sighup].join(" "),
@@ -165,6 +168,8 @@ export interface InspectOptions {
     broker: boolean;
     /** "sudo -n " when the SSH user is not root. */
     asRoot: string;
+    /** The host's SSH port, the one open port that is not mosquitto's. @default 22 */
+    sshPort?: number;
 }
 
 /**
@@ -183,6 +188,7 @@ export function inspectScript(o: InspectOptions): string {
             CONF: o.broker ? brokerPaths.conf : "",
             RIVAL_DIRECTIVES: rivalDirectives.join(" "),
             CHECK_MOSQUITTO: yesNo(o.broker),
+            SSH_PORT: o.sshPort ?? 22,
             AS_ROOT: o.asRoot ? "sudo" : "",
         }),
     );

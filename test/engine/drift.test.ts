@@ -144,11 +144,17 @@ describe("Drift on a deployed lab", () => {
         assert.match(String(outputs.brokerApplied.value), /mosquitto action: sighup/, "repaired with SIGHUP, no restart");
         assert.match((outputs.repairedDrift.value as Record<string, string[]>).broker.join("\n"), /the ACL/, "the repair is recorded");
         checksPass();
-        const files = dockerExec(broker, "stat -c '%n %a %U:%G' /etc/mosquitto/mqtt-lab/server.key /etc/mosquitto/mqtt-lab/passwd; grep -c 'edited by hand' /etc/mosquitto/mqtt-lab/acl || true");
+        const files = dockerExec(
+            broker,
+            "stat -c '%n %a %U:%G' /etc/mosquitto/mqtt-lab/server.key /etc/mosquitto/mqtt-lab/passwd; grep -c 'edited by hand' /etc/mosquitto/mqtt-lab/acl || true",
+        );
         assert.match(files, /server\.key 640 root:mosquitto/);
         assert.match(files, /passwd 640 root:mosquitto/);
         assert.match(files, /^0$/m, "the ACL is the lab's again");
-        assert.match(dockerExec(client, "stat -c '%n %a' /root/.mqtt-lab/client-a /root/.mqtt-lab/client-a/client.crt /root/.mqtt-lab/client-a/client.key"), /client-a 700\n.*client\.crt 600\n.*client\.key 600/);
+        assert.match(
+            dockerExec(client, "stat -c '%n %a' /root/.mqtt-lab/client-a /root/.mqtt-lab/client-a/client.crt /root/.mqtt-lab/client-a/client.key"),
+            /client-a 700\n.*client\.crt 600\n.*client\.key 600/,
+        );
         assertQuiet("after the repair");
     });
 
@@ -168,7 +174,7 @@ describe("Drift on a deployed lab", () => {
             /rival\.conf line 2 sets allow_anonymous/,
             /the lab's mosquitto conf \(\/etc\/mosquitto\/conf\.d\/mqtt-lab\.conf\) was changed/,
             /the trusted-CA directory \(\/etc\/mosquitto\/mqtt-lab\/ca\.d\) holds extra\.crt, which the lab did not put there/,
-            /mosquitto listens on port 1884, where the lab declares no listener/,
+            /port 1884 is open to the network, where the lab declares no listener/,
         ]) {
             assert.match(said, words, `refresh names it:\n${said}`);
         }
@@ -231,7 +237,10 @@ describe("Drift on a deployed lab", () => {
             assert.ok(said.includes(pinned), `names the pinned fingerprint ${pinned}:\n${said}`);
             assert.ok(said.includes(newKey), `names the key to pin:\n${said}`);
         } finally {
-            dockerExec(broker, "mv /root/hk.bak /etc/ssh/ssh_host_ed25519_key && mv /root/hk.pub.bak /etc/ssh/ssh_host_ed25519_key.pub && pkill -HUP -x sshd; sleep 1");
+            dockerExec(
+                broker,
+                "mv /root/hk.bak /etc/ssh/ssh_host_ed25519_key && mv /root/hk.pub.bak /etc/ssh/ssh_host_ed25519_key.pub && pkill -HUP -x sshd; sleep 1",
+            );
         }
         assertQuiet("with the pinned key back");
     });
@@ -241,7 +250,10 @@ describe("Drift on a deployed lab", () => {
         assert.ok(state.includes("pulumi-nodejs:dynamic:Resource"), "the observers are in the state");
         assert.ok(!state.includes(teachingPassword), "the teaching password is not in clear");
         const key = String(outputs.sshClientPrivateKey.value);
-        const body = key.split("\n").filter((l) => l && !l.startsWith("-----")).join("");
+        const body = key
+            .split("\n")
+            .filter((l) => l && !l.startsWith("-----"))
+            .join("");
         assert.ok(body.length > 60 && !state.includes(body.slice(0, 48)), "the SSH private key is not in clear");
     });
 });

@@ -46,30 +46,53 @@ describe("Drift", () => {
             assert.match(drift[0], words);
         },
         [
-            ["a changed file", seen({ 1: `file /etc/mosquitto/mqtt-lab/acl ${sha("f")} 640 root:mosquitto` }), /the ACL \(\/etc\/mosquitto\/mqtt-lab\/acl\) was changed/],
+            [
+                "a changed file",
+                seen({ 1: `file /etc/mosquitto/mqtt-lab/acl ${sha("f")} 640 root:mosquitto` }),
+                /the ACL \(\/etc\/mosquitto\/mqtt-lab\/acl\) was changed/,
+            ],
             ["a missing file", seen({ 2: "file /etc/mosquitto/mqtt-lab/server.key missing" }), /the broker's private key .* is missing/],
             ["another mode", seen({ 2: `file /etc/mosquitto/mqtt-lab/server.key ${sha("b")} 644 root:mosquitto` }), /has mode 0644, the lab declares 0640/],
-            ["another owner", seen({ 1: `file /etc/mosquitto/mqtt-lab/acl ${sha("a")} 640 nobody:mosquitto` }), /is owned by nobody:mosquitto, the lab declares root:mosquitto/],
+            [
+                "another owner",
+                seen({ 1: `file /etc/mosquitto/mqtt-lab/acl ${sha("a")} 640 nobody:mosquitto` }),
+                /is owned by nobody:mosquitto, the lab declares root:mosquitto/,
+            ],
             ["a directory's mode", seen({ 0: "dir /etc/mosquitto/mqtt-lab 755 root:mosquitto" }), /lab folder .* has mode 0755/],
             ["a CA trusted by hand", seen({}, [`cafile impostor.crt ${sha("d")} 644 root:root`]), /holds impostor\.crt, which the lab did not put there/],
             ["a CA changed", seen({ 4: `cafile ca-g1.crt ${sha("e")} 644 root:root` }), /the trusted CA .*ca-g1\.crt was changed/],
             ["a CA without its hash link", seen({ 5: null }), /no hash link .* points at ca-g1\.crt/],
-            ["a rival listener (a dot-file too)", seen({}, ["rival /etc/mosquitto/conf.d/.x.conf 3 listener"]), /\/etc\/mosquitto\/conf\.d\/\.x\.conf line 3 sets listener/],
+            [
+                "a rival listener (a dot-file too)",
+                seen({}, ["rival /etc/mosquitto/conf.d/.x.conf 3 listener"]),
+                /\/etc\/mosquitto\/conf\.d\/\.x\.conf line 3 sets listener/,
+            ],
             ["mosquitto stopped", seen({ 6: "mosquitto stopped", 7: null }), /mosquitto is not running/],
             ["a declared port not listened on", seen({ 7: null }), /does not listen on port 8883, where the lab declares a listener/],
-            ["a port listened on that the lab does not declare", seen({}, ["listen 1884"]), /listens on port 1884, where the lab declares no listener/],
+            [
+                "a port listened on that the lab does not declare",
+                seen({}, ["listen 1884"]),
+                /port 1884 is open to the network, where the lab declares no listener/,
+            ],
         ] as [string, Observation, RegExp][],
     );
 
     it("names several drifts at once, each", () => {
-        const drift = driftOf(broker, seen({ 1: "file /etc/mosquitto/mqtt-lab/acl missing", 6: "mosquitto stopped", 7: null }, ["rival /etc/mosquitto/conf.d/r.conf 1 allow_anonymous"]));
+        const drift = driftOf(
+            broker,
+            seen({ 1: "file /etc/mosquitto/mqtt-lab/acl missing", 6: "mosquitto stopped", 7: null }, ["rival /etc/mosquitto/conf.d/r.conf 1 allow_anonymous"]),
+        );
         assert.equal(drift.length, 3, JSON.stringify(drift));
     });
 
     it("says a host holding none of the lab's files was replaced or wiped", () => {
         const drift = driftOf(
             broker,
-            seen({ 0: "dir /etc/mosquitto/mqtt-lab missing", 1: "file /etc/mosquitto/mqtt-lab/acl missing", 2: "file /etc/mosquitto/mqtt-lab/server.key missing" }),
+            seen({
+                0: "dir /etc/mosquitto/mqtt-lab missing",
+                1: "file /etc/mosquitto/mqtt-lab/acl missing",
+                2: "file /etc/mosquitto/mqtt-lab/server.key missing",
+            }),
         );
         assert.match(drift[0], /none of the lab's files are there: the host was replaced or wiped/);
     });
