@@ -150,7 +150,6 @@ function stable(v: unknown): string {
 }
 
 const inputKeys = ["host", "privateKey", "script", "expect", "instance"] as const;
-const sameInputs = (a: ObserverInputs, b: ObserverInputs) => inputKeys.every((k) => stable(a[k]) === stable(b[k]));
 
 const hostObserverProvider: pulumi.dynamic.ResourceProvider<ObserverInputs, ObserverOutputs> = {
     // Created before the first install: nothing of ours is on the host yet, so nothing can have drifted.
@@ -166,8 +165,10 @@ const hostObserverProvider: pulumi.dynamic.ResourceProvider<ObserverInputs, Obse
     // Every preview and up: a drift on the host (against what was installed) is a change to make,
     // so a plain `pulumi up` repairs it too and never reports success over a drifted host.
     async diff(_id, olds, news) {
-        if (JSON.stringify(news).includes(unknown) || !sameInputs(olds, news) || olds.drift.length > 0) return { changes: true };
-        return { changes: (await driftNow(olds)).length > 0 };
+        // `diffs` names what changed in the preview: [diff: ~drift] when the host drifted.
+        const changed: string[] = inputKeys.filter((k) => JSON.stringify(news[k] ?? null).includes(unknown) || stable(olds[k]) !== stable(news[k]));
+        if (olds.drift.length > 0 || (changed.length === 0 && (await driftNow(olds)).length > 0)) changed.push("drift");
+        return { changes: changed.length > 0, diffs: changed };
     },
     // Hands the drift (the refreshed one, or what the host shows now) to the commands that repair it.
     async update(_id, olds, news) {
