@@ -56,7 +56,7 @@ describe("Drift on a deployed lab", () => {
     };
     const checksPass = () => {
         const results = (outputs.checkResults.value as string[]).join("\n");
-        for (const check of ["tls-roundtrip", "no-certificate", "plaintext-refused", "impostor-ca"]) {
+        for (const check of ["tls-roundtrip", "no-certificate", "anonymous-refused", "impostor-ca", "expired-cert"]) {
             assert.match(results, new RegExp(`^PASS ${check}`, "m"), `check ${check} passed after the repair: ${results}`);
         }
         assert.doesNotMatch(results, /^FAIL/m, results);
@@ -100,7 +100,7 @@ describe("Drift on a deployed lab", () => {
             new RegExp(`broker ${brokerIp.replace(/\./g, "\\.")}: the ACL \\(/etc/mosquitto/mqtt-lab/acl\\) was changed`),
             /the broker's private key \(\/etc\/mosquitto\/mqtt-lab\/server\.key\) has mode 0644, the lab declares 0640/,
             /the password file \(\/etc\/mosquitto\/mqtt-lab\/passwd\) is owned by nobody:mosquitto, the lab declares root:mosquitto/,
-            /client [\d.]+: client-a's certificate \(~\/\.mqtt-lab\/client-a\/client\.crt\) is missing/,
+            /client [\d.]+: client-a's certificate \(\/root\/\.mqtt-lab\/client-a\/client\.crt\) is missing/,
             /client-a's private key \(\/root\/\.mqtt-lab\/client-a\/client\.key\) has mode 0644, the lab declares 0600/,
             /client-a's folder \(\/root\/\.mqtt-lab\/client-a\) has mode 0755, the lab declares 0700/,
         ]) {
