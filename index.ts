@@ -5,7 +5,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Broker, Checks, Client, ContainerHosts, ExistingHosts, LabHost, Pki } from "./src/components";
+import { Broker, Checks, Client, ContainerHosts, Drift, ExistingHosts, LabHost, Pki, renderBrokerFiles } from "./src/components";
+import { renderPasswordFile } from "./src/mosquitto/conf";
+import { confListenPorts } from "./src/remote/hostScripts";
 import { ConfigError, ns, RawConfig, validateLabConfig } from "./src/config/labConfig";
 import { objectKeys, plainKeys, unknownKeyProblems } from "./src/config/keys";
 import { sshFingerprint } from "./src/ssh/fingerprint";
@@ -81,7 +83,7 @@ const pki = new Pki("lab", {
     renewalEpoch: renewalEpoch(Date.now(), cfg.pki.leafValidityHours, cfg.pki.earlyRenewalHours),
 });
 
-const broker = new Broker("lab", {
+const brokerArgs = {
     host: hosts.broker,
     trustedCas: pki.trustedCas,
     server: pki.server,
@@ -91,7 +93,35 @@ const broker = new Broker("lab", {
     teaching: cfg.teaching.enabled && teachingPassword ? { port: cfg.teaching.port, username: cfg.teaching.username, password: teachingPassword } : undefined,
     takeOverConfFiles: cfg.takeOverConfFiles,
     owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
+};
+const brokerFiles = renderBrokerFiles(brokerArgs);
+
+// Pulumi's eyes on the hosts: what a refresh (or any preview) sees there feeds the installs below.
+const drift = new Drift("lab", {
+    hosts,
+    broker: {
+        ...brokerFiles,
+        trustedCas: pki.trustedCas,
+        server: pki.server,
+        passwordFile: brokerArgs.teaching
+            ? pulumi.secret(pulumi.output(brokerArgs.teaching.password).apply((p) => renderPasswordFile(cfg.teaching.username, p)))
+            : undefined,
+        listenPorts: confListenPorts(brokerFiles.conf),
+    },
+    clients: cfg.clients.map((c) => ({ name: c.name, host: c.host, caCertPem: pki.trustBundlePem, cert: pki.clients[c.name] })),
+    pinWith:
+        hosts instanceof ContainerHosts
+            ? {
+                  broker: "put the container's generated key back, or replace the container (docker rm -f it, then pulumi up --refresh): the program pins the key it generated, not {key}.",
+                  client: "put the container's generated key back, or replace the container (docker rm -f it, then pulumi up --refresh): the program pins the key it generated, not {key}.",
+              }
+            : {
+                  broker: `check it out of band, then pin it: pulumi config set ${ns}:brokerHostKey '{key}'`,
+                  client: `check it out of band, then pin it: pulumi config set ${ns}:clientHostKey '{key}'`,
+              },
 });
+
+const broker = new Broker("lab", { ...brokerArgs, repairToken: drift.tokens.broker });
 
 const clients = cfg.clients.map(
     (c) =>
@@ -102,6 +132,7 @@ const clients = cfg.clients.map(
                 identity: c.name,
                 caCertPem: pki.trustBundlePem,
                 cert: pki.clients[c.name],
+                repairToken: drift.tokens[c.host],
             },
             { dependsOn: [broker] },
         ),
@@ -124,6 +155,9 @@ const checks = new Checks(
             hosts.broker.instance,
             hosts.client.instance,
             broker.applied,
+            // A drift seen (and repaired) on either host runs the checks again.
+            drift.tokens.broker,
+            drift.tokens.client,
             pki.trustBundlePem,
             pki.server.certPem,
             ...cfg.clients.map((c) => pki.clients[c.name].certPem),
@@ -160,6 +194,8 @@ const outputs = {
     caCertPem: pki.trustBundlePem,
     signingCaGeneration: cfg.pki.caGeneration,
     brokerApplied: broker.applied,
+    drift: { broker: drift.drift.broker, client: drift.drift.client },
+    repairedDrift: { broker: drift.repaired.broker, client: drift.repaired.client },
     clientCerts: Object.fromEntries(
         cfg.clients.map((c, i) => [
             c.name,

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # broker-apply.sh — installs the lab's files on the broker and makes mosquitto use them.
 # Runs as root. Reads from the data header (src/remote/compose.ts): the paths (MQTTLAB_DIR, CONF,
-# CONF_D, LOG), TLS_PORT, LISTEN_PORTS, TAKE_OVER_CONF_FILES, RIVAL_DIRECTIVES, the file lists
+# CONF_D, LOG), TLS_PORT, LISTEN_PORTS, SSH_PORT, TAKE_OVER_CONF_FILES, RIVAL_DIRECTIVES, the file lists
 # (BROKER_FILES, REQUIRED_FILES, SIGHUP_FILES, RESTART_FILES), SERVICE_MANAGER, and the conf and ACL
 # as quoted heredocs (CONF_TEXT, ACL_TEXT: what the policy pack judged). stdin: a bundle with one
 # ca-g<N>.crt per trusted CA generation, server.crt, server.key (and passwd).
@@ -19,6 +19,9 @@ rm -rf "$D"/.stage.*
 S=$(mktemp -d "$D/.stage.XXXXXX")
 trap 'rm -rf "$S"' EXIT
 read_bundle "$S"
+# The drift token (src/drift/observer.ts): not a file of mosquitto's. It is in the bundle only so
+# that a drift seen by `pulumi refresh` makes Pulumi run this script again.
+rm -f "$S/repair"
 printf '%s' "$CONF_TEXT" > "$S/mqtt-lab.conf"
 printf '%s' "$ACL_TEXT" > "$S/acl"
 for f in $REQUIRED_FILES; do
@@ -47,10 +50,11 @@ for p in $LISTEN_PORTS; do
   fi
 done
 
-# Other conf.d files that open a listener or change access rules would undo ours.
+# Other conf.d files that open a listener or change access rules would undo ours. mosquitto reads
+# every *.conf there, dot-files too.
 rival_pattern="^[[:space:]]*($(echo "$RIVAL_DIRECTIVES" | tr ' ' '|'))([[:space:]]|\$)"
 rivals=""
-for f in "$CONF_D"/*.conf; do
+for f in "$CONF_D"/*.conf "$CONF_D"/.*.conf; do
   if [ ! -e "$f" ] || [ "$f" = "$CONF" ]; then continue; fi
   if grep -qE "$rival_pattern" "$f"; then rivals="$rivals $f"; fi
 done
@@ -58,7 +62,7 @@ if [ -n "$rivals" ]; then
   if [ "$TAKE_OVER_CONF_FILES" = yes ]; then
     for f in $rivals; do mv "$f" "$f.mqtt-lab-disabled"; echo "mqtt-lab: moved $f aside (destroy puts it back)" >&2; done
   else
-    echo "mqtt-lab: conf.d already defines a listener or access rule in:$rivals. mosquitto would merge it with the lab's listeners (the seed's confTP.conf had allow_anonymous true). Set mqtt-lab:takeOverConfFiles to true to move it aside (destroy puts it back), or remove it." >&2
+    echo "mqtt-lab: on the broker ($(hostname)), conf.d already defines a listener or access rule in:$rivals. mosquitto would merge it with the lab's listeners (the seed's confTP.conf had allow_anonymous true). Set mqtt-lab:takeOverConfFiles to true to move it aside (destroy puts it back), or remove it." >&2
     exit 3
   fi
 fi
@@ -77,6 +81,17 @@ ca_change=none
 for f in "$S"/ca.d/ca-g*.crt; do cmp -s "$f" "$D/ca.d/$(basename "$f")" || ca_change=added; done
 for f in "$D"/ca.d/ca-g*.crt; do [ -e "$f" ] || continue; cmp -s "$f" "$S/ca.d/$(basename "$f")" || ca_change=removed; done
 [ $ca_change = removed ] && action=restart
+# A file in the CA directory that is not one of our CAs (say, trusted by hand): mosquitto may
+# keep it loaded, so only a restart drops it.
+for f in "$D"/ca.d/*; do
+  if [ -f "$f" ] && [ ! -L "$f" ] && [ ! -e "$S/ca.d/$(basename "$f")" ]; then action=restart; fi
+done
+# mosquitto as the lab declares it: running, listening on exactly LISTEN_PORTS (a rival moved
+# aside, or mosquitto stopped or started by hand with other files, needs a restart to undo).
+declared_ports="$(for p in $LISTEN_PORTS; do echo "$p"; done | sort -un | tr '\n' ' ')"
+if [ -n "$rivals" ] || ! pgrep -x mosquitto >/dev/null || [ "$(network_ports "$SSH_PORT")" != "$declared_ports" ]; then
+  action=restart
+fi
 
 # Back up, then swap in: the CA directory by an atomic symlink swap, the files by rename.
 B="$D/.previous"; rm -rf "$B"; mkdir -m 0700 "$B"

@@ -36,6 +36,15 @@ conf_listener_ports() {
   awk '$1 == "listener" { printf "%s ", $2 }' "$1"
 }
 
+# network_ports SSH_PORT: the TCP ports listened on for the network (loopback aside), SSH_PORT
+# aside, sorted, one line. On the broker, these are mosquitto's.
+network_ports() {
+  ss -Hltn 2>/dev/null | awk -v ssh="$1" '{
+    n = split($4, a, ":"); addr = substr($4, 1, length($4) - length(a[n]) - 1)
+    if (addr !~ /^(127\.|\[::1\])/ && a[n] != ssh) print a[n]
+  }' | sort -un | tr '\n' ' '
+}
+
 # --- mosquitto as a service -----------------------------------------------------------------------
 # SERVICE_MANAGER: "systemd" on the seed's Debian VMs; "signals" in containers, which have no init,
 # so mosquitto is a plain daemon that we signal and start.

@@ -55,6 +55,10 @@ export interface StackOutputs {
     signingCaGeneration: number;
     /** The broker apply's report: what changed and how mosquitto was reloaded. */
     brokerApplied: string;
+    /** Per host: drift the latest refresh saw and no up has repaired yet, one sentence each (empty when healthy). */
+    drift: Record<HostRole, string[]>;
+    /** Per host: the drift the latest up repaired. */
+    repairedDrift: Record<HostRole, string[]>;
     clientCerts: Record<string, ClientCertOutput>;
     ssh: Record<HostRole, SshEndpoint>;
     hostSource: HostSource;

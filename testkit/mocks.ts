@@ -52,6 +52,7 @@ export const fake = {
     certPem: (name: string) => `-----BEGIN CERTIFICATE-----\ncert:${name}\n-----END CERTIFICATE-----\n`,
     certRequestPem: (name: string) => `-----BEGIN CERTIFICATE REQUEST-----\ncsr:${name}\n-----END CERTIFICATE REQUEST-----\n`,
     stdout: (name: string) => `ran:${name}`,
+    token: (name: string) => `token:${name}`,
 };
 
 /** A value as the engine returns a secret output. */
@@ -81,6 +82,8 @@ function outputsOf(type: string, name: string): Record<string, unknown> {
             return { certRequestPem: fake.certRequestPem(name) };
         case "command:remote:Command":
             return { stdout: fake.stdout(name), stderr: "" };
+        case "pulumi-nodejs:dynamic:Resource": // the host observers (src/drift/observer.ts)
+            return { drift: [], token: fake.token(name), repaired: [] };
         default:
             return {};
     }

@@ -24,6 +24,22 @@ export interface BrokerArgs {
     readonly takeOverConfFiles?: boolean;
     /** Written in the conf header. */
     readonly owner: string;
+    /** Changes when drift was seen on the broker host (src/components/drift.ts): the apply runs again. @default "" */
+    readonly repairToken?: pulumi.Input<string>;
+}
+
+/** The conf and ACL the broker's apply sends, from its args: also what drift detection expects there. */
+export function renderBrokerFiles(args: Pick<BrokerArgs, "owner" | "tlsPort" | "tlsVersion" | "teaching" | "clients">): { conf: string; acl: string } {
+    return {
+        conf: renderBrokerConf({
+            owner: args.owner,
+            tlsPort: args.tlsPort ?? defaults.tlsPort,
+            tlsVersion: args.tlsVersion ?? defaults.tlsVersion,
+            trust: "capath",
+            teaching: args.teaching ? { port: args.teaching.port, username: args.teaching.username } : undefined,
+        }),
+        acl: renderAcl(args.clients, args.teaching?.username),
+    };
 }
 
 /**
@@ -40,32 +56,34 @@ export class Broker extends pulumi.ComponentResource {
     constructor(name: string, args: BrokerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mqttlab:broker:Broker", name, {}, opts);
         const tlsPort = args.tlsPort ?? defaults.tlsPort;
-        this.conf = renderBrokerConf({
-            owner: args.owner,
-            tlsPort,
-            tlsVersion: args.tlsVersion ?? defaults.tlsVersion,
-            trust: "capath",
-            teaching: args.teaching ? { port: args.teaching.port, username: args.teaching.username } : undefined,
-        });
-        this.acl = renderAcl(args.clients, args.teaching?.username);
+        ({ conf: this.conf, acl: this.acl } = renderBrokerFiles(args));
         const script = brokerApplyScript({
             shell: args.host.shell,
             conf: this.conf,
             acl: this.acl,
             tlsPort,
             takeOverConfFiles: args.takeOverConfFiles ?? false,
+            sshPort: args.host.sshPort,
             withPasswords: args.teaching !== undefined,
         });
         // Certificates and keys go on stdin: secret, never in a log line or a diff.
         const bundle = pulumi.secret(
             pulumi
-                .all([pulumi.all(args.trustedCas.map((c) => c.certPem)), args.server.certPem, args.server.privateKeyPem, args.teaching?.password ?? ""])
-                .apply(([cas, cert, key, password]) =>
+                .all([
+                    pulumi.all(args.trustedCas.map((c) => c.certPem)),
+                    args.server.certPem,
+                    args.server.privateKeyPem,
+                    args.teaching?.password ?? "",
+                    args.repairToken ?? "",
+                ])
+                .apply(([cas, cert, key, password, repair]) =>
                     renderBundle({
                         ...Object.fromEntries(args.trustedCas.map((c, i) => [`ca-g${c.generation}.crt`, cas[i]])),
                         "server.crt": cert,
                         "server.key": key,
                         ...(args.teaching ? { passwd: renderPasswordFile(args.teaching.username, password) } : {}),
+                        // Not installed: its change (a drift seen) is what makes `update` run the apply again.
+                        ...(repair ? { repair: `${repair}\n` } : {}),
                     }),
                 ),
         );

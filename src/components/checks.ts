@@ -145,7 +145,8 @@ export class Checks extends pulumi.ComponentResource {
             {
                 create: `bash -c ${shQuote(composeScript("write-evidence", { EVIDENCE_BASE: base }))}`,
                 stdin: report,
-                triggers: [report],
+                // Re-written whenever the checks re-run (a repair may leave their output as it was).
+                triggers: [report, ...args.triggers],
             },
             { parent: this },
         );

@@ -10,6 +10,8 @@ export interface ClientArgs {
     readonly identity: string;
     readonly caCertPem: pulumi.Input<string>;
     readonly cert: IssuedCert;
+    /** Changes when drift was seen on the host (src/components/drift.ts): the install runs again. @default "" */
+    readonly repairToken?: pulumi.Input<string>;
 }
 
 /** One client identity's CA, certificate and key on its host: 0600 files in a 0700 directory. */
@@ -23,8 +25,11 @@ export class Client extends pulumi.ComponentResource {
         this.dir = clientDir(args.identity);
         const bundle = pulumi.secret(
             pulumi
-                .all([args.caCertPem, args.cert.certPem, args.cert.privateKeyPem])
-                .apply(([ca, cert, key]) => renderBundle({ "ca.crt": ca, "client.crt": cert, "client.key": key })),
+                .all([args.caCertPem, args.cert.certPem, args.cert.privateKeyPem, args.repairToken ?? ""])
+                // `repair` is not installed: its change (a drift seen) is what makes `update` run the install again.
+                .apply(([ca, cert, key, repair]) =>
+                    renderBundle({ "ca.crt": ca, "client.crt": cert, "client.key": key, ...(repair ? { repair: `${repair}\n` } : {}) }),
+                ),
         );
         const install = hostFilesCommand(
             `${name}-install`,

@@ -3,3 +3,4 @@ export * from "./pki";
 export * from "./broker";
 export * from "./client";
 export * from "./checks";
+export * from "./drift";

@@ -90,6 +90,8 @@ export interface BrokerApplyOptions {
     /** Every port the conf listens on. @default [tlsPort] */
     listenPorts?: readonly number[];
     takeOverConfFiles: boolean;
+    /** The host's SSH port: the one port besides mosquitto's that may be open. @default 22 */
+    sshPort?: number;
     /** Whether the bundle carries a password file (teaching listener). */
     withPasswords: boolean;
 }
@@ -112,6 +114,7 @@ export function brokerApplyScript(o: BrokerApplyOptions): string {
             ...brokerPathValues(o.shell),
             TLS_PORT: o.tlsPort,
             LISTEN_PORTS: [...new Set(o.listenPorts ?? listenersOf(o.conf))].join(" "),
+            SSH_PORT: o.sshPort ?? 22,
             TAKE_OVER_CONF_FILES: yesNo(o.takeOverConfFiles),
             RIVAL_DIRECTIVES: rivalDirectives.join(" "),
             BROKER_FILES: [...restartFiles, ...sighup].join(" "),
@@ -124,6 +127,10 @@ export function brokerApplyScript(o: BrokerApplyOptions): string {
 }
 
 /** The ports a conf listens on, as the conf model (the policy pack's) reads it. */
+export function confListenPorts(conf: string): number[] {
+    return [...new Set(listenersOf(conf))];
+}
+
 function listenersOf(conf: string): number[] {
     return parseMosquittoConf(conf).listeners.map((l) => l.port);
 }
@@ -148,4 +155,41 @@ export function clientInstallScript(identity: string): string {
 
 export function clientRemoveScript(identity: string): string {
     return asUserScript(composeScript("client-remove", { CLIENT_DIR: clientDir(identity) }));
+}
+
+export interface InspectOptions {
+    /** Absolute paths of files and directories to describe (read as root where needed). */
+    files: readonly string[];
+    dirs: readonly string[];
+    /** Paths relative to the SSH user's home (a client identity's files). */
+    homeFiles: readonly string[];
+    homeDirs: readonly string[];
+    /** The broker only: its trusted-CA directory, conf.d, our conf, and mosquitto's listeners. */
+    broker: boolean;
+    /** "sudo -n " when the SSH user is not root. */
+    asRoot: string;
+    /** The host's SSH port, the one open port that is not mosquitto's. @default 22 */
+    sshPort?: number;
+}
+
+/**
+ * What `pulumi refresh` runs on a host (remote/inspect.sh): it only reads, as the SSH user (root
+ * through sudo for the broker's files), and prints one line per thing seen (src/drift/compare.ts).
+ */
+export function inspectScript(o: InspectOptions): string {
+    return asUserScript(
+        composeScript("inspect", {
+            FILES: o.files.join(" "),
+            DIRS: o.dirs.join(" "),
+            HOME_FILES: o.homeFiles.join(" "),
+            HOME_DIRS: o.homeDirs.join(" "),
+            CA_DIR: o.broker ? brokerPaths.caPath : "",
+            CONF_D: o.broker ? brokerPaths.confD : "",
+            CONF: o.broker ? brokerPaths.conf : "",
+            RIVAL_DIRECTIVES: rivalDirectives.join(" "),
+            CHECK_MOSQUITTO: yesNo(o.broker),
+            SSH_PORT: o.sshPort ?? 22,
+            AS_ROOT: o.asRoot ? "sudo" : "",
+        }),
+    );
 }

@@ -709,7 +709,10 @@ describe("Checks", () => {
         // remote/write-evidence.sh writes $EVIDENCE_BASE.md and .json, making the folder first.
         assert.equal(headerValues(unwrapBashC(String(writer.inputs.create))).EVIDENCE_BASE, "/srv/lab/evidence/up-unit");
         assert.match(remoteFile("write-evidence"), /^mkdir -p "\$\(dirname "\$EVIDENCE_BASE"\)"$/m);
-        assert.ok(Array.isArray(writer.inputs.triggers) && writer.inputs.triggers.length === 1, "rewritten whenever the report changes");
+        const triggers = writer.inputs.triggers as unknown[];
+        const checkTriggers = only(regs, "command:remote:Command", "ck-evidence-refusals").inputs.triggers as unknown[];
+        assert.ok(Array.isArray(triggers) && triggers.length === 1 + checkTriggers.length, "rewritten whenever the report changes");
+        assert.deepEqual(triggers.slice(1), checkTriggers, "and whenever the checks re-run (a repair may leave their output as it was)");
         assert.equal(await promiseOf(checks.report), "/srv/lab/evidence/up-unit.md");
     });
 

@@ -17,6 +17,7 @@ import {
     clientInstallScript,
     clientRemoveScript,
     containerShell,
+    inspectScript,
     systemdShell,
 } from "../../src/remote/hostScripts";
 import { forgeriesScript } from "../../src/pki/forgeries";
@@ -63,6 +64,18 @@ const commands: { name: string; script: string; wrapped: string }[] = [
         name: "refusal-checks",
         script: "refusal-checks",
         wrapped: refusalChecksScript({ identity: "client-a", brokerAddress: "203.0.113.10", tlsPort: 8883, tlsVersion: "tlsv1.2" }),
+    },
+    {
+        name: "inspect",
+        script: "inspect",
+        wrapped: inspectScript({
+            files: ["/etc/mosquitto/conf.d/mqtt-lab.conf", "/etc/mosquitto/mqtt-lab/acl"],
+            dirs: ["/etc/mosquitto/mqtt-lab"],
+            homeFiles: [".mqtt-lab/client-a/client.key"],
+            homeDirs: [".mqtt-lab", ".mqtt-lab/client-a"],
+            broker: true,
+            asRoot: "sudo -n ",
+        }),
     },
     { name: "forgeries", script: "forgeries", wrapped: `bash -c '${forgeriesScript().replace(/'/g, "'\\''")}'` },
     {

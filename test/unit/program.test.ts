@@ -279,6 +279,8 @@ if (process.env[scenarioVar]) {
                     "mqttlab:broker:Broker": 1,
                     "mqttlab:client:Client": n,
                     "mqttlab:checks:Checks": 1,
+                    "mqttlab:drift:Drift": 1,
+                    "pulumi-nodejs:dynamic:Resource": 2, // one host observer per host
                     [T.network]: 1,
                     [T.container]: 2,
                     [T.key]: 3 + 1 + 1 + n, // SSH client and host keys, CA, broker, clients
@@ -444,6 +446,8 @@ if (process.env[scenarioVar]) {
                     "lab-broker-id",
                     "lab-client-id", // a replaced container re-runs them
                     fake.stdout("lab-apply"),
+                    fake.token("lab-broker-observer"), // a drift seen on either host re-runs them
+                    fake.token("lab-client-observer"),
                     fake.certPem("lab-ca-g1"),
                     ...ofType(o, T.leafCert).map((r) => fake.certPem(r.name)),
                 ].sort();

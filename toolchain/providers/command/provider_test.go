@@ -191,3 +191,38 @@ func TestSecretStrings(t *testing.T) {
 		t.Fatalf("%s", got)
 	}
 }
+
+// Read is upstream's: a refresh returns the state exactly as stored and never contacts the host
+// (here, a host that does not exist and a command that would leave a trace). Drift on the hosts
+// is the program's host observers' job (src/drift/observer.ts), so the lab works unchanged with
+// upstream's plugin.
+func TestReadReturnsStateAsIs(t *testing.T) {
+	p := newProvider(nil)
+	trace := filepath.Join(t.TempDir(), "ran")
+	state := resource.PropertyMap{
+		"create": resource.NewProperty("touch " + trace),
+		"stdout": resource.NewProperty("what the last run printed"),
+		"stderr": resource.NewProperty(""),
+		"stdin":  resource.MakeSecret(resource.NewProperty("bundle")),
+		"connection": resource.MakeSecret(resource.NewProperty(resource.PropertyMap{
+			"host": resource.NewProperty("192.0.2.1"), "port": resource.NewProperty(22.0), "user": resource.NewProperty("nobody"),
+			"dialErrorLimit": resource.NewProperty(1.0), "perDialTimeout": resource.NewProperty(1.0),
+		})),
+	}
+	for _, urn := range []string{remoteURN, localURN} {
+		rr, err := p.Read(context.Background(), &pulumirpc.ReadRequest{Id: "x", Urn: urn, Properties: mustMarshal(t, state)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rr.GetId() != "x" {
+			t.Fatalf("%s: id %q", urn, rr.GetId())
+		}
+		got := mustUnmarshal(t, rr.GetProperties())
+		if !got.DeepEquals(state) {
+			t.Fatalf("%s: read changed the state:\n got  %v\n want %v", urn, got, state)
+		}
+		if _, err := os.Stat(trace); err == nil {
+			t.Fatalf("%s: read ran the command", urn)
+		}
+	}
+}
