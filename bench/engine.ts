@@ -30,8 +30,8 @@ import { performance } from "node:perf_hooks";
 import { clientChecksScript } from "../src/remote/checkScripts";
 import { renderBrokerConf } from "../src/mosquitto/conf";
 import { clientInstallScript, renderBundle } from "../src/remote/hostScripts";
-import { sshExec, SshTarget } from "../src/ssh/exec";
-import { repoRoot, requireEnv, requireProviderPlugins } from "../testkit/engineHarness";
+import { sshExec } from "../src/ssh/exec";
+import { repoRoot, requireEnv, requireProviderPlugins, sshTargetOf } from "../testkit/engineHarness";
 import { benchBrokerApply, OpensslPki, startLabHosts } from "../testkit/labHosts";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -345,16 +345,7 @@ const labConfig = (ctx: Ctx, subnet: string, suffix: string): Record<string, str
     "mqtt-lab:labName": `${ctx.id}-${suffix}`,
 });
 
-interface Endpoint {
-    address: string;
-    port: number;
-    user: string;
-    fingerprint: string;
-}
-const targetOf = (outputs: OutputMap, role: "broker" | "client"): SshTarget => {
-    const e = (outputs.ssh.value as Record<string, Endpoint>)[role];
-    return { address: e.address, port: e.port, user: e.user, fingerprint: e.fingerprint, privateKey: String(outputs.sshClientPrivateKey.value) };
-};
+const targetOf = sshTargetOf;
 
 // ---------------------------------------------------------------------------------------------
 // 3. The physical floor of a rotation: openssl, one SSH session per host, SIGHUP, same checks.

@@ -2,8 +2,13 @@
  * End-to-end harness: real CLI (Automation API), file backend in a temp dir, passphrase secrets,
  * a unique stack and run id, cleanup registered before setup. Anything missing fails loudly.
  */
+import assert from "node:assert/strict";
 import { after, before } from "node:test";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
+import type { HostRole } from "../src/config/labConfig";
+import type { SshEndpoint } from "../src/outputs";
+import { sshExec } from "../src/ssh/exec";
+import type { SshTarget } from "../src/ssh/exec";
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -124,4 +129,47 @@ export function suiteStacks(): (workDir: string, config: Record<string, { value:
         stacks.push(t);
         return t;
     };
+}
+
+/** How to reach a lab host over SSH from a stack's outputs (Automation API), its host key pinned. */
+export function sshTargetOf(outputs: OutputMap, role: HostRole): SshTarget {
+    const e = (outputs.ssh.value as Record<HostRole, SshEndpoint>)[role];
+    return { address: e.address, port: e.port, user: e.user, fingerprint: e.fingerprint, privateKey: String(outputs.sshClientPrivateKey.value) };
+}
+
+/** What a QoS 1 stream (`/tmp/<name>-sub.log`, `/tmp/<name>-pub.log`, `/tmp/<name>-pub.done`, started by a test) saw, once its publisher is done. */
+export async function streamCounts(
+    target: SshTarget,
+    name: string,
+): Promise<{ text: string; count: (key: "pub-exit" | "received" | "distinct" | "sub-connacks" | "pub-connacks") => number }> {
+    const [sub, pub] = [`/tmp/${name}-sub.log`, `/tmp/${name}-pub.log`];
+    const text = (
+        await sshExec(
+            target,
+            `i=0; while [ ! -f /tmp/${name}-pub.done ] && [ $i -lt 120 ]; do sleep 1; i=$((i+1)); done; sleep 2; ` +
+                `echo "pub-exit $(cat /tmp/${name}-pub.done)"; echo "received $(grep -c '^m[0-9]*$' ${sub})"; echo "distinct $(grep '^m[0-9]*$' ${sub} | sort -u | wc -l)"; ` +
+                `echo "sub-connacks $(grep -c 'received CONNACK' ${sub})"; echo "pub-connacks $(grep -c 'received CONNACK' ${pub})"`,
+            { timeoutMs: 180000 },
+        )
+    ).stdout;
+    return { text, count: (key) => Number(new RegExp(`^${key} (\\d+)$`, "m").exec(text)?.[1] ?? NaN) };
+}
+
+/** The config of a lab on containers of the engine suites: the base image, and a subnet and names of its own, so a user's lab can run beside. */
+export function containerLabConfig(subnet: string, labName: string): Record<string, { value: string; secret?: boolean }> {
+    return {
+        "mqtt-lab:hostSource": { value: "containers" },
+        "mqtt-lab:image": { value: requireEnv("MQTTLAB_IMAGE") },
+        "mqtt-lab:subnet": { value: subnet },
+        "mqtt-lab:labName": { value: labName },
+    };
+}
+
+/** Asserts that a QoS 1 stream (see streamCounts) lost none of its `sent` messages and neither end ever reconnected. */
+export async function assertStreamWhole(target: SshTarget, name: string, sent: number): Promise<void> {
+    const { text, count } = await streamCounts(target, name);
+    assert.equal(count("pub-exit"), 0, `the publisher finished: ${text}`);
+    assert.equal(count("distinct"), sent, `0 lost: ${text}`);
+    assert.equal(count("sub-connacks"), 1, `the subscriber never reconnected: ${text}`);
+    assert.equal(count("pub-connacks"), 1, `the publisher never reconnected: ${text}`);
 }

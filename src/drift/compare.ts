@@ -88,26 +88,21 @@ export function driftOf(e: HostExpectation, o: Observation): string[] {
     const out: string[] = [];
     const say = (s: string) => out.push(`${e.host}: ${s}`);
     let missing = 0;
-    for (const d of e.dirs) {
-        const { value, path } = lookup(o.dirs, d);
+    // One pass for directories and files: missing, content (files), mode, owner.
+    const entries = [
+        ...e.dirs.map((d) => ({ want: d, seen: lookup(o.dirs, d), sha256: undefined })),
+        ...e.files.map((f) => ({ want: f, seen: lookup(o.files, f), sha256: f.sha256 })),
+    ];
+    for (const { want, seen, sha256 } of entries) {
+        const { value, path } = seen;
         if (!value) {
             missing++;
-            say(`${d.what} (${path}) is missing`);
+            say(`${want.what} (${path}) is missing`);
             continue;
         }
-        if (octal(value.mode) !== octal(d.mode)) say(`${d.what} (${path}) has mode ${octal(value.mode)}, the lab declares ${octal(d.mode)}`);
-        if (!ownerMatches(d.owner, value.owner)) say(`${d.what} (${path}) is owned by ${value.owner}, the lab declares ${d.owner}`);
-    }
-    for (const f of e.files) {
-        const { value, path } = lookup(o.files, f);
-        if (!value) {
-            missing++;
-            say(`${f.what} (${path}) is missing`);
-            continue;
-        }
-        if (f.sha256 && value.sha256 !== f.sha256) say(`${f.what} (${path}) was changed: its content is not what the lab installed`);
-        if (octal(value.mode) !== octal(f.mode)) say(`${f.what} (${path}) has mode ${octal(value.mode)}, the lab declares ${octal(f.mode)}`);
-        if (!ownerMatches(f.owner, value.owner)) say(`${f.what} (${path}) is owned by ${value.owner}, the lab declares ${f.owner}`);
+        if (sha256 && "sha256" in value && value.sha256 !== sha256) say(`${want.what} (${path}) was changed: its content is not what the lab installed`);
+        if (octal(value.mode) !== octal(want.mode)) say(`${want.what} (${path}) has mode ${octal(value.mode)}, the lab declares ${octal(want.mode)}`);
+        if (!ownerMatches(want.owner, value.owner)) say(`${want.what} (${path}) is owned by ${value.owner}, the lab declares ${want.owner}`);
     }
     if (missing > 0 && missing === e.files.length + e.dirs.length) {
         out.unshift(`${e.host}: none of the lab's files are there: the host was replaced or wiped`);

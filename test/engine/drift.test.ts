@@ -9,14 +9,10 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { OutputMap } from "@pulumi/pulumi/automation";
 import { sshExec, SshTarget } from "../../src/ssh/exec";
-import { createTestStack, repoRoot, requireEnv, requireProviderPlugins, storedState, TestStack } from "../../testkit/engineHarness";
-
-interface Endpoint {
-    address: string;
-    port: number;
-    user: string;
-    fingerprint: string;
-}
+import { createTestStack, repoRoot, requireProviderPlugins, storedState, TestStack } from "../../testkit/engineHarness";
+import { assertStreamWhole, containerLabConfig, sshTargetOf } from "../../testkit/engineHarness";
+import type { HostRole } from "../../src/config/labConfig";
+import type { SshEndpoint } from "../../src/outputs";
 
 describe("Drift on a deployed lab", () => {
     before(() => requireProviderPlugins());
@@ -26,10 +22,7 @@ describe("Drift on a deployed lab", () => {
     const broker = `${labName}-broker`;
     const client = `${labName}-client`;
     const teachingPassword = `pw-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
-    const target = (role: "broker" | "client"): SshTarget => {
-        const e = (outputs.ssh.value as Record<string, Endpoint>)[role];
-        return { address: e.address, port: e.port, user: e.user, fingerprint: e.fingerprint, privateKey: String(outputs.sshClientPrivateKey.value) };
-    };
+    const target = (role: HostRole): SshTarget => sshTargetOf(outputs, role);
     const dockerExec = (container: string, script: string) => execFileSync("docker", ["exec", container, "bash", "-c", script], { encoding: "utf8" });
     /** The CLI as a user (or CI) types it, in this run's backend. */
     const cli = (...args: string[]) =>
@@ -64,10 +57,7 @@ describe("Drift on a deployed lab", () => {
 
     before(async () => {
         t = await createTestStack(repoRoot, {
-            "mqtt-lab:hostSource": { value: "containers" },
-            "mqtt-lab:image": { value: requireEnv("MQTTLAB_IMAGE") },
-            "mqtt-lab:subnet": { value: "172.30.241.0/24" },
-            "mqtt-lab:labName": { value: labName },
+            ...containerLabConfig("172.30.241.0/24", labName),
             // The teaching listener on: its password file is one more managed file.
             "mqtt-lab:teachingListener": { value: JSON.stringify({ enabled: true, port: 1883, username: "student" }) },
             "mqtt-lab:teachingPassword": { value: teachingPassword, secret: true },
@@ -127,20 +117,7 @@ describe("Drift on a deployed lab", () => {
         const up = await t.stack.up({ color: "never", refresh: true });
         assert.equal(up.summary.result, "succeeded");
         outputs = up.outputs;
-        const stream = (
-            await sshExec(
-                target("client"),
-                `i=0; while [ ! -f /tmp/drift-pub.done ] && [ $i -lt 120 ]; do sleep 1; i=$((i+1)); done; sleep 2; ` +
-                    `echo "pub-exit $(cat /tmp/drift-pub.done)"; echo "distinct $(grep '^m[0-9]*$' /tmp/drift-sub.log | sort -u | wc -l)"; ` +
-                    `echo "sub-connacks $(grep -c 'received CONNACK' /tmp/drift-sub.log)"; echo "pub-connacks $(grep -c 'received CONNACK' /tmp/drift-pub.log)"`,
-                { timeoutMs: 180000 },
-            )
-        ).stdout;
-        const num = (k: string) => Number(new RegExp(`^${k} (\\d+)$`, "m").exec(stream)?.[1] ?? NaN);
-        assert.equal(num("pub-exit"), 0, `the publisher finished: ${stream}`);
-        assert.equal(num("distinct"), count, `0 lost: ${stream}`);
-        assert.equal(num("sub-connacks"), 1, `the subscriber never reconnected: ${stream}`);
-        assert.equal(num("pub-connacks"), 1, `the publisher never reconnected: ${stream}`);
+        await assertStreamWhole(target("client"), "drift", count);
         assert.match(String(outputs.brokerApplied.value), /mosquitto action: sighup/, "repaired with SIGHUP, no restart");
         assert.match((outputs.repairedDrift.value as Record<string, string[]>).broker.join("\n"), /the ACL/, "the repair is recorded");
         checksPass();
@@ -221,7 +198,7 @@ describe("Drift on a deployed lab", () => {
     });
 
     it("never repairs a host whose SSH host key changed: refresh fails naming both fingerprints and the key to pin", () => {
-        const pinned = (outputs.ssh.value as Record<string, Endpoint>).broker.fingerprint;
+        const pinned = (outputs.ssh.value as Record<HostRole, SshEndpoint>).broker.fingerprint;
         dockerExec(
             broker,
             "cp -a /etc/ssh/ssh_host_ed25519_key /root/hk.bak && cp -a /etc/ssh/ssh_host_ed25519_key.pub /root/hk.pub.bak && " +

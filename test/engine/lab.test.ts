@@ -11,7 +11,9 @@ import { OutputMap } from "@pulumi/pulumi/automation";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { containerShell, parseBundle } from "../../src/remote/hostScripts";
 import { sshExec, SshTarget } from "../../src/ssh/exec";
-import { containersOfRun, createTestStack, repoRoot, requireEnv, storedState, TestStack, requireProviderPlugins } from "../../testkit/engineHarness";
+import { containersOfRun, createTestStack, repoRoot, storedState, TestStack, requireProviderPlugins } from "../../testkit/engineHarness";
+import { assertStreamWhole, containerLabConfig, sshTargetOf } from "../../testkit/engineHarness";
+import type { HostRole } from "../../src/config/labConfig";
 import { auditTls, nonAeadSuites, suitesWithoutForwardSecrecy } from "../../testkit/testssl";
 
 const serverAuth = "1.3.6.1.5.5.7.3.1";
@@ -34,23 +36,12 @@ function privateKeyNeedles(pem: string): string[] {
     return [body.slice(0, 48), d.slice(0, 24), scalar.toString("base64").slice(0, 24), scalar.toString("hex").slice(0, 32)];
 }
 
-interface Endpoint {
-    address: string;
-    port: number;
-    user: string;
-    hostKey: string;
-    fingerprint: string;
-}
-
 describe("Lab on containers", () => {
     before(() => requireProviderPlugins());
     let t: TestStack;
     let outputs: OutputMap;
     const labName = `mqtt-lab-${Date.now().toString(36)}`;
-    const target = (role: "broker" | "client"): SshTarget => {
-        const e = (outputs.ssh.value as Record<string, Endpoint>)[role];
-        return { address: e.address, port: e.port, user: e.user, fingerprint: e.fingerprint, privateKey: String(outputs.sshClientPrivateKey.value) };
-    };
+    const target = (role: HostRole): SshTarget => sshTargetOf(outputs, role);
 
     /** client-a's own check script, run again now: the round trip must pass. */
     const assertServing = async (why: string) => {
@@ -74,11 +65,8 @@ describe("Lab on containers", () => {
 
     before(async () => {
         t = await createTestStack(repoRoot, {
-            "mqtt-lab:hostSource": { value: "containers" },
-            "mqtt-lab:image": { value: requireEnv("MQTTLAB_IMAGE") },
             // Its own subnet and names, so a user's local lab can run beside the tests.
-            "mqtt-lab:subnet": { value: "172.30.201.0/24" },
-            "mqtt-lab:labName": { value: labName },
+            ...containerLabConfig("172.30.201.0/24", labName),
             // Two identities: one with every topic (as in the seed), one held to sensors/#.
             "mqtt-lab:clients": {
                 value: JSON.stringify([
@@ -380,20 +368,7 @@ wait; cat /tmp/acl-seen`;
         );
         const up = await t.stack.up({ color: "never" });
         outputs = up.outputs;
-        const stream = (
-            await sshExec(
-                target("client"),
-                `i=0; while [ ! -f /tmp/rot-pub.done ] && [ $i -lt 120 ]; do sleep 1; i=$((i+1)); done; sleep 2; ` +
-                    `echo "pub-exit $(cat /tmp/rot-pub.done)"; echo "received $(grep -c '^m[0-9]*$' /tmp/rot-sub.log)"; echo "distinct $(grep '^m[0-9]*$' /tmp/rot-sub.log | sort -u | wc -l)"; ` +
-                    `echo "sub-connacks $(grep -c 'received CONNACK' /tmp/rot-sub.log)"; echo "pub-connacks $(grep -c 'received CONNACK' /tmp/rot-pub.log)"`,
-                { timeoutMs: 180000 },
-            )
-        ).stdout;
-        const num = (k: string) => Number(new RegExp(`^${k} (\\d+)$`, "m").exec(stream)?.[1] ?? NaN);
-        assert.equal(num("pub-exit"), 0, `the publisher finished: ${stream}`);
-        assert.equal(num("distinct"), count, `0 lost: ${stream}`);
-        assert.equal(num("sub-connacks"), 1, `the subscriber never reconnected: ${stream}`);
-        assert.equal(num("pub-connacks"), 1, `the publisher never reconnected: ${stream}`);
+        await assertStreamWhole(target("client"), "rot", count);
 
         const newSerial = new X509Certificate((outputs.clientCerts.value as Record<string, { certPem: string }>)["client-a"].certPem).serialNumber;
         assert.notEqual(newSerial, oldSerial);
