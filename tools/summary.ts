@@ -57,7 +57,7 @@ export function renderSummary(stack: string, o: StackOutputs, folder: string, le
         "Next:",
         `  npm run bundle -- ${identity} ${folder}${s}`,
         `  mosquitto_sub -h ${o.brokerAddress} -p ${o.tlsPort} --cafile ${dir}/ca.crt --cert ${dir}/client.crt --key ${dir}/client.key -t '#' -v`,
-        `  pulumi config set --path mqtt-lab:pki.leafRotation ${leafRotation + 1}${s} && pulumi preview --diff${s} && pulumi up --yes${s}   # rotate the leaves`,
+        `  pulumi config set --path mqtt-lab:pki.leafRotation ${leafRotation + 1}${s} && pulumi preview --diff${s} && pulumi up --yes --policy-pack policies${s}   # rotate the leaves`,
         `  pulumi destroy --yes${s}   # tear the lab down`,
     ].join("\n");
 }

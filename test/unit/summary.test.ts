@@ -45,7 +45,7 @@ describe("the lab command's summary", () => {
         );
         assert.match(
             text,
-            /pulumi config set --path mqtt-lab:pki\.leafRotation 1 --stack lab && pulumi preview --diff --stack lab && pulumi up --yes --stack lab/,
+            /pulumi config set --path mqtt-lab:pki\.leafRotation 1 --stack lab && pulumi preview --diff --stack lab && pulumi up --yes --policy-pack policies --stack lab/,
         );
         assert.match(text, /^ {2}pulumi destroy --yes --stack lab /m);
     });
