@@ -52,12 +52,10 @@ done
 
 # Other conf.d files that open a listener or change access rules would undo ours. mosquitto reads
 # every *.conf there, dot-files too.
-rival_pattern="^[[:space:]]*($(echo "$RIVAL_DIRECTIVES" | tr ' ' '|'))([[:space:]]|\$)"
 rivals=""
-for f in "$CONF_D"/*.conf "$CONF_D"/.*.conf; do
-  if [ ! -e "$f" ] || [ "$f" = "$CONF" ]; then continue; fi
-  if grep -qE "$rival_pattern" "$f"; then rivals="$rivals $f"; fi
-done
+while read -r f; do
+  if grep -qE "$(rival_pattern)" "$f"; then rivals="$rivals $f"; fi
+done < <(other_confs)
 if [ -n "$rivals" ]; then
   if [ "$TAKE_OVER_CONF_FILES" = yes ]; then
     for f in $rivals; do mv "$f" "$f.mqtt-lab-disabled"; echo "mqtt-lab: moved $f aside (destroy puts it back)" >&2; done

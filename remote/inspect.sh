@@ -52,15 +52,13 @@ fi
 # Other conf.d files that would widen what our conf allows. mosquitto reads every *.conf of the
 # directory, dot-files too.
 if [ -n "$CONF_D" ]; then
-  rival_pattern="^[[:space:]]*($(echo "$RIVAL_DIRECTIVES" | tr ' ' '|'))([[:space:]]|\$)"
-  for f in "$CONF_D"/*.conf "$CONF_D"/.*.conf; do
-    if [ ! -f "$f" ] || [ "$f" = "$CONF" ]; then continue; fi
-    as_root grep -nE "$rival_pattern" "$f" | while IFS=: read -r line text; do
+  while read -r f; do
+    as_root grep -nE "$(rival_pattern)" "$f" | while IFS=: read -r line text; do
       # shellcheck disable=SC2086 # word splitting on purpose: the directive is the first word
       set -- $text
       echo "rival $f $line $1"
     done
-  done
+  done < <(other_confs)
 fi
 
 # mosquitto itself: running, and the TCP ports open to the network besides SSH's (ss cannot name

@@ -36,6 +36,18 @@ conf_listener_ports() {
   awk '$1 == "listener" { printf "%s ", $2 }' "$1"
 }
 
+# rival_pattern: an extended regex matching a conf line that starts with one of RIVAL_DIRECTIVES
+# (the program's list of directives that open a listener or change access rules).
+rival_pattern() { printf '^[[:space:]]*(%s)([[:space:]]|$)' "$(echo "$RIVAL_DIRECTIVES" | tr ' ' '|')"; }
+
+# other_confs: the files of CONF_D that mosquitto reads besides ours (every *.conf, dot-files too).
+other_confs() {
+  local f
+  for f in "$CONF_D"/*.conf "$CONF_D"/.*.conf; do
+    if [ -f "$f" ] && [ "$f" != "$CONF" ]; then printf '%s\n' "$f"; fi
+  done
+}
+
 # network_ports SSH_PORT: the TCP ports listened on for the network (loopback aside), SSH_PORT
 # aside, sorted, one line. On the broker, these are mosquitto's.
 network_ports() {
