@@ -80,6 +80,7 @@ const pki = new Pki("lab", {
     brokerAddress: cfg.brokerAddress,
     brokerDnsName: cfg.brokerDnsName,
     clients: cfg.clients,
+    revokedClients: cfg.revokedClients,
     renewalEpoch: renewalEpoch(Date.now(), cfg.pki.leafValidityHours, cfg.pki.earlyRenewalHours),
 });
 
@@ -87,6 +88,7 @@ const brokerArgs = {
     host: hosts.broker,
     trustedCas: pki.trustedCas,
     server: pki.server,
+    crlPem: pki.crlPem,
     clients: cfg.clients,
     tlsPort: cfg.tlsPort,
     tlsVersion: cfg.tlsVersion,
@@ -103,6 +105,7 @@ const drift = new Drift("lab", {
         ...brokerFiles,
         trustedCas: pki.trustedCas,
         server: pki.server,
+        crlPem: pki.crlPem,
         passwordFile: brokerArgs.teaching
             ? pulumi.secret(pulumi.output(brokerArgs.teaching.password).apply((p) => renderPasswordFile(cfg.teaching.username, p)))
             : undefined,
@@ -160,10 +163,13 @@ const checks = new Checks(
             drift.tokens.client,
             pki.trustBundlePem,
             pki.server.certPem,
+            pki.crlPem,
             ...cfg.clients.map((c) => pki.clients[c.name].certPem),
         ],
         tlsVersion: cfg.tlsVersion,
         forgeFrom: { caCertPem: pki.caCertPem, caPrivateKeyPem: pki.caPrivateKeyPem, clientCertPem: pki.clients[cfg.clients[0].name].certPem },
+        crlPem: pki.crlPem,
+        revoked: cfg.revokedClients[0] && { name: cfg.revokedClients[0].name, ...pki.revokedClients[cfg.revokedClients[0].name] },
     },
     { dependsOn: clients },
 );
@@ -192,6 +198,9 @@ const outputs = {
     teachingPort: cfg.teaching.enabled ? cfg.teaching.port : null,
     teachingUser: cfg.teaching.enabled ? cfg.teaching.username : null,
     caCertPem: pki.trustBundlePem,
+    crlPem: pki.crlPem,
+    // What the CRLs list (serial, identity, why, when, until when): public, as a CRL is.
+    revokedCertificates: pki.revokedLeaves,
     signingCaGeneration: cfg.pki.caGeneration,
     brokerApplied: broker.applied,
     drift: { broker: drift.drift.broker, client: drift.drift.client },

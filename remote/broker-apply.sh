@@ -4,7 +4,7 @@
 # CONF_D, LOG), TLS_PORT, LISTEN_PORTS, SSH_PORT, TAKE_OVER_CONF_FILES, RIVAL_DIRECTIVES, the file lists
 # (BROKER_FILES, REQUIRED_FILES, SIGHUP_FILES, RESTART_FILES), SERVICE_MANAGER, and the conf and ACL
 # as quoted heredocs (CONF_TEXT, ACL_TEXT: what the policy pack judged). stdin: a bundle with one
-# ca-g<N>.crt per trusted CA generation, server.crt, server.key (and passwd).
+# ca-g<N>.crt per trusted CA generation, server.crt, server.key, crl.pem (and passwd).
 #
 # Steps: stage everything in a private directory, refuse a port another program holds, refuse (or
 # move aside) rival conf.d files, back up, swap in, reload or restart, wait until mosquitto listens,
@@ -67,7 +67,7 @@ fi
 
 # Modes: mosquitto (a group member) reads the key; only the certificate and conf are public.
 for f in "$S"/*; do [ -d "$f" ] || { chgrp mosquitto "$f"; chmod 0640 "$f"; }; done
-chmod 0644 "$S/server.crt" "$S/mqtt-lab.conf"
+chmod 0644 "$S/server.crt" "$S/crl.pem" "$S/mqtt-lab.conf"
 live() { if [ "$1" = mqtt-lab.conf ]; then echo "$CONF"; else echo "$D/$1"; fi; }
 
 # The action, from src/mosquitto/conf.ts's table: files read only at start, or re-read on SIGHUP.

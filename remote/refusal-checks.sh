@@ -6,8 +6,13 @@
 # where it happens. With TLS 1.3 only, a refused client certificate reaches the client as a lost
 # connection; the reason is then in the broker's log alone.
 #
-# Data header: IDENTITY (whose CA file verifies the broker), CLIENT_DIR, BROKER, TLS_PORT, and
-# READ_ALERT (yes when the broker allows TLS 1.2, so the alert can be read).
+# With them on stdin: the CRLs the broker reads (crl.pem) and, when config revokes an identity, its
+# certificate and key (revoked.crt, revoked.key): refused at the handshake too (alert 44
+# certificate revoked), and the CRLs must outlive every certificate they cover (crl-validity).
+#
+# Data header: IDENTITY (whose CA file verifies the broker), CLIENT_DIR, BROKER, TLS_PORT,
+# READ_ALERT (yes when the broker allows TLS 1.2, so the alert can be read), MIN_DAYS, and
+# REVOKED_NAME (the revoked identity whose certificate is presented, or empty).
 set -u
 D="$HOME/$CLIENT_DIR"
 failed=0
@@ -29,4 +34,32 @@ refused() {
 }
 refused impostor-ca impostor "a client certificate with $IDENTITY's subject from another CA bearing the lab CA's subject" "unknown ca" || true
 refused expired-cert expired "an expired certificate of $IDENTITY, signed by the lab CA" "certificate expired" || true
+if [ -n "$REVOKED_NAME" ]; then
+  refused revoked-cert revoked "$REVOKED_NAME's certificate, revoked in config (listed in the CRL)" "certificate revoked" || true
+fi
+
+# crl-validity: an expired CRL makes OpenSSL refuse every client certificate of its CA, so each CRL
+# must be valid for MIN_DAYS more days and until the latest certificate it covers expires.
+crl_validity() {
+  [ -s "$F/crl.pem" ] || { fail "crl-validity: no CRL came with the checks"; return; }
+  awk -v dir="$F" '/BEGIN X509 CRL/ { n++ } n { print > (dir "/crl-" n ".pem") }' "$F/crl.pem"
+  local served latest c next issuer count said=""
+  served=$(echo | timeout 15 openssl s_client -connect "$BROKER:$TLS_PORT" -CAfile "$D/ca.crt" -cert "$D/client.crt" -key "$D/client.key" 2>/dev/null | openssl x509 -noout -enddate 2>/dev/null | cut -d= -f2)
+  latest=$(date -u -d "$(openssl x509 -in "$D/client.crt" -noout -enddate | cut -d= -f2)" +%s)
+  if [ -n "$served" ] && [ "$(date -u -d "$served" +%s)" -gt "$latest" ]; then latest=$(date -u -d "$served" +%s); fi
+  for c in "$F"/crl-*.pem; do
+    next=$(openssl crl -in "$c" -noout -nextupdate | cut -d= -f2)
+    issuer=$(openssl crl -in "$c" -noout -issuer -nameopt oneline | sed 's/^issuer=//')
+    count=$(openssl crl -in "$c" -noout -text | grep -c 'Serial Number:' || true)
+    if [ "$(date -u -d "$next" +%s)" -lt $(( $(date -u +%s) + MIN_DAYS * 86400 )) ]; then
+      fail "crl-validity: the CRL of $issuer is valid only until $next, less than $MIN_DAYS days: once it expires the broker refuses every certificate of that CA (run pulumi up to sign it again)"; return
+    fi
+    if [ "$(date -u -d "$next" +%s)" -lt "$latest" ]; then
+      fail "crl-validity: the CRL of $issuer expires ($next) before the certificates it covers ($(date -u -d "@$latest")): it would lock them out first"; return
+    fi
+    said="$said [$issuer: next update $next, $count revoked]"
+  done
+  echo "PASS crl-validity: every CRL outlives the certificates it covers and $MIN_DAYS days:$said"
+}
+crl_validity
 [ "$failed" -eq 0 ] || exit 1

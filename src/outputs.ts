@@ -52,6 +52,10 @@ export interface StackOutputs {
     teachingUser: string | null;
     /** The trusted CAs (one, or two during a CA rotation). */
     caCertPem: string;
+    /** The CRL of every trusted CA generation, concatenated (what the broker's crlfile reads). */
+    crlPem: string;
+    /** What the CRLs list, by CA generation: serial, identity, why and since when. */
+    revokedCertificates: { generation: number; serial: string; name: string; subject: string; notAfter: string; reason: string; revokedAt: string }[];
     signingCaGeneration: number;
     /** The broker apply's report: what changed and how mosquitto was reloaded. */
     brokerApplied: string;

@@ -52,6 +52,7 @@ export const fake = {
     certPem: (name: string) => `-----BEGIN CERTIFICATE-----\ncert:${name}\n-----END CERTIFICATE-----\n`,
     certRequestPem: (name: string) => `-----BEGIN CERTIFICATE REQUEST-----\ncsr:${name}\n-----END CERTIFICATE REQUEST-----\n`,
     stdout: (name: string) => `ran:${name}`,
+    crlPem: (name: string) => `-----BEGIN X509 CRL-----\ncrl:${name}\n-----END X509 CRL-----\n`,
     token: (name: string) => `token:${name}`,
 };
 
@@ -82,7 +83,11 @@ function outputsOf(type: string, name: string): Record<string, unknown> {
             return { certRequestPem: fake.certRequestPem(name) };
         case "command:remote:Command":
             return { stdout: fake.stdout(name), stderr: "" };
-        case "pulumi-nodejs:dynamic:Resource": // the host observers (src/drift/observer.ts)
+        case "command:local:Command": // the forgeries and the evidence writer: a bundle, as forgeries.sh prints
+            return { stdout: `ran ${Buffer.from(name).toString("base64")}\n__end__ 1`, stderr: "" };
+        case "pulumi-nodejs:dynamic:Resource":
+            // The CRLs (src/pki/crl.ts) and the host observers (src/drift/observer.ts).
+            if (/-crl-g\d+$/.test(name)) return { crlPem: fake.crlPem(name), revokedLeaves: [], nextUpdate: "2030-01-01T00:00:00.000Z" };
             return { drift: [], token: fake.token(name), repaired: [] };
         default:
             return {};

@@ -12,6 +12,8 @@ export interface BrokerArgs {
     /** Every CA the broker trusts for client certificates, by generation (CA rotation keeps two). */
     readonly trustedCas: readonly { generation: number; certPem: pulumi.Input<string> }[];
     readonly server: IssuedCert;
+    /** The CRLs of every trusted CA generation, concatenated (src/components/pki.ts). */
+    readonly crlPem: pulumi.Input<string>;
     /** Identities whose topic patterns make the ACL. */
     readonly clients: readonly ClientIdentity[];
     /** @default 8883 */
@@ -73,14 +75,16 @@ export class Broker extends pulumi.ComponentResource {
                     pulumi.all(args.trustedCas.map((c) => c.certPem)),
                     args.server.certPem,
                     args.server.privateKeyPem,
+                    args.crlPem,
                     args.teaching?.password ?? "",
                     args.repairToken ?? "",
                 ])
-                .apply(([cas, cert, key, password, repair]) =>
+                .apply(([cas, cert, key, crl, password, repair]) =>
                     renderBundle({
                         ...Object.fromEntries(args.trustedCas.map((c, i) => [`ca-g${c.generation}.crt`, cas[i]])),
                         "server.crt": cert,
                         "server.key": key,
+                        "crl.pem": crl,
                         ...(args.teaching ? { passwd: renderPasswordFile(args.teaching.username, password) } : {}),
                         // Not installed: its change (a drift seen) is what makes `update` run the apply again.
                         ...(repair ? { repair: `${repair}\n` } : {}),

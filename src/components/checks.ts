@@ -7,6 +7,7 @@ import { forgeriesScript } from "../pki/forgeries";
 import { parseCheckRun, renderEvidenceJson, renderEvidenceMarkdown } from "../evidence/report";
 import { composeScript } from "../remote/compose";
 import { renderBundle, shQuote } from "../remote/hostScripts";
+import { parseBundle } from "../remote/bundle";
 import { CheckStep } from "../outputs";
 import { LabHost } from "./hosts";
 
@@ -36,6 +37,10 @@ export interface ChecksArgs {
      * the impostor copies.
      */
     readonly forgeFrom: { caCertPem: pulumi.Input<string>; caPrivateKeyPem: pulumi.Input<string>; clientCertPem: pulumi.Input<string> };
+    /** The CRLs the broker reads: crl-validity judges them. */
+    readonly crlPem: pulumi.Input<string>;
+    /** An identity revoked in config, whose certificate the refusal checks present. @default undefined */
+    readonly revoked?: { name: string; certPem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string> };
 }
 
 /** Post-deploy checks: a failing check fails `pulumi up`, naming the check, host and what was seen. */
@@ -45,7 +50,7 @@ export class Checks extends pulumi.ComponentResource {
     readonly plan: CheckStep[];
     /** The refusal checks (impostor CA, expired certificate) as run; their stdin is the forgeries. */
     readonly refusalPlan: CheckStep;
-    /** The forged certificates (secret bundle) the refusal checks read on stdin. */
+    /** What the refusal checks read on stdin (secret bundle): forged certificates, CRLs, the revoked one. */
     readonly forgeries: pulumi.Output<string>;
     /** Path of the Markdown report of the latest run. */
     readonly report: pulumi.Output<string>;
@@ -107,20 +112,30 @@ export class Checks extends pulumi.ComponentResource {
             brokerAddress: args.brokerAddress,
             tlsPort: args.tlsPort,
             tlsVersion: args.tlsVersion,
+            minCertDaysLeft: args.minCertDaysLeft,
+            revokedName: args.revoked?.name,
         });
+        // What the refusal checks read: the forgeries, the CRLs, and the revoked identity's certificate and key.
+        const refusalInput = pulumi.secret(
+            pulumi
+                .all([forgeries.stdout, args.crlPem, args.revoked?.certPem ?? "", args.revoked?.privateKeyPem ?? ""])
+                .apply(([forged, crl, cert, key]) =>
+                    renderBundle({ ...parseBundle(forged), "crl.pem": crl, ...(args.revoked ? { "revoked.crt": cert, "revoked.key": key } : {}) }),
+                ),
+        );
         const refusals = new command.remote.Command(
             `${name}-refusals`,
             {
                 connection: args.hostOf(first).connection,
                 create: refusalScript,
-                stdin: forgeries.stdout,
+                stdin: refusalInput,
                 addPreviousOutputInEnv: false,
                 triggers: args.triggers,
             },
             { parent: this, additionalSecretOutputs: ["stdin"] },
         );
         this.refusalPlan = { identity: first.name, host: first.host, script: refusalScript };
-        this.forgeries = pulumi.secret(forgeries.stdout);
+        this.forgeries = refusalInput;
         const runs = [
             ...this.results.map((stdout, i) => ({ identity: args.clients[i].name, host: args.clients[i].host, stdout })),
             { identity: first.name, host: first.host, stdout: refusals.stdout },

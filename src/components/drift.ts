@@ -18,6 +18,8 @@ export interface DriftArgs {
         acl: string;
         trustedCas: readonly { generation: number; certPem: pulumi.Input<string> }[];
         server: IssuedCert;
+        /** The CRLs the broker reads (src/components/pki.ts). */
+        crlPem: pulumi.Input<string>;
         /** The teaching listener's password file (secret), when it is on. @default undefined */
         passwordFile?: pulumi.Input<string>;
         listenPorts: readonly number[];
@@ -79,6 +81,7 @@ export class Drift extends pulumi.ComponentResource {
                     file(brokerPaths.aclFile, "the ACL", b.acl, "640"),
                     file(brokerPaths.certFile, "the broker's certificate", b.server.certPem, "644"),
                     file(brokerPaths.keyFile, "the broker's private key", b.server.privateKeyPem, "640"),
+                    file(brokerPaths.crlFile, "the certificate revocation list", b.crlPem, "644"),
                 );
                 if (b.passwordFile !== undefined) files.push(file(brokerPaths.passwordFile, "the password file", b.passwordFile, "640"));
                 caDir = pulumi.all(b.trustedCas.map((c) => c.certPem)).apply((pems) => ({

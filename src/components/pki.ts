@@ -3,6 +3,9 @@ import * as tls from "@pulumi/tls";
 import { ClientIdentity, PkiConfig } from "../config/labConfig";
 import { isIpv4 } from "../config/net";
 import { caCommonName, leafGeneration } from "../pki/renewal";
+import { CertificateRevocationList } from "../pki/crl";
+import { RevokedLeaf } from "../pki/revocation";
+import { composeScript } from "../remote/compose";
 
 /** A certificate and its key, the key a secret. */
 export interface IssuedCert {
@@ -20,6 +23,8 @@ export interface PkiArgs {
     readonly brokerDnsName: string;
     /** One client certificate each; the CN is the identity, which mosquitto uses as the user name. */
     readonly clients: readonly ClientIdentity[];
+    /** Identities marked `revoked: true`: still issued (the refusal check presents them), listed in the CRL. */
+    readonly revokedClients?: readonly ClientIdentity[];
     /** The renewal window "now" falls in (src/pki/renewal.ts renewalEpoch), computed by the caller. */
     readonly renewalEpoch: number;
 }
@@ -41,6 +46,12 @@ export class Pki extends pulumi.ComponentResource {
     readonly trustBundlePem: pulumi.Output<string>;
     readonly server: IssuedCert;
     readonly clients: Record<string, IssuedCert>;
+    /** The certificates of the identities marked `revoked: true`, by name. */
+    readonly revokedClients: Record<string, IssuedCert>;
+    /** One CRL per trusted CA generation, concatenated: what the broker's `crlfile` reads. */
+    readonly crlPem: pulumi.Output<string>;
+    /** What the CRLs list, every generation's. */
+    readonly revokedLeaves: pulumi.Output<(RevokedLeaf & { generation: number })[]>;
 
     constructor(name: string, args: PkiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mqttlab:pki:Pki", name, {}, opts);
@@ -130,6 +141,46 @@ export class Pki extends pulumi.ComponentResource {
                 {},
             );
         }
+        this.revokedClients = {};
+        for (const c of args.revokedClients ?? []) {
+            this.revokedClients[c.name] = issue(
+                `client-${c.name}`,
+                { commonName: c.name, organization: args.labName, organizationalUnit: "clients" },
+                ["digital_signature", "key_encipherment", "client_auth"],
+                {},
+            );
+        }
+
+        // Why: with a crlfile, OpenSSL wants a CRL from every CA a client certificate may chain to,
+        // so each trusted generation has one (a CA kept during a rotation lists what it revoked).
+        const activeNames = ["broker", ...args.clients.map((c) => c.name)];
+        const crlScript = composeScript("crl", {});
+        const crls = cas.map(
+            (c) =>
+                new CertificateRevocationList(
+                    `${name}-crl-g${c.generation}`,
+                    {
+                        generation: c.generation,
+                        caCertPem: c.cert.certPem,
+                        caPrivateKeyPem: c.key.privateKeyPem,
+                        script: crlScript,
+                        activeNames,
+                        active:
+                            c.generation === p.caGeneration
+                                ? [
+                                      { name: "broker", certPem: this.server.certPem },
+                                      ...args.clients.map((x) => ({ name: x.name, certPem: this.clients[x.name].certPem })),
+                                  ]
+                                : [],
+                        revoked: c.generation === p.caGeneration ? Object.entries(this.revokedClients).map(([n, x]) => ({ name: n, certPem: x.certPem })) : [],
+                    },
+                    { parent: this },
+                ),
+        );
+        this.crlPem = pulumi.all(crls.map((c) => c.crlPem)).apply((pems) => pems.map((x) => x.trim()).join("\n") + "\n");
+        this.revokedLeaves = pulumi
+            .all(crls.map((c) => c.revokedLeaves))
+            .apply((lists) => lists.flatMap((l, i) => l.map((r) => ({ ...r, generation: cas[i].generation }))));
         this.registerOutputs({ caCertPem: this.caCertPem, trustBundlePem: this.trustBundlePem, serverCertPem: this.server.certPem });
     }
 }

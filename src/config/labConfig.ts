@@ -63,7 +63,13 @@ export interface LabConfig {
     tlsPort: number;
     tlsVersion: TlsVersion;
     pki: PkiConfig;
+    /** The identities that connect (not revoked). */
     clients: ClientIdentity[];
+    /**
+     * Identities marked `revoked: true`: their certificate stays in state (the refusal check presents
+     * it) and in the CRL; no ACL block, no files on a host.
+     */
+    revokedClients: ClientIdentity[];
     teaching: TeachingListenerConfig;
     takeOverConfFiles: boolean;
     minCertDaysLeft: number;
@@ -243,14 +249,14 @@ function readPki(r: Reader): PkiConfig {
     };
 }
 
-function readClients(r: Reader, v: unknown): ClientIdentity[] {
-    if (v === undefined || v === null) return defaults.clients.map((c) => ({ ...c, topics: [...c.topics] }));
+function readClients(r: Reader, v: unknown): (ClientIdentity & { revoked: boolean })[] {
+    if (v === undefined || v === null) return defaults.clients.map((c) => ({ ...c, topics: [...c.topics], revoked: false }));
     if (!Array.isArray(v) || v.length === 0) {
         r.problems.push(`${k("clients")} must be a non-empty list of {name, topics, host}.`);
         return [];
     }
     const seen = new Set<string>();
-    const out: ClientIdentity[] = [];
+    const out: (ClientIdentity & { revoked: boolean })[] = [];
     v.forEach((c: unknown, i: number) => {
         const key = `clients[${i}]`;
         if (typeof c !== "object" || c === null || Array.isArray(c)) {
@@ -286,7 +292,10 @@ function readClients(r: Reader, v: unknown): ClientIdentity[] {
         if (host !== "client" && host !== "broker") {
             r.problems.push(`${k(`${key}.host`)} is ${JSON.stringify(host)}; allowed: client, broker.`);
         }
-        out.push({ name, topics, host: host === "broker" ? "broker" : "client" });
+        const revoked = r.bool(`${key}.revoked`, o.revoked, false);
+        for (const extra of Object.keys(o).filter((x) => !["name", "topics", "host", "revoked"].includes(x)))
+            r.problems.push(`${k(`${key}.${extra}`)} is not a known setting; known: name, topics, host, revoked.`);
+        out.push({ name, topics, host: host === "broker" ? "broker" : "client", revoked });
     });
     return out;
 }
@@ -358,7 +367,11 @@ export function validateLabConfig(raw: RawConfig): LabConfig {
     const image = hostSource === "containers" ? r.string("image", undefined, 'the base image built by image/substrate.sh, for hostSource "containers"') : "";
 
     const pki = readPki(r);
-    const clients = readClients(r, raw["clients"]);
+    const identities = readClients(r, raw["clients"]);
+    const clients = identities.filter((c) => !c.revoked).map(({ revoked: _, ...c }) => c);
+    const revokedClients = identities.filter((c) => c.revoked).map(({ revoked: _, ...c }) => c);
+    if (identities.length > 0 && clients.length === 0)
+        r.problems.push(`${k("clients")} has every identity revoked; allowed: at least one identity with revoked false (the checks connect as it).`);
 
     const t = r.object("teachingListener");
     const teaching: TeachingListenerConfig = {
@@ -383,7 +396,7 @@ export function validateLabConfig(raw: RawConfig): LabConfig {
     if (teaching.enabled && teaching.port === tlsPort) {
         r.problems.push(`${k("teachingListener.port")} ${teaching.port} is also ${k("tlsPort")}; allowed: another port, such as 1883.`);
     }
-    if (teaching.enabled && clients.some((c) => c.name === teaching.username)) {
+    if (teaching.enabled && identities.some((c) => c.name === teaching.username)) {
         r.problems.push(
             `${k("teachingListener.username")} "${teaching.username}" is also a client identity; allowed: a name no certificate carries, so the two listeners' users stay apart.`,
         );
@@ -420,6 +433,7 @@ export function validateLabConfig(raw: RawConfig): LabConfig {
         tlsVersion,
         pki,
         clients,
+        revokedClients,
         teaching,
         takeOverConfFiles,
         minCertDaysLeft,

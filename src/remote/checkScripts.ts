@@ -100,11 +100,16 @@ export interface RefusalScriptOptions {
     tlsPort: number;
     /** The broker's tls_version: the handshake alert is read over TLS 1.2 when the broker allows it. */
     tlsVersion: string;
+    /** A CRL valid for fewer days fails crl-validity. @default 7 */
+    minCertDaysLeft?: number;
+    /** The revoked identity whose certificate (on stdin) must be refused; undefined when none is. */
+    revokedName?: string;
 }
 
 /**
  * The refusal checks (remote/refusal-checks.sh), with the forgeries bundle (src/pki/forgeries.ts)
- * on stdin: an impostor CA's client and an expired certificate must be refused at the handshake.
+ * on stdin: an impostor CA's client, an expired certificate and a revoked one must be refused at
+ * the handshake; the CRLs (also on stdin) must outlive what they cover.
  */
 export function refusalChecksScript(o: RefusalScriptOptions): string {
     return asUserScript(
@@ -114,6 +119,8 @@ export function refusalChecksScript(o: RefusalScriptOptions): string {
             BROKER: o.brokerAddress,
             TLS_PORT: o.tlsPort,
             READ_ALERT: yesNo(o.tlsVersion === "tlsv1.2"),
+            MIN_DAYS: o.minCertDaysLeft ?? defaults.minCertDaysLeft,
+            REVOKED_NAME: o.revokedName ?? "",
         }),
     );
 }

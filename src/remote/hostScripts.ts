@@ -100,7 +100,7 @@ export interface BrokerApplyOptions {
  * The broker's apply (remote/broker-apply.sh): stage, check conf.d for rival listeners, back up,
  * swap in, reload or restart, wait until mosquitto listens, and roll back with mosquitto's own
  * message if it won't. stdin: bundle with one ca-g<N>.crt per trusted CA generation, server.crt,
- * server.key (and passwd).
+ * server.key, crl.pem (and passwd).
  *
  * Trusted CAs live in a hashed directory (mosquitto's capath), which new connections re-read:
  * adding a CA needs no reload at all; removing or changing one needs a restart, since mosquitto
@@ -118,7 +118,7 @@ export function brokerApplyScript(o: BrokerApplyOptions): string {
             TAKE_OVER_CONF_FILES: yesNo(o.takeOverConfFiles),
             RIVAL_DIRECTIVES: rivalDirectives.join(" "),
             BROKER_FILES: [...restartFiles, ...sighup].join(" "),
-            REQUIRED_FILES: ["server.crt", "server.key", ...(o.withPasswords ? ["passwd"] : [])].join(" "),
+            REQUIRED_FILES: ["server.crt", "server.key", "crl.pem", ...(o.withPasswords ? ["passwd"] : [])].join(" "),
             SIGHUP_FILES: sighup.join(" "),
             RESTART_FILES: restartFiles.join(" "),
         },

@@ -481,6 +481,7 @@ describe("Broker", () => {
                 host: host ?? hosts.broker,
                 trustedCas: [{ generation: 1, certPem: pulumi.output(caPem) }],
                 server: { certPem: pulumi.output(serverPem), privateKeyPem: pulumi.secret(serverKey) },
+                crlPem: pulumi.output("-----BEGIN X509 CRL-----\nunit-crl\n-----END X509 CRL-----\n"),
                 clients: [alice, bob],
                 owner: "mqtt-lab/unit",
                 ...over,
@@ -545,8 +546,12 @@ describe("Broker", () => {
     });
 
     const bundleCases = [
-        { why: "without the teaching listener", teaching: false, files: ["ca-g1.crt", "server.crt", "server.key"] },
-        { why: "with the teaching listener, plus a hashed password file", teaching: true, files: ["ca-g1.crt", "passwd", "server.crt", "server.key"] },
+        { why: "without the teaching listener", teaching: false, files: ["ca-g1.crt", "crl.pem", "server.crt", "server.key"] },
+        {
+            why: "with the teaching listener, plus a hashed password file",
+            teaching: true,
+            files: ["ca-g1.crt", "crl.pem", "passwd", "server.crt", "server.key"],
+        },
     ];
     for (const [i, c] of bundleCases.entries()) {
         it(`sends the certificates and key on a secret stdin, never in a script, ${c.why}`, async () => {
@@ -679,6 +684,7 @@ describe("Checks", () => {
                 stack: "unit",
                 tlsVersion: "tlsv1.2",
                 forgeFrom: { caCertPem: "ca-pem", caPrivateKeyPem: pulumi.secret("ca-key"), clientCertPem: "alice-pem" },
+                crlPem: "crl-pem",
             });
         });
         return { checks, regs };
@@ -731,6 +737,7 @@ describe("Checks", () => {
                     stack: "unit",
                     tlsVersion: "tlsv1.2",
                     forgeFrom: { caCertPem: "ca-pem", caPrivateKeyPem: pulumi.secret("ca-key"), clientCertPem: "alice-pem" },
+                    crlPem: "crl-pem",
                 });
             });
             const writer = only(regs, "command:local:Command", "ck-write-evidence");
@@ -798,6 +805,7 @@ describe("Checks", () => {
                 stack: "unit",
                 tlsVersion: "tlsv1.2",
                 forgeFrom: { caCertPem: "ca-pem", caPrivateKeyPem: pulumi.secret("ca-key"), clientCertPem: "alice-pem" },
+                crlPem: "crl-pem",
             });
         });
         for (const id of ["alice", "bob"]) {

@@ -314,6 +314,24 @@ const bad: BadCase[] = [
         key: "clients[1].name",
         says: `"Client-a" is a duplicate: each client identity must be unique (names are compared without case)`,
     },
+    {
+        why: "revoked that is not a boolean",
+        raw: { ...containers, clients: [{ name: "a" }, { name: "b", revoked: "yes" }] },
+        key: "clients[1].revoked",
+        says: "allowed: true or false",
+    },
+    {
+        why: "every identity revoked",
+        raw: { ...containers, clients: [{ name: "a", revoked: true }] },
+        key: "clients",
+        says: "has every identity revoked; allowed: at least one",
+    },
+    {
+        why: "an unknown identity setting",
+        raw: { ...containers, clients: [{ name: "a", revokd: true }] },
+        key: "clients[0].revokd",
+        says: "known: name, topics, host, revoked",
+    },
     { why: "an empty identity name", raw: { ...containers, clients: [{ name: "" }] }, key: "clients[0].name", says: "allowed: 1 to 64 letters, digits" },
     { why: "an identity name of blanks", raw: { ...containers, clients: [{ name: "   " }] }, key: "clients[0].name", says: "allowed: 1 to 64 letters, digits" },
     { why: "an identity name with a slash", raw: { ...containers, clients: [{ name: "a/b" }] }, key: "clients[0].name", says: "allowed: 1 to 64 letters" },
@@ -423,6 +441,15 @@ describe("validateLabConfig", () => {
         );
         assert.ok(caught.message.startsWith("Invalid configuration:\n"));
         for (const p of caught.problems) assert.ok(caught.message.includes(`\n  - ${p}`), `message lacks ${p}`);
+    });
+
+    it("keeps an identity marked revoked apart: no ACL, no host files, but still issued and listed in the CRL", () => {
+        const cfg = validateLabConfig({ ...containers, clients: [{ name: "a" }, { name: "b", revoked: true, host: "broker" }] });
+        assert.deepEqual(
+            cfg.clients.map((c) => c.name),
+            ["a"],
+        );
+        assert.deepEqual(cfg.revokedClients, [{ name: "b", topics: ["#"], host: "broker" }]);
     });
 
     it("applies the defaults for containers: broker .10 and client .11 in the default subnet", () => {

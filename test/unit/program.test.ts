@@ -280,7 +280,7 @@ if (process.env[scenarioVar]) {
                     "mqttlab:client:Client": n,
                     "mqttlab:checks:Checks": 1,
                     "mqttlab:drift:Drift": 1,
-                    "pulumi-nodejs:dynamic:Resource": 2, // one host observer per host
+                    "pulumi-nodejs:dynamic:Resource": 3, // one host observer per host, one CRL per trusted CA
                     [T.network]: 1,
                     [T.container]: 2,
                     [T.key]: 3 + 1 + 1 + n, // SSH client and host keys, CA, broker, clients
@@ -449,6 +449,7 @@ if (process.env[scenarioVar]) {
                     fake.token("lab-broker-observer"), // a drift seen on either host re-runs them
                     fake.token("lab-client-observer"),
                     fake.certPem("lab-ca-g1"),
+                    fake.crlPem("lab-crl-g1").trim() + "\n", // a revocation re-runs them
                     ...ofType(o, T.leafCert).map((r) => fake.certPem(r.name)),
                 ].sort();
                 const checks = ofType(o, T.command).filter((r) => r.name.startsWith("lab-checks-"));
