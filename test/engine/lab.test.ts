@@ -347,6 +347,8 @@ wait; cat /tmp/acl-seen`;
                     (x.type === "command:local:Command" && /^lab-checks-(evidence|forgeries)$/.test(x.name)) ||
                     // The host observers expect the new files (their hashes) from now on.
                     (x.type === "pulumi-nodejs:dynamic:Resource" && /^lab-(broker|client)-observer$/.test(x.name)) ||
+                    // The CRL remembers the new leaves (so that a later removal revokes them); it revokes nothing.
+                    (x.type === "pulumi-nodejs:dynamic:Resource" && x.name === "lab-crl-g1" && x.op === "update") ||
                     // The dynamic providers' host is configured with the stack's config, so a config
                     // change updates that provider resource; it touches no host.
                     (x.type === "pulumi:providers:pulumi-nodejs" && x.name === "default" && x.op === "update") ||
@@ -380,6 +382,72 @@ wait; cat /tmp/acl-seen`;
         assert.notEqual(newServed, oldServed, "a new TLS connection sees the new server certificate");
         assert.match((outputs.checkResults.value as string[]).join("\n"), /^PASS tls-roundtrip/m);
         assert.match(String(outputs.brokerApplied.value), /mosquitto action: sighup/, "a leaf rotation reloads, it does not restart");
+        assert.deepEqual(outputs.revokedCertificates.value, [], "a rotation revokes no superseded leaf (src/pki/revocation.ts says why)");
+    });
+
+    it("revokes an identity removed from config and one marked revoked: refused at the handshake (certificate revoked), the others connect, with a SIGHUP", async () => {
+        type Revoked = { serial: string; name: string; reason: string; generation: number; notAfter: string };
+        const certs = outputs.clientCerts.value as Record<string, { certPem: string; privateKeyPem: string }>;
+        const removed = certs["sensor-1"];
+        const removedSerial = new X509Certificate(removed.certPem).serialNumber.toUpperCase();
+        // A stolen copy of sensor-1's certificate and key, kept on the client host by the test.
+        const stolen = "/tmp/stolen-sensor-1";
+        await sshExec(
+            target("client"),
+            `umask 077; mkdir -p ${stolen}; cat > ${stolen}/both.pem; awk '/BEGIN CERT/,/END CERT/' ${stolen}/both.pem > ${stolen}/c.crt; awk '/BEGIN .*PRIVATE/,/END .*PRIVATE/' ${stolen}/both.pem > ${stolen}/c.key`,
+            {
+                stdin: removed.certPem + removed.privateKeyPem,
+            },
+        );
+        const tlsArgs = `-h ${String(outputs.brokerAddress.value)} -p ${String(outputs.tlsPort.value)} --cafile .mqtt-lab/client-a/ca.crt`;
+        const presentStolen = () =>
+            sshExec(
+                target("client"),
+                `timeout 15 mosquitto_pub ${tlsArgs} --cert ${stolen}/c.crt --key ${stolen}/c.key -q 1 -t sensors/x -m stolen; echo "pub=$?"; ` +
+                    `echo | timeout 15 openssl s_client -tls1_2 -connect ${String(outputs.brokerAddress.value)}:${String(outputs.tlsPort.value)} -CAfile .mqtt-lab/client-a/ca.crt -cert ${stolen}/c.crt -key ${stolen}/c.key 2>&1 | grep -o 'alert [a-z ]*' | head -n 1`,
+            );
+        const before = await presentStolen();
+        assert.match(before.stdout, /^pub=0$/m, `positive control: sensor-1's certificate connects while it is in config: ${before.stdout}${before.stderr}`);
+
+        // 1. sensor-1 removed from config: its certificate goes in the CRL.
+        await t.stack.setConfig("mqtt-lab:clients", { value: JSON.stringify([{ name: "client-a", topics: ["#"] }]) });
+        let up = await t.stack.up({ color: "never" });
+        outputs = up.outputs;
+        assert.match(String(outputs.brokerApplied.value), /mosquitto action: sighup/, "a revocation reloads (SIGHUP): connected clients stay");
+        let listed = outputs.revokedCertificates.value as Revoked[];
+        assert.deepEqual(
+            listed.map((r) => [r.name, r.reason, r.generation]),
+            [["sensor-1", "removed-from-config", 1]],
+        );
+        assert.equal(listed[0].serial, removedSerial);
+        const after = await presentStolen();
+        assert.doesNotMatch(after.stdout, /^pub=0$/m, `the removed identity's certificate is refused: ${after.stdout}`);
+        assert.match(after.stdout, /^alert certificate revoked$/m, `refused at the handshake, as revoked: ${after.stdout}${after.stderr}`);
+        const results = () => (outputs.checkResults.value as string[]).join("\n");
+        assert.match(results(), /^PASS tls-roundtrip/m, "the others connect");
+        assert.match(results(), /^PASS crl-validity: every CRL outlives the certificates it covers .*1 revoked/m);
+
+        // 2. sensor-1 back in config, marked revoked: a new certificate, issued and listed at once; the up's refusal check presents it.
+        await t.stack.setConfig("mqtt-lab:clients", {
+            value: JSON.stringify([
+                { name: "client-a", topics: ["#"] },
+                { name: "sensor-1", topics: ["sensors/#"], revoked: true },
+            ]),
+        });
+        up = await t.stack.up({ color: "never" });
+        outputs = up.outputs;
+        listed = outputs.revokedCertificates.value as Revoked[];
+        assert.deepEqual(listed.map((r) => [r.name, r.reason]).sort(), [
+            ["sensor-1", "removed-from-config"],
+            ["sensor-1", "revoked-in-config"],
+        ]);
+        assert.match(
+            results(),
+            /^PASS revoked-cert: sensor-1's certificate, revoked in config .* refused at the TLS handshake \(TLS 1\.2 alert: alert certificate revoked/m,
+        );
+        assert.equal((outputs.clientCerts.value as Record<string, unknown>)["sensor-1"], undefined, "a revoked identity has no files on a host");
+        await sshExec(target("client"), `rm -rf ${stolen}`);
+        await upConverges();
     });
 
     it("fails within a bounded time, naming host and port, while the broker is unreachable; converges once it is back", async () => {
@@ -471,8 +539,8 @@ wait; cat /tmp/acl-seen`;
         outputs = up.outputs;
         assert.match(
             String(outputs.brokerApplied.value),
-            /trusted CAs: ca-g1\.crt ca-g2\.crt \(added\); mosquitto action: none/,
-            "phase 1: the new CA is trusted without a reload",
+            /trusted CAs: ca-g1\.crt ca-g2\.crt \(added\); mosquitto action: sighup/,
+            "phase 1: the new CA is trusted with a SIGHUP, not a restart (its CRL must be loaded: OpenSSL wants one for every CA)",
         );
         assert.equal(outputs.signingCaGeneration.value, 1);
         assert.match(results(), /^PASS tls-roundtrip/m);
@@ -494,7 +562,10 @@ wait; cat /tmp/acl-seen`;
             /trusted CAs: ca-g2\.crt \(removed\); mosquitto action: restart/,
             "phase 3: CA 1 leaves with one planned restart",
         );
-        for (const check of ["tls-roundtrip", "impostor-ca", "expired-cert", "server-chain"]) assert.match(results(), new RegExp(`^PASS ${check}`, "m"), check);
+        for (const check of ["tls-roundtrip", "impostor-ca", "expired-cert", "revoked-cert", "crl-validity", "server-chain"])
+            assert.match(results(), new RegExp(`^PASS ${check}`, "m"), check);
+        const generations = (outputs.revokedCertificates.value as { generation: number; name: string }[]).map((r) => `${r.name}@g${r.generation}`);
+        assert.deepEqual(generations, ["sensor-1@g2"], "the revoked identity's CA-2 certificate is listed; CA 1's CRL left with CA 1");
         const ca = new X509Certificate(String(outputs.caCertPem.value));
         assert.match(ca.subject, /generation 2/);
     });
