@@ -5,6 +5,7 @@
  * exactly as the command provider would, without the Pulumi engine.
  */
 import { execFileSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -13,6 +14,9 @@ import { sshFingerprint } from "../src/ssh/fingerprint";
 import { sshExec, SshTarget, ExecResult } from "../src/ssh/exec";
 import { renderAcl } from "../src/mosquitto/conf";
 import { asRootScript, brokerApplyScript, containerShell } from "../src/remote/hostScripts";
+import { composeScript } from "../src/remote/compose";
+import { leafOf, signCrl } from "../src/pki/crl";
+import { crlNextUpdate, nextRevocations } from "../src/pki/revocation";
 
 export function requireImage(): string {
     const image = process.env.MQTTLAB_IMAGE;
@@ -99,6 +103,27 @@ export async function startLabHosts(subnetPrefix: string): Promise<LabHosts> {
 export interface Pem {
     cert: string;
     key: string;
+}
+
+/**
+ * The broker's crl.pem for these CAs, signed by the program's own remote/crl.sh: one CRL per CA,
+ * listing the `revoked` leaves each signed; next update the CA's expiry unless `nextUpdate` says.
+ */
+export function labCrl(cas: readonly Pem[], revoked: readonly Pem[] = [], nextUpdate?: Date): string {
+    const script = composeScript("crl", {});
+    return (
+        cas
+            .map((ca, i) => {
+                const caCert = new X509Certificate(ca.cert);
+                const mine = revoked
+                    .filter((r) => new X509Certificate(r.cert).checkIssued(caCert))
+                    .map((r, j) => leafOf({ name: `revoked-${j}`, certPem: r.cert }));
+                const { state } = nextRevocations(undefined, { activeNames: [], active: [], revoked: mine }, new Date());
+                const next = nextUpdate?.toISOString() ?? crlNextUpdate(new Date(caCert.validTo).toISOString(), state.issued);
+                return signCrl({ generation: i + 1, caCertPem: ca.cert, caPrivateKeyPem: ca.key, script }, state.revoked, 1, next, new Date()).trim();
+            })
+            .join("\n") + "\n"
+    );
 }
 
 /** openssl req's arguments for a new, unencrypted EC P-256 key. */

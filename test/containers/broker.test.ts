@@ -10,7 +10,11 @@ import { captureWhilePublishing } from "../../testkit/brokerCapture";
 import { clientChecksScript } from "../../src/remote/checkScripts";
 import { brokerPaths, renderAcl, renderBrokerConf, renderPasswordFile } from "../../src/mosquitto/conf";
 import { asRootScript, containerShell, brokerApplyScript, brokerRemoveScript, clientInstallScript, renderBundle } from "../../src/remote/hostScripts";
-import { LabHosts, OpensslPki, Pem, startLabHosts } from "../../testkit/labHosts";
+import { labCrl, LabHosts, OpensslPki, Pem, startLabHosts } from "../../testkit/labHosts";
+import { forgeriesScript } from "../../src/pki/forgeries";
+import { refusalChecksScript } from "../../src/remote/checkScripts";
+import { parseBundle } from "../../src/remote/bundle";
+import { execFileSync } from "node:child_process";
 import { auditTls, nonAeadSuites } from "../../testkit/testssl";
 
 // client-a may use lab/# only; the observer may read everything, to see what client-a gets through.
@@ -26,7 +30,7 @@ describe("Broker scripts on a real mosquitto", () => {
     let ca: Pem;
 
     const apply = async (
-        o: { server?: Pem; tlsPort?: number; takeOver?: boolean; teaching?: { password: string }; trusted?: Pem[]; generations?: number[] } = {},
+        o: { server?: Pem; tlsPort?: number; takeOver?: boolean; teaching?: { password: string }; trusted?: Pem[]; generations?: number[]; crl?: string } = {},
     ) => {
         const tlsPort = o.tlsPort ?? 8883;
         const conf = renderBrokerConf({
@@ -49,6 +53,7 @@ describe("Broker scripts on a real mosquitto", () => {
             ...Object.fromEntries((o.trusted ?? [ca]).map((c, i) => [`ca-g${o.generations?.[i] ?? 1}.crt`, c.cert])),
             "server.crt": s.cert,
             "server.key": s.key,
+            "crl.pem": o.crl ?? labCrl(o.trusted ?? [ca]),
             ...(o.teaching ? { passwd: renderPasswordFile("student", o.teaching.password) } : {}),
         });
         return lab.run("broker", asRootScript(containerShell, script), bundle);
@@ -267,6 +272,67 @@ describe("Broker scripts on a real mosquitto", () => {
         }
     });
 
+    it("refuses a revoked certificate at the handshake once the CRL is reloaded (SIGHUP), keeps the others; crl-validity fails before an expired CRL locks everyone out", async () => {
+        const revoked = pki.leaf("revoked-client", "ca", "revoked-client", "client");
+        const clientA = (await lab.run("client", "cat .mqtt-lab/client-a/client.crt")).stdout;
+        // The refusal checks as `up` runs them: forgeries made here, the CRL and the revoked certificate beside them.
+        const forged = parseBundle(
+            execFileSync("bash", ["-c", forgeriesScript()], {
+                input: renderBundle({ "ca.crt": ca.cert, "ca.key": ca.key, "client.crt": clientA }),
+                encoding: "utf8",
+            }),
+        );
+        const refusals = (crl: string) =>
+            lab.run(
+                "client",
+                refusalChecksScript({
+                    identity: "client-a",
+                    brokerAddress: lab.broker.address,
+                    tlsPort: 8883,
+                    tlsVersion: "tlsv1.2",
+                    minCertDaysLeft: 7,
+                    revokedName: "revoked-client",
+                }),
+                renderBundle({ ...forged, "crl.pem": crl, "revoked.crt": revoked.cert, "revoked.key": revoked.key }),
+            );
+
+        // Before: not listed, so the "revoked" certificate connects: the check's positive control.
+        let r = await refusals(labCrl([ca]));
+        assert.match(r.stderr, /revoked-cert: revoked-client's certificate, revoked in config \(listed in the CRL\) was accepted by the broker/);
+        assert.notEqual(r.code, 0);
+
+        const listed = labCrl([ca], [revoked]);
+        const applied = await apply({ crl: listed });
+        assert.equal(applied.code, 0, applied.stderr);
+        assert.match(applied.stdout, /mosquitto action: sighup/, "a new CRL is a SIGHUP, not a restart");
+        r = await refusals(listed);
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, /^PASS revoked-cert: .* refused at the TLS handshake \(TLS 1\.2 alert: alert certificate revoked/m);
+        assert.match(r.stdout, /^PASS crl-validity: every CRL outlives the certificates it covers and 7 days: \[.*1 revoked\]/m);
+        assert.match((await checks()).stdout, /^PASS tls-roundtrip/m, "the others connect");
+
+        // A CRL valid two more days fails crl-validity now, while it still lets clients in.
+        const short = labCrl([ca], [revoked], new Date(Date.now() + 2 * 86400_000));
+        assert.equal((await apply({ crl: short })).code, 0);
+        r = await refusals(short);
+        assert.match(r.stderr, /crl-validity: the CRL of .* is valid only until .*, less than 7 days/);
+        assert.match((await checks()).stdout, /^PASS tls-roundtrip/m, "still serving: the check fails first");
+
+        // What it warns of: an expired CRL makes the broker refuse every client of its CA.
+        const expired = labCrl([ca], [revoked], new Date(Date.now() - 1800_000));
+        const mark = Number((await lab.run("broker", `wc -l < ${brokerPaths.log}`)).stdout.trim());
+        await apply({ crl: expired });
+        const lockedOut = await lab.run(
+            "client",
+            `mosquitto_pub -h ${lab.broker.address} -p 8883 --cafile .mqtt-lab/client-a/ca.crt --cert .mqtt-lab/client-a/client.crt --key .mqtt-lab/client-a/client.key -q 1 -t lab/x -m locked`,
+        );
+        assert.notEqual(lockedOut.code, 0, "a valid client is locked out by an expired CRL");
+        assert.match((await lab.run("broker", `tail -n +${mark + 1} ${brokerPaths.log}`)).stdout, /certificate verify failed/);
+        const back = await apply();
+        assert.equal(back.code, 0, back.stderr);
+        assert.match((await checks()).stdout, /^PASS tls-roundtrip/m);
+    });
+
     it("fails the chain check when the broker serves a certificate for another address, and the validity check when one is about to expire", async () => {
         const elsewhere = pki.leaf("server-elsewhere", "ca", "broker.it.internal", "server", [`IP:${lab.broker.address.replace(/\.\d+$/, ".99")}`]);
         assert.equal((await apply({ server: elsewhere })).code, 0);
@@ -303,7 +369,7 @@ describe("Broker scripts on a real mosquitto", () => {
             containerShell,
             brokerApplyScript({ shell: containerShell, conf, acl: renderAcl(clients), tlsPort: 8883, takeOverConfFiles: true, withPasswords: false }),
         );
-        const whole = renderBundle({ "ca-g1.crt": ca.cert, "server.crt": rotated.cert, "server.key": rotated.key });
+        const whole = renderBundle({ "ca-g1.crt": ca.cert, "server.crt": rotated.cert, "server.key": rotated.key, "crl.pem": labCrl([ca]) });
         for (const cut of [whole.length - 12, Math.floor(whole.length / 2), whole.indexOf("\n") + 1]) {
             const r = await lab.run("broker", script, whole.slice(0, cut));
             assert.equal(r.code, 2, `a bundle cut at ${cut} of ${whole.length} bytes is refused`);
