@@ -32,7 +32,7 @@ import { renderBrokerConf } from "../src/mosquitto/conf";
 import { clientInstallScript, renderBundle } from "../src/remote/hostScripts";
 import { sshExec } from "../src/ssh/exec";
 import { repoRoot, requireEnv, requireProviderPlugins, sshTargetOf } from "../testkit/engineHarness";
-import { benchBrokerApply, OpensslPki, startLabHosts } from "../testkit/labHosts";
+import { benchBrokerApply, labCrl, OpensslPki, startLabHosts } from "../testkit/labHosts";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const rotationRounds = Number(process.env.BENCH_ROTATION_ROUNDS ?? 3);
@@ -368,7 +368,11 @@ async function physicalFloor(n: number): Promise<PhysicalRound[]> {
         const apply = benchBrokerApply(conf);
         const s0 = pki.leaf("s0", "ca", "broker.mqtt-lab.internal", "server", sans);
         const c0 = pki.leaf("c0", "ca", "client-a", "client");
-        const first = await lab.run("broker", apply, renderBundle({ "ca-g1.crt": ca.cert, "server.crt": s0.cert, "server.key": s0.key }));
+        const first = await lab.run(
+            "broker",
+            apply,
+            renderBundle({ "ca-g1.crt": ca.cert, "server.crt": s0.cert, "server.key": s0.key, "crl.pem": labCrl([ca]) }),
+        );
         if (first.code !== 0) throw new Error(`physical floor: broker install failed: ${first.stderr}`);
         const inst = await lab.run("client", clientInstallScript("client-a"), renderBundle({ "ca.crt": ca.cert, "client.crt": c0.cert, "client.key": c0.key }));
         if (inst.code !== 0) throw new Error(`physical floor: client install failed: ${inst.stderr}`);

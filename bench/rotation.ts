@@ -14,7 +14,7 @@
 import { clientChecksScript } from "../src/remote/checkScripts";
 import { renderBrokerConf } from "../src/mosquitto/conf";
 import { clientInstallScript, renderBundle } from "../src/remote/hostScripts";
-import { benchBrokerApply, OpensslPki, startLabHosts } from "../testkit/labHosts";
+import { benchBrokerApply, labCrl, OpensslPki, startLabHosts } from "../testkit/labHosts";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 8);
 
@@ -31,7 +31,8 @@ async function main(): Promise<void> {
         const conf = renderBrokerConf({ owner: "bench", tlsPort: 8883, tlsVersion: "tlsv1.2", trust: "capath" });
         const apply = benchBrokerApply(conf);
         const check = clientChecksScript({ identity: "client-a", topics: ["#"], brokerAddress: lab.broker.address, tlsPort: 8883, plaintextPort: 1883 });
-        const bundle = (s: { cert: string; key: string }) => renderBundle({ "ca-g1.crt": ca.cert, "server.crt": s.cert, "server.key": s.key });
+        const crl = labCrl([ca]);
+        const bundle = (s: { cert: string; key: string }) => renderBundle({ "ca-g1.crt": ca.cert, "server.crt": s.cert, "server.key": s.key, "crl.pem": crl });
         const first = await lab.run("broker", apply, bundle(pki.leaf("s0", "ca", "broker", "server", sans)));
         if (first.code !== 0) throw new Error(first.stderr);
         const floorScript = `set -e; d=/etc/mosquitto/mqtt-lab; while read -r n b; do [ -n "$n" ] || continue; case $n in server.crt|server.key) printf '%s' "$b" | base64 -d > $d/$n ;; esac; done; pkill -HUP -x mosquitto; sleep 0.2`;
