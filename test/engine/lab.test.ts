@@ -148,10 +148,12 @@ wait; cat /tmp/acl-seen`;
                 breakIt: `sed -i 's/^require_certificate true/require_certificate false/' /etc/mosquitto/conf.d/mqtt-lab.conf && { ${restart}; } && sleep 1`,
             },
             {
-                why: "a foreign CA trusted beside the lab's",
+                why: "a foreign CA trusted beside the lab's (and the CRL check dropped)",
                 check: "impostor-ca",
                 // The impostor's CA, from the forged bundle of the refusal checks, in the broker's trust directory.
-                breakIt: `cat > /etc/mosquitto/mqtt-lab/ca.d/impostor-ca.crt && openssl rehash /etc/mosquitto/mqtt-lab/ca.d && { ${restart}; } && sleep 1`,
+                // With a crlfile, OpenSSL refuses a CA that has no CRL there (unknown ca): a CA trusted by hand
+                // only works with its own CRL added, or with the crlfile line gone, as here.
+                breakIt: `cat > /etc/mosquitto/mqtt-lab/ca.d/impostor-ca.crt && openssl rehash /etc/mosquitto/mqtt-lab/ca.d && sed -i '/^crlfile /d' /etc/mosquitto/conf.d/mqtt-lab.conf && { ${restart}; } && sleep 1`,
                 stdin: () => parseBundle(String(outputs.refusalForgeries.value))["impostor-ca.crt"],
             },
         ];
