@@ -11,6 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Client } from "ssh2";
 import { fingerprintOfRawKey } from "../ssh/fingerprint";
+import { stableJson } from "../state/stableJson";
 import { driftOf, HostExpectation, nextToken, parseObservation } from "./compare";
 
 /** Where and how to reach the host, and how a user pins a new key. */
@@ -135,20 +136,6 @@ async function driftNow(i: ObserverInputs, attempts = 1): Promise<string[]> {
     return driftOf(i.expect, parseObservation(seen.text));
 }
 
-/** JSON with keys sorted: the state gives objects back with their keys in another order. */
-function stable(v: unknown): string {
-    if (Array.isArray(v)) return `[${v.map(stable).join(",")}]`;
-    if (v && typeof v === "object") {
-        const o = v as Record<string, unknown>;
-        return `{${Object.keys(o)
-            .filter((k) => o[k] !== undefined)
-            .sort()
-            .map((k) => `${JSON.stringify(k)}:${stable(o[k])}`)
-            .join(",")}}`;
-    }
-    return JSON.stringify(v) ?? "null";
-}
-
 const inputKeys = ["host", "privateKey", "script", "expect", "instance"] as const;
 
 const hostObserverProvider: pulumi.dynamic.ResourceProvider<ObserverInputs, ObserverOutputs> = {
@@ -166,7 +153,7 @@ const hostObserverProvider: pulumi.dynamic.ResourceProvider<ObserverInputs, Obse
     // so a plain `pulumi up` repairs it too and never reports success over a drifted host.
     async diff(_id, olds, news) {
         // `diffs` names what changed in the preview: [diff: ~drift] when the host drifted.
-        const changed: string[] = inputKeys.filter((k) => JSON.stringify(news[k] ?? null).includes(unknown) || stable(olds[k]) !== stable(news[k]));
+        const changed: string[] = inputKeys.filter((k) => JSON.stringify(news[k] ?? null).includes(unknown) || stableJson(olds[k]) !== stableJson(news[k]));
         if (olds.drift.length > 0 || (changed.length === 0 && (await driftNow(olds)).length > 0)) changed.push("drift");
         return { changes: changed.length > 0, diffs: changed };
     },

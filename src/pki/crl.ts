@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { spawnSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { renderBundle } from "../remote/bundle";
+import { stableJson } from "../state/stableJson";
 import { crlNeedsSigning, crlNextUpdate, LeafSeen, nextRevocations, opensslTime, renderRevokedList, RevokedLeaf } from "./revocation";
 
 /** A certificate as config declares it: the identity's name and its PEM. */
@@ -109,8 +110,8 @@ const crlProvider: pulumi.dynamic.ResourceProvider<CrlInputs, CrlOutputs> = {
         );
         // What it remembers changed (a leaf issued or expired) without changing the list: kept quietly.
         const remembered =
-            JSON.stringify(p.issued) !== JSON.stringify(olds.issued) ||
-            JSON.stringify([news.active, news.activeNames, news.revoked]) !== JSON.stringify([olds.active, olds.activeNames, olds.revoked]);
+            stableJson(p.issued) !== stableJson(olds.issued) ||
+            stableJson([news.active, news.activeNames, news.revoked]) !== stableJson([olds.active, olds.activeNames, olds.revoked]);
         return { changes: resign || remembered || news.script !== olds.script, diffs: resign ? ["crlPem"] : [] };
     },
     async update(_id, olds, news) {
