@@ -29,6 +29,13 @@ describe("Broker scripts on a real mosquitto", () => {
     let server: Pem;
     let ca: Pem;
 
+    // One CRL per set of CAs, signed once: the same files applied again must change nothing.
+    const crls = new Map<string, string>();
+    const defaultCrl = (cas: Pem[]) => {
+        const key = cas.map((c) => c.cert).join("");
+        if (!crls.has(key)) crls.set(key, labCrl(cas));
+        return crls.get(key)!;
+    };
     const apply = async (
         o: { server?: Pem; tlsPort?: number; takeOver?: boolean; teaching?: { password: string }; trusted?: Pem[]; generations?: number[]; crl?: string } = {},
     ) => {
@@ -53,7 +60,7 @@ describe("Broker scripts on a real mosquitto", () => {
             ...Object.fromEntries((o.trusted ?? [ca]).map((c, i) => [`ca-g${o.generations?.[i] ?? 1}.crt`, c.cert])),
             "server.crt": s.cert,
             "server.key": s.key,
-            "crl.pem": o.crl ?? labCrl(o.trusted ?? [ca]),
+            "crl.pem": o.crl ?? defaultCrl(o.trusted ?? [ca]),
             ...(o.teaching ? { passwd: renderPasswordFile("student", o.teaching.password) } : {}),
         });
         return lab.run("broker", asRootScript(containerShell, script), bundle);
