@@ -11,7 +11,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { spawnSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { renderBundle } from "../remote/bundle";
-import { stableJson } from "../state/stableJson";
 import { crlNeedsSigning, crlNextUpdate, LeafSeen, nextRevocations, opensslTime, renderRevokedList, RevokedLeaf } from "./revocation";
 
 /** A certificate as config declares it: the identity's name and its PEM. */
@@ -108,11 +107,11 @@ const crlProvider: pulumi.dynamic.ResourceProvider<CrlInputs, CrlOutputs> = {
             { caCertPem: olds.caCertPem, revoked: olds.revokedLeaves, nextUpdate: olds.nextUpdate },
             { caCertPem: news.caCertPem, revoked: p.revoked, nextUpdate: p.nextUpdate },
         );
-        // What it remembers changed (a leaf issued or expired) without changing the list: kept quietly.
-        const remembered =
-            stableJson(p.issued) !== stableJson(olds.issued) ||
-            stableJson([news.active, news.activeNames, news.revoked]) !== stableJson([olds.active, olds.activeNames, olds.revoked]);
-        return { changes: resign || remembered || news.script !== olds.script, diffs: resign ? ["crlPem"] : [] };
+        // A leaf it has not seen yet (a rotation, a new identity) must be remembered, so that a later
+        // removal revokes it: an update that signs nothing. Judged by serial, whatever shape the state gives back.
+        const known = new Set((olds.issued ?? []).map((l) => l.serial));
+        const unseen = [...news.active, ...news.revoked].map(leafOf).some((l) => !known.has(l.serial));
+        return { changes: resign || unseen || news.script !== olds.script, diffs: resign ? ["crlPem"] : [] };
     },
     async update(_id, olds, news) {
         const now = new Date();
