@@ -101,7 +101,8 @@ const crlProvider: pulumi.dynamic.ResourceProvider<CrlInputs, CrlOutputs> = {
     },
     // Every preview and up: what the CRL would list now, against what it lists.
     async diff(_id, olds, news) {
-        if (JSON.stringify(news).includes(unknown)) return { changes: true };
+        // Only the inputs: `news` also holds the serialized provider, whose code names the placeholder.
+        if (JSON.stringify([news.caCertPem, news.active, news.revoked, news.activeNames]).includes(unknown)) return { changes: true };
         const p = plan(olds, news, new Date());
         const resign = crlNeedsSigning(
             { caCertPem: olds.caCertPem, revoked: olds.revokedLeaves, nextUpdate: olds.nextUpdate },
