@@ -89,7 +89,7 @@ check_clock() {
 #    control that makes the silence of check 9 mean something.
 check_capture_plaintext() {
   pcap="/tmp/mqtt-lab-plain-$nonce.pcap"; ptopic="lab/mqtt-lab-plain-$nonce"; ppayload="mqtt-lab-plain-payload-$nonce"
-  capture_start "$pcap" "tcp port $PLAIN_PORT and host $BROKER" || { fail "capture-plaintext: tshark did not start on $(hostname)"; return; }
+  capture_start "$pcap" "tcp port $PLAIN_PORT and host $BROKER" || { fail "capture-plaintext: tshark did not start on $(hostname): $capture_error"; return; }
   pubout=$(timeout 15 mosquitto_pub -h "$BROKER" -p "$PLAIN_PORT" -u "$TEACHING_USER" -P "$TEACH_PW" -i "mqtt-lab-plain-$$" -t "$ptopic" -m "$ppayload" 2>&1) ||
     { capture_stop "$pcap"; fail "capture-plaintext: the password-protected publish on port $PLAIN_PORT failed: $(short "$pubout")"; return; }
   capture_stop "$pcap"
@@ -118,7 +118,7 @@ check_acl() {
 check_capture_tls() {
   pcap="/tmp/mqtt-lab-capture-$nonce.pcap"; payload="mqtt-lab-capture-payload-$nonce"
   who="root run it"; [ "${AS_ROOT:-}" = sudo ] && who="sudo run it"
-  capture_start "$pcap" "tcp port $TLS_PORT and host $BROKER" || { fail "capture-tls: tshark did not start on $(hostname) (is it installed, may $who?)"; return; }
+  capture_start "$pcap" "tcp port $TLS_PORT and host $BROKER" || { fail "capture-tls: tshark did not start on $(hostname) (is it installed, may $who?): $capture_error"; return; }
   pubout=$(timeout 15 mosquitto_pub "${tls[@]}" "${me[@]}" -i "$IDENTITY-capture-$$" -q 1 -t "$topic" -m "$payload" 2>&1) ||
     { capture_stop "$pcap"; fail "capture-tls: the publish to capture failed: $(short "$pubout")"; return; }
   capture_stop "$pcap"

@@ -86,13 +86,20 @@ short() { printf '%s' "$1" | head -c 200 | tr '\n' ' '; }
 as_root() { if [ "${AS_ROOT:-}" = sudo ]; then sudo -n "$@"; else "$@"; fi; }
 
 # capture_start PCAP FILTER: tshark writes what FILTER matches to PCAP, in the background, until
-# capture_stop; returns once tshark has started writing (at most 10 s), non-zero if it never did.
+# capture_stop; returns once tshark has started writing, non-zero if it has not within 30 s (a
+# loaded machine can take more than 10), with tshark's own last words in $capture_error.
 capture_start() {
   local i=0
-  as_root tshark -i any -f "$2" -F pcap -w "$1" -q >/dev/null 2>&1 &
+  capture_error=""
+  as_root tshark -i any -f "$2" -F pcap -w "$1" -q >/dev/null 2>"$1.err" &
   capture_pid=$!
-  while [ ! -s "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
-  [ -s "$1" ] || { kill "$capture_pid" 2>/dev/null; return 1; }
+  while [ ! -s "$1" ] && [ $i -lt 300 ] && kill -0 "$capture_pid" 2>/dev/null; do sleep 0.1; i=$((i+1)); done
+  if [ -s "$1" ]; then rm -f "$1.err"; return 0; fi
+  as_root pkill -f "$1" 2>/dev/null
+  capture_error=$(tail -n 2 "$1.err" 2>/dev/null | tr '\n' ' ')
+  [ -n "$capture_error" ] || capture_error="no word from tshark after $((i / 10)) s"
+  rm -f "$1.err"
+  return 1
 }
 
 # capture_stop PCAP: lets the last packets land, then stops tshark cleanly.
