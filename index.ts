@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Broker, Checks, Client, ContainerHosts, Drift, ExistingHosts, LabHost, Pki, renderBrokerFiles } from "./src/components";
 import { renderPasswordFile } from "./src/mosquitto/conf";
+import { PasswordSalt } from "./src/secrets/salt";
 import { confListenPorts } from "./src/remote/hostScripts";
 import { ConfigError, ns, RawConfig, validateLabConfig } from "./src/config/labConfig";
 import { objectKeys, plainKeys, unknownKeyProblems } from "./src/config/keys";
@@ -35,13 +36,11 @@ function cachedBaseImage(): string | undefined {
     return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim() : undefined;
 }
 
-const cfg = validateLabConfig(raw);
-const teachingPassword = cfg.teaching.enabled ? config.getSecret("teachingPassword") : undefined;
-if (cfg.teaching.enabled && teachingPassword === undefined) {
-    throw new ConfigError([
-        `[${ns}:teachingPassword] is required when [${ns}:teachingListener.enabled] is true (pulumi config set --secret ${ns}:teachingPassword …).`,
-    ]);
-}
+// The teaching password is read raw only to be judged (its length, never printed); it stays a secret below.
+const cfg = validateLabConfig(raw, { teachingPassword: pulumi.runtime.getConfig(`${ns}:teachingPassword`) });
+const teachingPassword = cfg.teaching.enabled ? config.requireSecret("teachingPassword") : undefined;
+// The password file's salt: random, made once, a secret in the state (src/secrets/salt.ts).
+const teachingSalt = cfg.teaching.enabled ? new PasswordSalt("lab-teaching-salt").salt : undefined;
 
 let hosts: { broker: LabHost; client: LabHost };
 if (cfg.hostSource === "containers") {
@@ -92,7 +91,19 @@ const brokerArgs = {
     clients: cfg.clients,
     tlsPort: cfg.tlsPort,
     tlsVersion: cfg.tlsVersion,
-    teaching: cfg.teaching.enabled && teachingPassword ? { port: cfg.teaching.port, username: cfg.teaching.username, password: teachingPassword } : undefined,
+    teaching:
+        cfg.teaching.enabled && teachingPassword && teachingSalt
+            ? {
+                  port: cfg.teaching.port,
+                  username: cfg.teaching.username,
+                  password: teachingPassword,
+                  salt: teachingSalt,
+                  // The configured address, known at preview: the policy pack judges the listener line.
+                  bindAddress: cfg.brokerAddress,
+                  mountPoint: cfg.teaching.mountPoint,
+                  sharedWithTls: cfg.teaching.sharedWithTls,
+              }
+            : undefined,
     takeOverConfFiles: cfg.takeOverConfFiles,
     owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
 };
@@ -107,7 +118,9 @@ const drift = new Drift("lab", {
         server: pki.server,
         crlPem: pki.crlPem,
         passwordFile: brokerArgs.teaching
-            ? pulumi.secret(pulumi.output(brokerArgs.teaching.password).apply((p) => renderPasswordFile(cfg.teaching.username, p)))
+            ? pulumi.secret(
+                  pulumi.all([brokerArgs.teaching.password, brokerArgs.teaching.salt]).apply(([p, salt]) => renderPasswordFile(cfg.teaching.username, p, salt)),
+              )
             : undefined,
         listenPorts: confListenPorts(brokerFiles.conf),
     },
@@ -150,6 +163,8 @@ const checks = new Checks(
         tlsPort: cfg.tlsPort,
         teachingPort: cfg.teaching.enabled ? cfg.teaching.port : undefined,
         teachingUser: cfg.teaching.enabled ? cfg.teaching.username : undefined,
+        teachingMountPoint: cfg.teaching.mountPoint,
+        teachingShared: cfg.teaching.sharedWithTls,
         teachingPassword: teachingPassword,
         minCertDaysLeft: cfg.minCertDaysLeft,
         evidenceDir: path.join(process.cwd(), "evidence"),

@@ -6,20 +6,34 @@
 # Data header (src/remote/compose.ts): IDENTITY, CLIENT_DIR, BROKER, TLS_PORT, TOPIC_TEMPLATE (a topic of
 # the identity, NONCE to be filled in), ACL_OUTSIDE (a topic outside its ACL, or "" when none is),
 # PLAIN_PORT and PLAIN_CHECK (plaintext-refused, or anonymous-refused with the teaching listener
-# on), TEACHING_USER, MIN_DAYS, VERIFY_NAME (-verify_ip or -verify_hostname), AS_ROOT, and the
+# on), TEACHING_USER, TEACHING_MOUNT (its mount point) and TEACHING_SHARED (yes: TLS identities
+# read its topics), MIN_DAYS, VERIFY_NAME (-verify_ip or -verify_hostname), AS_ROOT, and the
 # switches HOST_CHECKS (the checks that do not depend on the identity: once per host), CAPTURE_TLS
 # and CAPTURE_PLAINTEXT (yes or no). With CAPTURE_PLAINTEXT, stdin holds the teaching password.
+#
+# The password never goes on a command line (any local user could read it in ps or /proc): it
+# stays in a shell variable and in files of a private (0700) folder, removed on exit; mosquitto_pub
+# and mosquitto_sub read it from their options file ($XDG_CONFIG_HOME/mosquitto_pub), grep from a
+# pattern file (-f).
 set -u
+priv=$(mktemp -d); out="$priv/out"
+trap 'rm -rf "$priv"' EXIT
 if [ "$CAPTURE_PLAINTEXT" = yes ]; then
   # The teaching password arrives on stdin (a secret); nothing else may read stdin after this.
   IFS= read -r TEACH_PW || true
   exec </dev/null
+  # printf is a shell builtin: writing these files runs no program.
+  printf -- '-u %s\n-P %s\n' "$TEACHING_USER" "$TEACH_PW" > "$priv/mosquitto_pub"
+  cp "$priv/mosquitto_pub" "$priv/mosquitto_sub"
+  printf '%s\n' "$TEACH_PW" > "$priv/password"
 fi
 D="$HOME/$CLIENT_DIR"
 failed=0
+capture_error=""  # set by capture_start (lib.sh) when tshark does not start
 nonce=$(cat /proc/sys/kernel/random/uuid)
 topic=$(printf '%s' "$TOPIC_TEMPLATE" | sed "s/NONCE/$nonce/")
-out=$(mktemp); trap 'rm -f "$out"' EXIT
+# as_student COMMAND...: a mosquitto client logged in as the teaching user, from its options file.
+as_student() { XDG_CONFIG_HOME="$priv" "$@"; }
 # The broker and the lab CA, then this identity's certificate, for every TLS client below.
 tls=(-h "$BROKER" -p "$TLS_PORT" --cafile "$D/ca.crt")
 me=(--cert "$D/client.crt" --key "$D/client.key")
@@ -90,16 +104,45 @@ check_clock() {
 check_capture_plaintext() {
   pcap="/tmp/mqtt-lab-plain-$nonce.pcap"; ptopic="lab/mqtt-lab-plain-$nonce"; ppayload="mqtt-lab-plain-payload-$nonce"
   capture_start "$pcap" "tcp port $PLAIN_PORT and host $BROKER" || { fail "capture-plaintext: tshark did not start on $(hostname): $capture_error"; return; }
-  pubout=$(timeout 15 mosquitto_pub -h "$BROKER" -p "$PLAIN_PORT" -u "$TEACHING_USER" -P "$TEACH_PW" -i "mqtt-lab-plain-$$" -t "$ptopic" -m "$ppayload" 2>&1) ||
+  pubout=$(as_student timeout 15 mosquitto_pub -h "$BROKER" -p "$PLAIN_PORT" -i "mqtt-lab-plain-$$" -t "$ptopic" -m "$ppayload" 2>&1) ||
     { capture_stop "$pcap"; fail "capture-plaintext: the password-protected publish on port $PLAIN_PORT failed: $(short "$pubout")"; return; }
   capture_stop "$pcap"
   seen=""
   in_capture "$pcap" "$ptopic" && seen="$seen topic"
   in_capture "$pcap" "$ppayload" && seen="$seen payload"
-  pw=""; [ -n "$TEACH_PW" ] && in_capture "$pcap" "$TEACH_PW" && pw="; the password crossed in clear too ([redacted])"
+  pw=""; [ -n "$TEACH_PW" ] && in_capture_file "$pcap" "$priv/password" && pw="; the password crossed in clear too ([redacted])"
   as_root rm -f "$pcap"
   [ "$seen" = " topic payload" ] || { fail "capture-plaintext: the detector did not find the topic and payload in a plaintext capture (found:$seen), so its silence on the TLS port proves nothing"; return; }
   echo "PASS capture-plaintext: tshark read the topic $ptopic and the payload in clear on port $PLAIN_PORT, as in the seed$pw"
+}
+
+# 7b. The teaching listener has its own namespace: what a student publishes on "lab/x" is
+#     "${TEACHING_MOUNT}lab/x" to the TLS identities, and a mutual-TLS identity reads it only when the
+#     lab shares it (TEACHING_SHARED). A student subscriber receiving it is the positive control.
+check_teaching_namespace() {
+  local stopic="lab/mqtt-lab-ns-$nonce" msg="mqtt-lab-ns-$nonce" tlsout="$priv/ns-tls" stuout="$priv/ns-student"
+  timeout 20 mosquitto_sub "${tls[@]}" "${me[@]}" -i "$IDENTITY-ns-$$" -t "$TEACHING_MOUNT$stopic" -t "$stopic" -v -W 10 -d > "$tlsout" 2>&1 &
+  local tsub=$!
+  as_student timeout 20 mosquitto_sub -h "$BROKER" -p "$PLAIN_PORT" -i "mqtt-lab-ns-student-$$" -t "$stopic" -C 1 -W 10 -v -d > "$stuout" 2>&1 &
+  local ssub=$!
+  local i=0
+  while { ! grep -q "received SUBACK" "$tlsout" || ! grep -q "received SUBACK" "$stuout"; } && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+  pubout=$(as_student timeout 15 mosquitto_pub -h "$BROKER" -p "$PLAIN_PORT" -i "mqtt-lab-ns-$$" -q 1 -t "$stopic" -m "$msg" 2>&1) ||
+    { kill $tsub $ssub 2>/dev/null; fail "teaching-namespace: the student's publish on port $PLAIN_PORT failed: $(short "$pubout")"; return; }
+  wait $ssub || true
+  # mosquitto hands a message to every subscriber in one pass: the TLS one has had its chance.
+  sleep 0.3; kill $tsub 2>/dev/null; wait $tsub 2>/dev/null || true
+  # mosquitto 2.0.11 hands a student its own topics with the mount point in front (fixed in 2.0.12,
+  # mosquitto #2244); later versions strip it. Either is the student's message.
+  grep -qx -e "$stopic $msg" -e "$TEACHING_MOUNT$stopic $msg" "$stuout" || { fail "teaching-namespace: a student subscriber on port $PLAIN_PORT did not receive the student's message on $stopic, so the check proves nothing; it saw: $(short "$(grep -v '^Client' "$stuout")")"; return; }
+  grep -q "^$stopic $msg" "$tlsout" && { fail "teaching-namespace: $IDENTITY received the student's message on $stopic itself, outside the mount point $TEACHING_MOUNT"; return; }
+  if [ "$TEACHING_SHARED" = yes ]; then
+    grep -qx "$TEACHING_MOUNT$stopic $msg" "$tlsout" || { fail "teaching-namespace: the teaching topics are shared with the TLS identities, but $IDENTITY did not receive the student's message on $TEACHING_MOUNT$stopic"; return; }
+    echo "PASS teaching-namespace: a student's $stopic reached $IDENTITY over TLS as $TEACHING_MOUNT$stopic (shared, as configured)"
+  else
+    grep -q "^$TEACHING_MOUNT$stopic " "$tlsout" && { fail "teaching-namespace: $IDENTITY, a mutual-TLS identity, read the student's message on $TEACHING_MOUNT$stopic, which the lab keeps from TLS identities"; return; }
+    echo "PASS teaching-namespace: a student's $stopic reached a student subscriber, and not $IDENTITY over TLS (on $TEACHING_MOUNT$stopic or $stopic)"
+  fi
 }
 
 # 8. A publish outside the identity's ACL gets MQTT v5 reason 135; one inside is acknowledged.
@@ -139,7 +182,7 @@ if [ "$HOST_CHECKS" = yes ]; then
 fi
 check_client_validity || true
 check_clock || true
-[ "$CAPTURE_PLAINTEXT" = yes ] && { check_capture_plaintext || true; }
+[ "$CAPTURE_PLAINTEXT" = yes ] && { check_capture_plaintext || true; check_teaching_namespace || true; }
 [ -n "$ACL_OUTSIDE" ] && { check_acl || true; }
 [ "$CAPTURE_TLS" = yes ] && { check_capture_tls || true; }
 [ "$failed" -eq 0 ] || exit 1

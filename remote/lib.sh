@@ -111,3 +111,6 @@ capture_stop() {
 
 # in_capture PCAP TEXT: TEXT appears in the raw bytes of the capture (in clear).
 in_capture() { as_root cat "$1" | grep -a -q -F -- "$2"; }
+# in_capture_file PCAP FILE: the line of FILE appears there; for a secret, which must not be in
+# grep's arguments.
+in_capture_file() { as_root cat "$1" | grep -a -q -F -f "$2"; }

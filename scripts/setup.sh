@@ -21,7 +21,8 @@ need_apt() {
   fi
 }
 # mosquitto-clients: the mosquitto_sub that the lab command prints runs on this machine.
-need_apt node:nodejs npm:npm git:git curl:curl ss:iproute2 openssl:openssl shellcheck:shellcheck mosquitto_sub:mosquitto-clients testssl:testssl.sh
+# strace: test/containers/argv.test.ts records every program the checks start on the client host.
+need_apt node:nodejs npm:npm git:git curl:curl ss:iproute2 openssl:openssl shellcheck:shellcheck mosquitto_sub:mosquitto-clients testssl:testssl.sh strace:strace
 
 step "toolchain (Pulumi CLI, language host, providers)"
 t0=$SECONDS

@@ -54,6 +54,8 @@ export const fake = {
     stdout: (name: string) => `ran:${name}`,
     crlPem: (name: string) => `-----BEGIN X509 CRL-----\ncrl:${name}\n-----END X509 CRL-----\n`,
     token: (name: string) => `token:${name}`,
+    /** A 12-byte salt (base64), as src/secrets/salt.ts makes, derived from the name. */
+    salt: (name: string) => Buffer.from(`salt:${name}`.padEnd(12, ".").slice(0, 12)).toString("base64"),
 };
 
 /** A value as the engine returns a secret output. */
@@ -66,7 +68,7 @@ function secretValue(value: unknown): Record<string, unknown> {
  * secret, as the tls provider's schema marks them (the engine, not the SDK, would also apply
  * `additionalSecretOutputs`, which mocks never see).
  */
-function outputsOf(type: string, name: string): Record<string, unknown> {
+function outputsOf(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
     switch (type) {
         case "tls:index/privateKey:PrivateKey":
             return {
@@ -86,8 +88,9 @@ function outputsOf(type: string, name: string): Record<string, unknown> {
         case "command:local:Command": // the forgeries and the evidence writer: a bundle, as forgeries.sh prints
             return { stdout: `ran ${Buffer.from(name).toString("base64")}\n__end__ 1`, stderr: "" };
         case "pulumi-nodejs:dynamic:Resource":
-            // The CRLs (src/pki/crl.ts) and the host observers (src/drift/observer.ts).
+            // The CRLs (src/pki/crl.ts), the password salt (src/secrets/salt.ts, it has a byte count) and the host observers (src/drift/observer.ts).
             if (/-crl-g\d+$/.test(name)) return { crlPem: fake.crlPem(name), revokedLeaves: [], nextUpdate: "2030-01-01T00:00:00.000Z" };
+            if (typeof inputs.bytes === "number") return { salt: secretValue(fake.salt(name)) };
             return { drift: [], token: fake.token(name), repaired: [] };
         default:
             return {};
@@ -121,7 +124,10 @@ export function installMocks(opts: { project?: string; stack?: string; preview?:
     const mocks: pulumi.runtime.Mocks = {
         newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
             registrations.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true });
-            return { id: args.custom === false ? undefined : `${args.name}-id`, state: { ...args.inputs, ...outputsOf(args.type, args.name) } };
+            return {
+                id: args.custom === false ? undefined : `${args.name}-id`,
+                state: { ...args.inputs, ...outputsOf(args.type, args.name, args.inputs as Record<string, unknown>) },
+            };
         },
         call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
             calls.push(args.token);

@@ -6,6 +6,21 @@ import { asRootScript, brokerApplyScript, brokerRemoveScript, renderBundle } fro
 import { hostFilesCommand, LabHost } from "./hosts";
 import { IssuedCert } from "./pki";
 
+/** The teaching listener, as the broker renders it. */
+export interface TeachingArgs {
+    port: number;
+    username: string;
+    password: pulumi.Input<string>;
+    /** base64 of the password file's 12-byte salt (secret; src/secrets/salt.ts). */
+    salt: pulumi.Input<string>;
+    /** The broker's lab address: the listener binds to it only. */
+    bindAddress: string;
+    /** Its own topic namespace (mount_point), ending with "/". */
+    mountPoint: string;
+    /** Whether the mutual-TLS identities may read that namespace. */
+    sharedWithTls: boolean;
+}
+
 export interface BrokerArgs {
     /** The broker host, from the hosts component. */
     readonly host: LabHost;
@@ -21,7 +36,7 @@ export interface BrokerArgs {
     /** @default "tlsv1.2" */
     readonly tlsVersion?: TlsVersion;
     /** Plaintext teaching listener (never anonymous); undefined turns it off. @default undefined */
-    readonly teaching?: { port: number; username: string; password: pulumi.Input<string> };
+    readonly teaching?: TeachingArgs;
     /** Move aside other conf.d files that define listeners (destroy puts them back). @default false */
     readonly takeOverConfFiles?: boolean;
     /** Written in the conf header. */
@@ -38,9 +53,14 @@ export function renderBrokerFiles(args: Pick<BrokerArgs, "owner" | "tlsPort" | "
             tlsPort: args.tlsPort ?? defaults.tlsPort,
             tlsVersion: args.tlsVersion ?? defaults.tlsVersion,
             trust: "capath",
-            teaching: args.teaching ? { port: args.teaching.port, username: args.teaching.username } : undefined,
+            teaching: args.teaching
+                ? { port: args.teaching.port, username: args.teaching.username, bindAddress: args.teaching.bindAddress, mountPoint: args.teaching.mountPoint }
+                : undefined,
         }),
-        acl: renderAcl(args.clients, args.teaching?.username),
+        acl: renderAcl(
+            args.clients,
+            args.teaching ? { username: args.teaching.username, mountPoint: args.teaching.mountPoint, sharedWithTls: args.teaching.sharedWithTls } : undefined,
+        ),
     };
 }
 
@@ -77,15 +97,16 @@ export class Broker extends pulumi.ComponentResource {
                     args.server.privateKeyPem,
                     args.crlPem,
                     args.teaching?.password ?? "",
+                    args.teaching?.salt ?? "",
                     args.repairToken ?? "",
                 ])
-                .apply(([cas, cert, key, crl, password, repair]) =>
+                .apply(([cas, cert, key, crl, password, salt, repair]) =>
                     renderBundle({
                         ...Object.fromEntries(args.trustedCas.map((c, i) => [`ca-g${c.generation}.crt`, cas[i]])),
                         "server.crt": cert,
                         "server.key": key,
                         "crl.pem": crl,
-                        ...(args.teaching ? { passwd: renderPasswordFile(args.teaching.username, password) } : {}),
+                        ...(args.teaching ? { passwd: renderPasswordFile(args.teaching.username, password, salt) } : {}),
                         // Not installed: its change (a drift seen) is what makes `update` run the apply again.
                         ...(repair ? { repair: `${repair}\n` } : {}),
                     }),

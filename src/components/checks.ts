@@ -21,6 +21,10 @@ export interface ChecksArgs {
     /** The teaching listener's user and password (secret), for the plaintext capture. */
     readonly teachingUser?: string;
     readonly teachingPassword?: pulumi.Input<string>;
+    /** The teaching listener's mount point. @default "teaching/" */
+    readonly teachingMountPoint?: string;
+    /** Whether the TLS identities may read the teaching topics. @default false */
+    readonly teachingShared?: boolean;
     /** Certificates with fewer days left fail the checks. @default 7 */
     readonly minCertDaysLeft?: number;
     /** Anything whose change must re-run the checks (certificates, the broker's apply output). */
@@ -68,6 +72,8 @@ export class Checks extends pulumi.ComponentResource {
                 tlsPort: args.tlsPort,
                 teachingPort: args.teachingPort,
                 teachingUser: args.teachingUser,
+                teachingMountPoint: args.teachingMountPoint,
+                teachingShared: args.teachingShared,
                 plaintextPort: args.teachingPort ?? defaults.plaintextPort,
                 minCertDaysLeft: args.minCertDaysLeft,
                 asRoot: args.hostOf(c).shell.asRoot,

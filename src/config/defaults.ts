@@ -27,7 +27,7 @@ export const defaults = {
         leafRotation: 0,
     },
     clients: [{ name: "client-a", topics: ["#"], host: "client" as HostRole }],
-    teaching: { enabled: false, port: 1883 as number, username: "student" },
+    teaching: { enabled: false, port: 1883 as number, username: "student", mountPoint: "teaching/", sharedWithTls: false },
     takeOverConfFiles: false,
     minCertDaysLeft: 7,
     maxLeafValidityHours: 24 * 398, // what browsers accept; a lab needs no more

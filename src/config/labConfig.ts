@@ -46,6 +46,30 @@ export interface TeachingListenerConfig {
     enabled: boolean;
     port: number;
     username: string;
+    /** Its own topic namespace (mosquitto's per-listener mount_point), ending with "/". */
+    mountPoint: string;
+    /** Whether the mutual-TLS identities may read the teaching namespace (by default they may not). */
+    sharedWithTls: boolean;
+}
+
+/** The shortest teaching password accepted. */
+export const minTeachingPasswordLength = 12;
+/** The longest: mosquitto_pub reads its options file by lines of at most 1023 bytes. */
+export const maxTeachingPasswordLength = 256;
+
+/**
+ * Judges the teaching password (a secret): a problem naming the key, never the value, or undefined.
+ * It crosses the teaching wire in clear by design; the length keeps a guess from being cheap.
+ */
+export function judgeTeachingPassword(password: string): string | undefined {
+    const key = k("teachingPassword");
+    const chars = [...password].length;
+    if (chars < minTeachingPasswordLength || Buffer.byteLength(password, "utf8") > maxTeachingPasswordLength)
+        return `${key} has ${chars} characters; allowed: ${minTeachingPasswordLength} to ${maxTeachingPasswordLength} (pulumi config set --secret ${ns}:teachingPassword …, with a longer one).`;
+    // The checks hand it to mosquitto_pub in an options file, one line: no line break, no NUL.
+    if (/[\0\n\r]/.test(password)) return `${key} contains a line break or NUL; allowed: one line of text.`;
+    if (password !== password.trim()) return `${key} starts or ends with white space; allowed: a password without (a client would trim it).`;
+    return undefined;
 }
 
 /** Everything the program needs, validated and with defaults applied. */
@@ -75,6 +99,12 @@ export interface LabConfig {
     minCertDaysLeft: number;
     maxLeafValidityHours: number;
     labName: string;
+}
+
+/** Secret values, judged with the rest but never printed: only what is wrong with them is. */
+export interface LabSecrets {
+    /** The teaching listener's password, when set. */
+    teachingPassword?: string;
 }
 
 /** The raw values as read from Pulumi config: anything may be missing or of the wrong type. */
@@ -108,6 +138,18 @@ export function judgeTopicFilter(filter: string): string | undefined {
         if (level.includes("#") && (level !== "#" || i !== levels.length - 1)) return `uses "#" other than as the whole last level`;
         if (level.includes("+") && level !== "+") return `uses "+" other than as a whole level`;
     }
+    return undefined;
+}
+
+/** A mount point as the lab accepts it: literal topic levels ending with "/". Returns a reason, or undefined. */
+export function judgeMountPoint(mountPoint: string): string | undefined {
+    if (mountPoint === "") return "is empty, so the teaching listener would share every topic with the mutual-TLS identities";
+    if (!mountPoint.endsWith("/")) return `does not end with "/", so "${mountPoint}lab" and "${mountPoint}/lab" would be different namespaces`;
+    if (/[#+]/.test(mountPoint)) return "contains a wildcard (+ or #)";
+    if (mountPoint.startsWith("$")) return `starts with "$", where mosquitto keeps its own topics ($SYS)`;
+    if (mountPoint.startsWith("/") || mountPoint.includes("//")) return "has an empty topic level";
+    if (/[\0\n\r\s]/.test(mountPoint)) return "contains white space, a newline or NUL";
+    if (mountPoint.length > 64) return "is longer than 64 characters";
     return undefined;
 }
 
@@ -304,7 +346,7 @@ function readClients(r: Reader, v: unknown): (ClientIdentity & { revoked: boolea
  * Validates raw config and applies defaults. Throws one ConfigError listing every problem, so a
  * user fixes them all in one go, and nothing has been declared yet when it throws.
  */
-export function validateLabConfig(raw: RawConfig): LabConfig {
+export function validateLabConfig(raw: RawConfig, secrets: LabSecrets = {}): LabConfig {
     const r = new Reader(raw);
     const hostSource = r.oneOf<HostSource>("hostSource", ["containers", "existing"], defaults.hostSource);
 
@@ -378,7 +420,25 @@ export function validateLabConfig(raw: RawConfig): LabConfig {
         enabled: r.bool("teachingListener.enabled", t.enabled, defaults.teaching.enabled),
         port: r.intValue("teachingListener.port", t.port, defaults.teaching.port, 1, 65535, "a TCP port"),
         username: t.username === undefined ? defaults.teaching.username : typeof t.username === "string" ? t.username : "",
+        mountPoint: t.mountPoint === undefined ? defaults.teaching.mountPoint : typeof t.mountPoint === "string" ? t.mountPoint : "",
+        sharedWithTls: r.bool("teachingListener.sharedWithTls", t.sharedWithTls, defaults.teaching.sharedWithTls),
     };
+    const mountWhy = judgeMountPoint(teaching.mountPoint);
+    if (mountWhy) {
+        r.problems.push(
+            `${k("teachingListener.mountPoint")} is ${JSON.stringify(t.mountPoint)}: ${mountWhy}; allowed: one or more topic levels without wildcards, ending with "/", such as "teaching/".`,
+        );
+    } else if (teaching.enabled && !teaching.sharedWithTls) {
+        // An identity asking for topics that only exist under the mount point would be denied them: a contradiction.
+        clients.forEach((c, i) =>
+            c.topics.forEach((topic, j) => {
+                if (topic.startsWith(teaching.mountPoint) || `${topic}/` === teaching.mountPoint)
+                    r.problems.push(
+                        `${k(`clients[${i}].topics[${j}]`)} "${topic}" lies in the teaching listener's namespace (${k("teachingListener.mountPoint")} "${teaching.mountPoint}"), which ${k("teachingListener.sharedWithTls")} false keeps from every mutual-TLS identity; allowed: set ${k("teachingListener.sharedWithTls")} to true, or a topic outside it.`,
+                    );
+            }),
+        );
+    }
     for (const key of Object.keys(t)) {
         if (!Object.keys(defaults.teaching).includes(key))
             r.problems.push(`${k(`teachingListener.${key}`)} is not a known setting; known: ${Object.keys(defaults.teaching).join(", ")}.`);
@@ -400,6 +460,17 @@ export function validateLabConfig(raw: RawConfig): LabConfig {
         r.problems.push(
             `${k("teachingListener.username")} "${teaching.username}" is also a client identity; allowed: a name no certificate carries, so the two listeners' users stay apart.`,
         );
+    }
+
+    if (teaching.enabled) {
+        if (secrets.teachingPassword === undefined || secrets.teachingPassword === "") {
+            r.problems.push(
+                `${k("teachingPassword")} is required when ${k("teachingListener.enabled")} is true (pulumi config set --secret ${ns}:teachingPassword …).`,
+            );
+        } else {
+            const why = judgeTeachingPassword(secrets.teachingPassword);
+            if (why) r.problems.push(why);
+        }
     }
 
     const takeOverConfFiles = r.bool("takeOverConfFiles", raw["takeOverConfFiles"], defaults.takeOverConfFiles);

@@ -3,7 +3,7 @@
  * Side effects (copying, reloading) live in the broker component; everything here is text in,
  * text out, so each option combination is a unit test.
  */
-import { createHash, pbkdf2Sync } from "node:crypto";
+import { pbkdf2Sync } from "node:crypto";
 import { ClientIdentity, TlsVersion } from "../config/labConfig";
 import { tls12Ciphers, tls13Ciphers } from "./tls";
 
@@ -25,6 +25,13 @@ export const brokerPaths = {
 export interface TeachingListener {
     port: number;
     username: string;
+    /** The address the listener binds to (the broker's lab address): not every interface of the host. */
+    bindAddress: string;
+    /**
+     * mosquitto's per-listener `mount_point`: every topic of this listener lives under it (a
+     * student's `lab/x` is `teaching/lab/x` to everyone else). Ends with "/".
+     */
+    mountPoint: string;
 }
 
 export interface BrokerConfOptions {
@@ -68,8 +75,10 @@ export function renderBrokerConf(o: BrokerConfOptions): string {
         lines.push(
             "",
             "# Teaching listener: plaintext on purpose, to show what tshark sees. Never anonymous.",
-            `listener ${o.teaching.port}`,
+            "# Bound to the broker's lab address only; its topics live under its own mount point.",
+            `listener ${o.teaching.port} ${o.teaching.bindAddress}`,
             "protocol mqtt",
+            `mount_point ${o.teaching.mountPoint}`,
             "allow_anonymous false",
             `password_file ${brokerPaths.passwordFile}`,
             `acl_file ${brokerPaths.aclFile}`,
@@ -78,28 +87,65 @@ export function renderBrokerConf(o: BrokerConfOptions): string {
     return lines.join("\n") + "\n";
 }
 
+/** Who may use the teaching listener's topics, for the ACL. */
+export interface TeachingAcl {
+    username: string;
+    /** The listener's mount point ("teaching/"): mosquitto checks ACLs on the topic with it in front. */
+    mountPoint: string;
+    /** Whether the mutual-TLS identities may read the teaching topics. */
+    sharedWithTls: boolean;
+}
+
 /**
  * Renders the ACL: each identity may read and write its own topic patterns and nothing else.
- * The teaching user, when present, gets a `lab/#` sandbox.
+ * With the teaching listener, its user gets its whole mount point (mosquitto 2.0.11 checks the
+ * ACL against the topic with the mount point in front: handle_publish.c prefixes the topic
+ * before mosquitto_acl_check), and every identity gets an explicit line for that namespace:
+ * `topic read` when shared, `topic deny` when not. mosquitto checks deny lines first
+ * (security_default.c puts them at the front of the list), so even an identity with "#" neither
+ * reads nor writes there.
  */
-export function renderAcl(clients: readonly ClientIdentity[], teachingUser?: string): string {
+export function renderAcl(clients: readonly ClientIdentity[], teaching?: TeachingAcl): string {
     const blocks = ["# Managed by mqtt-lab. One block per identity: `user` is the certificate CN."];
     // Code-unit order, not localeCompare: the file must be the same on every machine, whatever its locale.
     const sorted = [...clients].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const namespace = teaching ? `${teaching.mountPoint}#` : undefined;
     for (const c of sorted) {
         blocks.push("", `user ${c.name}`, ...c.topics.map((t) => `topic readwrite ${t}`));
+        if (teaching && namespace) blocks.push(teaching.sharedWithTls ? `topic read ${namespace}` : `topic deny ${namespace}`);
     }
-    if (teachingUser) blocks.push("", `user ${teachingUser}`, "topic readwrite lab/#");
+    if (teaching && namespace)
+        blocks.push(
+            "",
+            "# The teaching listener's user: its mount point, whatever topic it names there.",
+            `user ${teaching.username}`,
+            `topic readwrite ${namespace}`,
+        );
     return blocks.join("\n") + "\n";
 }
 
 /**
- * Hashes a password the way `mosquitto_passwd` does in 2.0 ($7$: PBKDF2-SHA512, 101 rounds).
- * The salt is derived from the password and user, so the file is stable across runs (no diff,
- * no reload) while still differing between users that share a password.
+ * PBKDF2-SHA512 iterations of the password file. mosquitto_passwd 2.0.11 writes 101
+ * (PW_DEFAULT_ITERATIONS, src/password_mosq.h). We use 20000: about 16 ms per login on this
+ * project's machine. Not more: mosquitto checks a password on its single thread, so each login
+ * stalls every client (TLS ones too) that long, and the user name crosses the teaching wire in
+ * clear, so anyone there could send logins to stall the broker. The hash protects the file at
+ * rest; the password itself crosses that wire in clear by design.
  */
-export function hashMosquittoPassword(username: string, password: string, iterations = 101): string {
-    const salt = createHash("sha512").update(`mqtt-lab salt\0${username}\0${password}`).digest().subarray(0, 12);
+export const passwordIterations = 20000;
+
+/** mosquitto 2.0.11 refuses a $7$ entry whose salt is not exactly 12 bytes (unpwd__decode_passwords). */
+export const passwordSaltBytes = 12;
+
+/**
+ * Hashes a password the way `mosquitto_passwd` does in 2.0 ($7$: PBKDF2-SHA512), with a random
+ * salt the program keeps as a secret in the state (src/secrets/salt.ts): the same salt gives the
+ * same file at every run (no diff, no reload).
+ */
+export function hashMosquittoPassword(username: string, password: string, saltBase64: string, iterations = passwordIterations): string {
+    const salt = Buffer.from(saltBase64, "base64");
+    if (salt.length !== passwordSaltBytes)
+        throw new Error(`the password salt must be ${passwordSaltBytes} bytes (mosquitto 2.0.11 refuses others), got ${salt.length}`);
     // The broker base64-decodes the salt and hashes with the 12 raw bytes (mosquitto 2.0.11,
     // security_default.c unpwd__decode_passwords / pw__digest), not with its base64 text.
     const hash = pbkdf2Sync(password, salt, iterations, 64, "sha512");
@@ -107,8 +153,8 @@ export function hashMosquittoPassword(username: string, password: string, iterat
 }
 
 /** Renders the password file of the teaching listener. */
-export function renderPasswordFile(username: string, password: string): string {
-    return hashMosquittoPassword(username, password) + "\n";
+export function renderPasswordFile(username: string, password: string, saltBase64: string): string {
+    return hashMosquittoPassword(username, password, saltBase64) + "\n";
 }
 
 /**

@@ -44,6 +44,10 @@ export interface CheckScriptOptions {
     teachingPort?: number;
     /** The teaching listener's user; its password comes on the script's stdin. @default "student" */
     teachingUser?: string;
+    /** The teaching listener's mount point: its topics, as the TLS identities see them. @default "teaching/" */
+    teachingMountPoint?: string;
+    /** Whether the TLS identities may read the teaching topics. @default false */
+    teachingShared?: boolean;
     plaintextPort: number;
     /** A certificate with fewer days left than this fails the validity check. @default 7 */
     minCertDaysLeft?: number;
@@ -66,7 +70,10 @@ export interface CheckScriptOptions {
  * 4. the broker's chain verifies for its address, certificates stay valid long enough;
  * 5. a publish outside the identity's ACL is refused with MQTT v5 reason 135 (when its patterns
  *    leave any topic outside), a publish inside is not (positive control);
- * 6. tshark on this host during a TLS publish: packets seen, neither topic nor payload in clear.
+ * 6. tshark on this host during a TLS publish: packets seen, neither topic nor payload in clear;
+ * 7. with the teaching listener: tshark reads a student's publish in clear (the detector's
+ *    positive control), and the student's topics stay under the mount point, out of the TLS
+ *    identities' reach unless shared. The password comes on stdin and never goes on a command line.
  */
 export function clientChecksScript(o: CheckScriptOptions): string {
     const host = o.hostChecks ?? true;
@@ -81,7 +88,9 @@ export function clientChecksScript(o: CheckScriptOptions): string {
             ACL_OUTSIDE: topicOutside(o.topics, "NONCE") ?? "",
             PLAIN_PORT: o.teachingPort ?? o.plaintextPort,
             PLAIN_CHECK: o.teachingPort === undefined ? "plaintext-refused" : "anonymous-refused",
-            TEACHING_USER: o.teachingUser ?? "student",
+            TEACHING_USER: o.teachingUser ?? defaults.teaching.username,
+            TEACHING_MOUNT: o.teachingMountPoint ?? defaults.teaching.mountPoint,
+            TEACHING_SHARED: yesNo(o.teachingShared ?? defaults.teaching.sharedWithTls),
             MIN_DAYS: o.minCertDaysLeft ?? defaults.minCertDaysLeft,
             VERIFY_NAME: /^[0-9.]+$/.test(o.brokerAddress) ? "-verify_ip" : "-verify_hostname",
             AS_ROOT: o.asRoot ? "sudo" : "none",

@@ -4,7 +4,7 @@
  * (The same scripts run under `pulumi up` through the command provider.)
  */
 import assert from "node:assert/strict";
-import { X509Certificate } from "node:crypto";
+import { randomBytes, X509Certificate } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { captureWhilePublishing } from "../../testkit/brokerCapture";
 import { clientChecksScript } from "../../src/remote/checkScripts";
@@ -45,12 +45,12 @@ describe("Broker scripts on a real mosquitto", () => {
             tlsPort,
             tlsVersion: "tlsv1.2",
             trust: "capath",
-            teaching: o.teaching ? { port: 1883, username: "student" } : undefined,
+            teaching: o.teaching ? { port: 1883, username: "student", bindAddress: lab.broker.address, mountPoint: "teaching/" } : undefined,
         });
         const script = brokerApplyScript({
             shell: containerShell,
             conf,
-            acl: renderAcl(clients, o.teaching ? "student" : undefined),
+            acl: renderAcl(clients, o.teaching ? { username: "student", mountPoint: "teaching/", sharedWithTls: false } : undefined),
             tlsPort,
             takeOverConfFiles: o.takeOver ?? false,
             withPasswords: o.teaching !== undefined,
@@ -61,7 +61,7 @@ describe("Broker scripts on a real mosquitto", () => {
             "server.crt": s.cert,
             "server.key": s.key,
             "crl.pem": o.crl ?? defaultCrl(o.trusted ?? [ca]),
-            ...(o.teaching ? { passwd: renderPasswordFile("student", o.teaching.password) } : {}),
+            ...(o.teaching ? { passwd: renderPasswordFile("student", o.teaching.password, randomBytes(12).toString("base64")) } : {}),
         });
         return lab.run("broker", asRootScript(containerShell, script), bundle);
     };
@@ -437,6 +437,7 @@ describe("Broker scripts on a real mosquitto", () => {
         const c = await checks(1883, "s3cret-teach");
         assert.equal(c.code, 0, c.stderr);
         assert.match(c.stdout, /^PASS anonymous-refused/m);
+        assert.match(c.stdout, /^PASS teaching-namespace: .* not client-a over TLS/m);
         assert.match(c.stdout, /^PASS capture-plaintext: .* in clear on port 1883, as in the seed; the password crossed in clear too \(\[redacted\]\)$/m);
         assert.ok(!c.stdout.includes("s3cret-teach"), "the password is never printed");
         const student = await lab.run("client", `mosquitto_pub -h ${lab.broker.address} -p 1883 -u student -P s3cret-teach -t lab/hello -m hi`);

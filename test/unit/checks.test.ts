@@ -72,10 +72,25 @@ describe("topicOutside", () => {
         assert.deepEqual([on.CAPTURE_PLAINTEXT, on.PLAIN_PORT, on.PLAIN_CHECK, on.TEACHING_USER], ["yes", "1884", "anonymous-refused", "student"]);
         assert.match(
             remoteFile("client-checks"),
-            /^set -u\nif \[ "\$CAPTURE_PLAINTEXT" = yes \]; then\n.*\n {2}IFS= read -r TEACH_PW \|\| true\n {2}exec <\/dev\/null$/m,
-            "the password is read first, and nothing else reads stdin",
+            /^set -u\npriv=\$\(mktemp -d\); out="\$priv\/out"\ntrap 'rm -rf "\$priv"' EXIT\nif \[ "\$CAPTURE_PLAINTEXT" = yes \]; then\n.*\n {2}IFS= read -r TEACH_PW \|\| true\n {2}exec <\/dev\/null$/m,
+            "the password is read first (mktemp reads no stdin), and nothing else reads stdin",
         );
-        assert.match(remoteFile("client-checks"), /-p "\$PLAIN_PORT" -u "\$TEACHING_USER" -P "\$TEACH_PW"/);
+        // Never on a command line: only shell builtins (read, printf, [) touch the variable; clients
+        // read it from their options file, grep from a pattern file (test/containers/argv.test.ts records it).
+        const uses = remoteFile("client-checks")
+            .split("\n")
+            .filter((l) => l.includes("TEACH_PW") && !l.trim().startsWith("#"));
+        assert.deepEqual(
+            uses.map((l) => l.trim().split(" ")[0]),
+            ["IFS=", "printf", "printf", 'pw="";'],
+            uses.join("\n"),
+        );
+        assert.match(remoteFile("client-checks"), /printf -- '-u %s\\n-P %s\\n' "\$TEACHING_USER" "\$TEACH_PW" > "\$priv\/mosquitto_pub"/);
+        assert.match(remoteFile("client-checks"), /\[ -n "\$TEACH_PW" \] && in_capture_file "\$pcap" "\$priv\/password"/);
+        assert.doesNotMatch(remoteFile("client-checks"), / -P /, "no password option on a command line");
+        assert.deepEqual([on.TEACHING_MOUNT, on.TEACHING_SHARED], ["teaching/", "no"]);
+        const shared = header(clientChecksScript({ ...base, teachingPort: 1884, teachingMountPoint: "class/", teachingShared: true }));
+        assert.deepEqual([shared.TEACHING_MOUNT, shared.TEACHING_SHARED], ["class/", "yes"]);
         assert.equal(header(clientChecksScript({ ...base, teachingPort: 1884, hostChecks: false })).CAPTURE_PLAINTEXT, "no", "once per host");
     });
     it("runs tshark as root through the host's prefix", () => {

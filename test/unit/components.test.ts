@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as Components from "../../src/components";
 import type { LabHost } from "../../src/components";
 import { ClientIdentity, defaults, PkiConfig, seedNetwork } from "../../src/config/labConfig";
-import { brokerPaths } from "../../src/mosquitto/conf";
+import { brokerPaths, renderPasswordFile } from "../../src/mosquitto/conf";
 import { parseMosquittoConf } from "../../src/mosquitto/parse";
 import { cidrsOverlap, parseCidr } from "../../src/config/net";
 import { caCommonName } from "../../src/pki/renewal";
@@ -473,6 +473,17 @@ describe("Broker", () => {
     const serverPem = "-----BEGIN CERTIFICATE-----\nunit-server\n-----END CERTIFICATE-----\n";
     const serverKey = "-----BEGIN PRIVATE KEY-----\nunit-server-key\n-----END PRIVATE KEY-----\n";
     const teachingPassword = "correct horse battery staple";
+    const teachingSalt = Buffer.from("unit-salt-12").toString("base64");
+    const teaching = (o: Partial<Components.TeachingArgs> = {}): Components.TeachingArgs => ({
+        port: 1883,
+        username: "student",
+        password: pulumi.secret(teachingPassword),
+        salt: pulumi.secret(teachingSalt),
+        bindAddress: "172.30.56.10",
+        mountPoint: "teaching/",
+        sharedWithTls: false,
+        ...o,
+    });
     const declare = async (name: string, over: Partial<Components.BrokerArgs> = {}, host?: LabHost) => {
         const hosts = existingHosts(`${name}-hosts`);
         let broker!: Components.Broker;
@@ -514,8 +525,8 @@ describe("Broker", () => {
         });
     }
 
-    it("adds a 1883 listener with a password file for the teaching listener, and never allows anonymous clients", async () => {
-        const { apply } = await declare("br-teach", { teaching: { port: 1883, username: "student", password: pulumi.secret(teachingPassword) } });
+    it("adds a 1883 listener with a password file for the teaching listener, bound to the broker's address, and never allows anonymous clients", async () => {
+        const { apply } = await declare("br-teach", { teaching: teaching() });
         const conf = brokerFilesOf(apply.inputs.create)["mqtt-lab.conf"];
         assert.doesNotMatch(conf, /^\s*allow_anonymous\s+true/m);
         const parsed = parseMosquittoConf(conf);
@@ -524,7 +535,18 @@ describe("Broker", () => {
         const plain = parsed.listeners.find((l) => l.port === 1883)!;
         assert.equal(plain.tls, false);
         assert.ok(plain.passwordFile, "the teaching listener needs a password file");
+        assert.equal(plain.bindAddress, "172.30.56.10", "not every interface of the host");
+        assert.match(conf, /^mount_point teaching\/$/m);
         for (const l of parsed.listeners) assert.equal(l.allowAnonymous, false, `listener ${l.port}`);
+    });
+
+    it("keeps the teaching namespace from the TLS identities in the ACL, unless it is shared", async () => {
+        const denied = brokerFilesOf((await declare("br-teach-acl0", { teaching: teaching() })).apply.inputs.create)["acl"];
+        assert.match(denied, /^user alice\ntopic readwrite sensors\/#\ntopic deny teaching\/#\n/m);
+        assert.match(denied, /^user student\ntopic readwrite teaching\/#\n/m);
+        const shared = brokerFilesOf((await declare("br-teach-acl1", { teaching: teaching({ sharedWithTls: true }) })).apply.inputs.create)["acl"];
+        assert.match(shared, /^user alice\ntopic readwrite sensors\/#\ntopic read teaching\/#\n/m);
+        assert.doesNotMatch(shared, /deny/);
     });
 
     it("opens no plaintext listener when the teaching listener is off", async () => {
@@ -555,10 +577,7 @@ describe("Broker", () => {
     ];
     for (const [i, c] of bundleCases.entries()) {
         it(`sends the certificates and key on a secret stdin, never in a script, ${c.why}`, async () => {
-            const { apply } = await declare(
-                `br-stdin${i}`,
-                c.teaching ? { teaching: { port: 1883, username: "student", password: pulumi.secret(teachingPassword) } } : {},
-            );
+            const { apply } = await declare(`br-stdin${i}`, c.teaching ? { teaching: teaching() } : {});
             assert.ok(isSecretValue(apply.inputs.stdin), "stdin must be a secret");
             const files = parseBundle(text(apply.inputs.stdin));
             assert.deepEqual(Object.keys(files).sort(), c.files);
@@ -566,7 +585,7 @@ describe("Broker", () => {
             assert.equal(files["server.crt"], serverPem);
             assert.equal(files["server.key"], serverKey);
             if (c.teaching) {
-                assert.match(files.passwd, /^student:\$7\$101\$/);
+                assert.equal(files.passwd, renderPasswordFile("student", teachingPassword, teachingSalt), "hashed with the salt it was given");
                 assert.ok(!files.passwd.includes(teachingPassword), "the password file holds a hash, not the password");
             }
             for (const field of ["create", "update", "delete"]) {

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { ConfigError, judgeTopicFilter, RawConfig, validateLabConfig } from "../../src/config/labConfig";
+import { ConfigError, judgeMountPoint, judgeTopicFilter, LabSecrets, RawConfig, validateLabConfig } from "../../src/config/labConfig";
 
 const image = "mqtt-lab/substrate:bookworm";
 /** The smallest valid containers config: only the image has no default. */
@@ -10,10 +10,13 @@ const containers: RawConfig = { image };
 /** The seed's dev stack: two VMs on the host-only network, reached as olivier. */
 const seedDev: RawConfig = { hostSource: "existing", brokerAddress: "192.168.56.101", clientAddress: "192.168.56.102", sshUser: "olivier" };
 
+/** A teaching password that passes: what most cases hand in, so each case is about its own key. */
+const goodSecrets: LabSecrets = { teachingPassword: "a-long-enough-pw" };
+
 /** The problems a config is refused for; fails the test when it is accepted. */
-function problemsOf(raw: RawConfig): string[] {
+function problemsOf(raw: RawConfig, secrets: LabSecrets = goodSecrets): string[] {
     try {
-        validateLabConfig(raw);
+        validateLabConfig(raw, secrets);
     } catch (e) {
         assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
         return e.problems;
@@ -30,6 +33,8 @@ interface BadCase {
     says: string;
     /** How many problems the config yields in all. @default 1 */
     count?: number;
+    /** The secrets handed in. @default goodSecrets */
+    secrets?: LabSecrets;
 }
 
 /**
@@ -231,6 +236,64 @@ const bad: BadCase[] = [
         key: "teachingListener.enabled",
         says: "allowed: true or false",
     },
+    {
+        why: "a teaching listener without a password",
+        raw: { ...containers, teachingListener: { enabled: true } },
+        key: "teachingPassword",
+        says: "is required when [mqtt-lab:teachingListener.enabled] is true (pulumi config set --secret",
+        secrets: {},
+    },
+    {
+        why: "a teaching password of 11 characters",
+        raw: { ...containers, teachingListener: { enabled: true } },
+        key: "teachingPassword",
+        says: "has 11 characters; allowed: 12 to 256",
+        secrets: { teachingPassword: "elevenchars" },
+    },
+    {
+        why: "a 3-character teaching password",
+        raw: { ...containers, teachingListener: { enabled: true } },
+        key: "teachingPassword",
+        says: "has 3 characters; allowed: 12 to 256",
+        secrets: { teachingPassword: "abc" },
+    },
+    {
+        why: "a teaching password over two lines",
+        raw: { ...containers, teachingListener: { enabled: true } },
+        key: "teachingPassword",
+        says: "contains a line break or NUL",
+        secrets: { teachingPassword: "first-line-pw\nsecond" },
+    },
+    {
+        why: "a teaching mount point without its trailing slash",
+        raw: { ...containers, teachingListener: { enabled: true, mountPoint: "teaching" } },
+        key: "teachingListener.mountPoint",
+        says: 'does not end with "/"',
+    },
+    {
+        why: "an empty teaching mount point",
+        raw: { ...containers, teachingListener: { enabled: true, mountPoint: "" } },
+        key: "teachingListener.mountPoint",
+        says: "would share every topic with the mutual-TLS identities",
+    },
+    {
+        why: "a teaching mount point with a wildcard",
+        raw: { ...containers, teachingListener: { mountPoint: "teach/#/" } },
+        key: "teachingListener.mountPoint",
+        says: "contains a wildcard",
+    },
+    {
+        why: "a teaching sharing switch that is not a boolean",
+        raw: { ...containers, teachingListener: { enabled: true, sharedWithTls: "yes" } },
+        key: "teachingListener.sharedWithTls",
+        says: "allowed: true or false",
+    },
+    {
+        why: "an identity whose topics lie in the teaching namespace while it is not shared",
+        raw: { ...containers, clients: [{ name: "teacher", topics: ["sensors/#", "teaching/lab/#"] }], teachingListener: { enabled: true } },
+        key: "clients[0].topics[1]",
+        says: 'lies in the teaching listener\'s namespace ([mqtt-lab:teachingListener.mountPoint] "teaching/"), which [mqtt-lab:teachingListener.sharedWithTls] false keeps',
+    },
     { why: "TLS 1.1", raw: { ...containers, tlsVersion: "tlsv1.1" }, key: "tlsVersion", says: "allowed: tlsv1.2, tlsv1.3" },
 
     // PKI
@@ -406,7 +469,7 @@ describe("validateLabConfig", () => {
     describe("refuses bad input, naming the key and what is allowed", () => {
         for (const c of bad) {
             it(`refuses ${c.why}`, () => {
-                const problems = problemsOf(c.raw);
+                const problems = problemsOf(c.raw, c.secrets);
                 const tag = `[mqtt-lab:${c.key}]`;
                 const named = problems.filter((p) => p.startsWith(tag));
                 assert.ok(named.length > 0, `no problem is about ${tag}: ${JSON.stringify(problems)}`);
@@ -417,6 +480,20 @@ describe("validateLabConfig", () => {
                 assert.equal(problems.length, c.count ?? 1, `problems: ${JSON.stringify(problems)}`);
             });
         }
+    });
+
+    it("never prints the teaching password it refuses, only its length", () => {
+        for (const pw of ["short-pw", "x".repeat(300), "two-lines-pw\nhere", " padded-password "]) {
+            const problems = problemsOf({ ...containers, teachingListener: { enabled: true } }, { teachingPassword: pw });
+            assert.equal(problems.length, 1, JSON.stringify(problems.map((p) => p.slice(0, 40))));
+            assert.ok(problems[0].startsWith("[mqtt-lab:teachingPassword]"));
+            assert.ok(!problems[0].includes(pw.trim().slice(0, 8)), "the password is not in the message");
+        }
+    });
+
+    it("accepts only literal mount points ending with a slash", () => {
+        for (const ok of ["teaching/", "class/a/", "t/"]) assert.equal(judgeMountPoint(ok), undefined, ok);
+        for (const bad of ["", "teaching", "a/+/", "#/", "$SYS/", "/teaching/", "a//b/", "a b/"]) assert.ok(judgeMountPoint(bad), bad);
     });
 
     it("reports every problem at once, one per bad key", () => {
@@ -475,7 +552,7 @@ describe("validateLabConfig", () => {
             leafRotation: 0,
         });
         assert.deepEqual(c.clients, [{ name: "client-a", topics: ["#"], host: "client" }]);
-        assert.deepEqual(c.teaching, { enabled: false, port: 1883, username: "student" });
+        assert.deepEqual(c.teaching, { enabled: false, port: 1883, username: "student", mountPoint: "teaching/", sharedWithTls: false });
         assert.equal(c.takeOverConfFiles, false);
         assert.equal(c.labName, "mqtt-lab");
     });
@@ -506,20 +583,23 @@ describe("validateLabConfig", () => {
     });
 
     it("reads values as `pulumi config get` gives them: numbers and booleans as strings, blanks trimmed", () => {
-        const c = validateLabConfig({
-            ...containers,
-            tlsPort: "8884",
-            takeOverConfFiles: "true",
-            brokerAddress: " 172.30.56.20 ",
-            teachingListener: { enabled: "true", port: "1884" },
-        });
+        const c = validateLabConfig(
+            {
+                ...containers,
+                tlsPort: "8884",
+                takeOverConfFiles: "true",
+                brokerAddress: " 172.30.56.20 ",
+                teachingListener: { enabled: "true", port: "1884", sharedWithTls: "true" },
+            },
+            goodSecrets,
+        );
         assert.equal(c.tlsPort, 8884);
         assert.equal(c.takeOverConfFiles, true);
         assert.equal(c.brokerAddress, "172.30.56.20");
-        assert.deepEqual(c.teaching, { enabled: true, port: 1884, username: "student" });
+        assert.deepEqual(c.teaching, { enabled: true, port: 1884, username: "student", mountPoint: "teaching/", sharedWithTls: true });
     });
 
-    const good: { why: string; raw: RawConfig; check: (c: ReturnType<typeof validateLabConfig>) => void }[] = [
+    const good: { why: string; raw: RawConfig; secrets?: LabSecrets; check: (c: ReturnType<typeof validateLabConfig>) => void }[] = [
         { why: "RSA 3072", raw: { ...containers, pki: { algorithm: "RSA", rsaBits: 3072 } }, check: (c) => assert.equal(c.pki.algorithm, "RSA") },
         {
             why: "ECDSA P384 written in lower case",
@@ -531,7 +611,28 @@ describe("validateLabConfig", () => {
         {
             why: "the teaching listener on 1883",
             raw: { ...containers, teachingListener: { enabled: true } },
-            check: (c) => assert.deepEqual(c.teaching, { enabled: true, port: 1883, username: "student" }),
+            check: (c) => assert.deepEqual(c.teaching, { enabled: true, port: 1883, username: "student", mountPoint: "teaching/", sharedWithTls: false }),
+        },
+        {
+            why: "an identity in the teaching namespace when it is shared with the TLS identities",
+            raw: {
+                ...containers,
+                clients: [{ name: "teacher", topics: ["teaching/#"] }],
+                teachingListener: { enabled: true, sharedWithTls: true, mountPoint: "class/a/" },
+            },
+            check: (c) => assert.deepEqual([c.teaching.mountPoint, c.teaching.sharedWithTls], ["class/a/", true]),
+        },
+        {
+            why: "a teaching password of exactly 12 characters, counted as characters, not bytes",
+            raw: { ...containers, teachingListener: { enabled: true } },
+            secrets: { teachingPassword: "pâté-ünïcødé" },
+            check: (c) => assert.equal(c.teaching.enabled, true),
+        },
+        {
+            why: "no teaching password while the teaching listener is off",
+            raw: { ...containers, teachingListener: { enabled: false } },
+            secrets: {},
+            check: (c) => assert.equal(c.teaching.enabled, false),
         },
         {
             why: "a disabled teaching listener on the TLS port",
@@ -573,7 +674,7 @@ describe("validateLabConfig", () => {
     ];
     describe("accepts good input", () => {
         for (const g of good) {
-            it(`accepts ${g.why}`, () => g.check(validateLabConfig(g.raw)));
+            it(`accepts ${g.why}`, () => g.check(validateLabConfig(g.raw, g.secrets ?? goodSecrets)));
         }
     });
 });

@@ -52,6 +52,11 @@ describe("defaults", () => {
             assert.match(readme, new RegExp(`^\\| \`mqtt-lab:${key}\` \\| \`${String(plain[key]).replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}\``, "m"), key);
         }
         const t = defaults.teaching;
-        assert.ok(readme.includes(`\`{enabled: ${t.enabled}, port: ${t.port}, username: ${t.username}}\``), "teachingListener");
+        assert.ok(
+            readme.includes(
+                `\`{enabled: ${t.enabled}, port: ${t.port}, username: ${t.username}, mountPoint: ${t.mountPoint}, sharedWithTls: ${t.sharedWithTls}}\``,
+            ),
+            "teachingListener",
+        );
     });
 });

@@ -29,9 +29,9 @@ const conf = renderBrokerConf({
     tlsPort: 8883,
     tlsVersion: "tlsv1.2",
     trust: "capath",
-    teaching: { port: 1883, username: "student" },
+    teaching: { port: 1883, username: "student", bindAddress: "172.30.56.10", mountPoint: "teaching/" },
 });
-const acl = renderAcl([{ name: "client-a", topics: ["lab/#"], host: "client" }], "student");
+const acl = renderAcl([{ name: "client-a", topics: ["lab/#"], host: "client" }], { username: "student", mountPoint: "teaching/", sharedWithTls: false });
 
 /** Each script as the components compose it, with fixed inputs. */
 const commands: { name: string; script: string; wrapped: string }[] = [

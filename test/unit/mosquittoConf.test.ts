@@ -13,6 +13,7 @@ import {
     BrokerFile,
     chooseReload,
     hashMosquittoPassword,
+    passwordIterations,
     ReloadAction,
     TrustChange,
     renderAcl,
@@ -55,7 +56,8 @@ function brokerAccepts(line: string, username: string, password: string): boolea
 
 const mosquittoPasswd = spawnSync("sh", ["-c", "command -v mosquitto_passwd"], { encoding: "utf8" }).stdout.trim();
 
-const teaching = { port: 1883, username: "student" };
+const teaching = { port: 1883, username: "student", bindAddress: "172.30.56.10", mountPoint: "teaching/" };
+const teachingAcl = { username: "student", mountPoint: "teaching/", sharedWithTls: false };
 
 describe("renderBrokerConf", () => {
     const combos: BrokerConfOptions[] = [];
@@ -127,6 +129,11 @@ describe("renderBrokerConf", () => {
                     assert.ok(plain.includes(`password_file ${brokerPaths.passwordFile}`));
                     assert.ok(!plain.some((l) => /^(cafile|capath|certfile|keyfile|tls_version|require_certificate|use_identity_as_username)\b/.test(l)));
                 });
+                it("binds the teaching listener to the broker's lab address and gives it its own mount point", () => {
+                    assert.ok(conf.includes(`\nlistener ${o.teaching!.port} ${o.teaching!.bindAddress}\n`));
+                    assert.ok(blocks[1].lines.includes(`mount_point ${o.teaching!.mountPoint}`));
+                    assert.ok(!blocks[0].lines.some((l) => l.startsWith("mount_point")), "the TLS listener keeps the whole topic space");
+                });
             }
 
             it("names its owner in a header and ends with a newline", () => {
@@ -182,8 +189,8 @@ describe("renderAcl", () => {
     });
 
     it("renders the same file under any locale (a Danish laptop sorts 'aa' after 'z')", () => {
-        const script = `process.stdout.write(require(${JSON.stringify(path.resolve(__dirname, "../../src/mosquitto/conf.js"))}).renderAcl(${JSON.stringify(clients)}, "student"))`;
-        const here = renderAcl(clients, "student");
+        const script = `process.stdout.write(require(${JSON.stringify(path.resolve(__dirname, "../../src/mosquitto/conf.js"))}).renderAcl(${JSON.stringify(clients)}, ${JSON.stringify(teachingAcl)}))`;
+        const here = renderAcl(clients, teachingAcl);
         for (const locale of ["C", "da_DK.UTF-8", "tr_TR.UTF-8", "sv_SE.UTF-8"]) {
             const out = execFileSync(process.execPath, ["-e", script], { env: { ...process.env, LANG: locale, LC_ALL: locale }, encoding: "utf8" });
             assert.equal(out, here, `ACL differs under ${locale}`);
@@ -195,16 +202,25 @@ describe("renderAcl", () => {
         assert.ok(acl.includes("user a\ntopic readwrite b/#\ntopic readwrite a/#\ntopic readwrite c\n"));
     });
 
-    it("gives the teaching user a lab/# sandbox after the identities", () => {
-        const acl = renderAcl(clients, "student");
+    it("gives the teaching user its whole mount point, after the identities", () => {
+        const acl = renderAcl(clients, teachingAcl);
         assert.deepEqual(users(acl), ["Mid", "aa-sensor", "alpha", "zeta", "student"]);
-        assert.ok(acl.endsWith("\n\nuser student\ntopic readwrite lab/#\n"));
+        assert.ok(acl.endsWith("\nuser student\ntopic readwrite teaching/#\n"));
     });
 
-    it("has no teaching block and no lab/# grant without a teaching user", () => {
+    it("denies every identity the teaching namespace unless it is shared, even one with '#'", () => {
+        const acl = renderAcl(clients, teachingAcl);
+        for (const c of clients)
+            assert.ok(acl.includes(`user ${c.name}\n${c.topics.map((t) => `topic readwrite ${t}\n`).join("")}topic deny teaching/#\n`), c.name);
+        const shared = renderAcl(clients, { ...teachingAcl, sharedWithTls: true });
+        assert.ok(!shared.includes("topic deny"));
+        for (const c of clients) assert.ok(shared.includes(`${c.topics.map((t) => `topic readwrite ${t}\n`).join("")}topic read teaching/#\n`), c.name);
+    });
+
+    it("has no teaching block and no teaching grant without a teaching listener", () => {
         const acl = renderAcl([{ name: "a", topics: ["x"], host: "client" }]);
         assert.deepEqual(users(acl), ["a"]);
-        assert.ok(!acl.includes("lab/#"));
+        assert.ok(!acl.includes("teaching/"));
         assert.ok(!/^topic\s/m.test(acl.split("\n\n")[0]), "no topic line before the first user line (that would apply to anonymous clients)");
     });
 
@@ -219,17 +235,34 @@ describe("renderAcl", () => {
 });
 
 describe("hashMosquittoPassword", () => {
-    const format = /^student:\$7\$101\$([A-Za-z0-9+/]{16})\$([A-Za-z0-9+/]{86}==)$/;
+    const salt = Buffer.from("0123456789ab").toString("base64");
+    const other = Buffer.from("ba9876543210").toString("base64");
+    const format = new RegExp(`^student:\\$7\\$${passwordIterations}\\$([A-Za-z0-9+/]{16})\\$([A-Za-z0-9+/]{86}==)$`);
 
-    it("writes user:$7$101$<12-byte salt>$<64-byte hash> in base64", () => {
-        const m = format.exec(hashMosquittoPassword("student", "s3cret"));
+    it("writes user:$7$<iterations>$<12-byte salt>$<64-byte hash> in base64, with the salt it is given", () => {
+        const m = format.exec(hashMosquittoPassword("student", "s3cret-teaching", salt));
         assert.ok(m, "not in mosquitto's $7$ format");
-        assert.equal(Buffer.from(m[1], "base64").length, 12);
+        assert.equal(m[1], salt);
         assert.equal(Buffer.from(m[2], "base64").length, 64);
     });
 
-    it("is deterministic, so an unchanged password changes no file", () => {
-        assert.equal(hashMosquittoPassword("student", "s3cret"), hashMosquittoPassword("student", "s3cret"));
+    it("hashes at least as hard as mosquitto_passwd 2.0.11 (101 iterations)", () => {
+        assert.ok(passwordIterations >= 101 * 100, `${passwordIterations} iterations`);
+    });
+
+    it("refuses a salt mosquitto 2.0.11 would reject (not 12 bytes)", () => {
+        assert.throws(() => hashMosquittoPassword("student", "pw", Buffer.alloc(16).toString("base64")), /must be 12 bytes/);
+        assert.throws(() => hashMosquittoPassword("student", "pw", ""), /must be 12 bytes/);
+    });
+
+    it("is deterministic for one salt, so an unchanged password changes no file", () => {
+        assert.equal(hashMosquittoPassword("student", "s3cret", salt), hashMosquittoPassword("student", "s3cret", salt));
+    });
+
+    it("depends on the salt only, not on the user or the password (the salt is random)", () => {
+        const saltOf = (line: string) => line.split("$")[3];
+        assert.equal(saltOf(hashMosquittoPassword("alice", "one", salt)), saltOf(hashMosquittoPassword("bob", "two", salt)));
+        assert.notEqual(hashMosquittoPassword("alice", "same", salt), hashMosquittoPassword("alice", "same", other));
     });
 
     it("is accepted by mosquitto's check: PBKDF2-SHA512 over the decoded salt bytes", () => {
@@ -238,30 +271,24 @@ describe("hashMosquittoPassword", () => {
             ["student", ""],
             ["teacher", "pâté 🔑 with spaces"],
         ]) {
-            assert.ok(brokerAccepts(hashMosquittoPassword(user, pw), user, pw), `${user}/${JSON.stringify(pw)} would be refused`);
+            assert.ok(brokerAccepts(hashMosquittoPassword(user, pw, salt), user, pw), `${user}/${JSON.stringify(pw)} would be refused`);
         }
     });
 
     it("does not verify a wrong password", () => {
-        assert.ok(!brokerAccepts(hashMosquittoPassword("student", "s3cret"), "student", "s3cret "));
-        assert.ok(!brokerAccepts(hashMosquittoPassword("student", "s3cret"), "student", "S3cret"));
-    });
-
-    it("uses a different salt for users sharing a password, and for different passwords", () => {
-        const salt = (line: string) => line.split("$")[3];
-        assert.notEqual(salt(hashMosquittoPassword("alice", "same")), salt(hashMosquittoPassword("bob", "same")));
-        assert.notEqual(salt(hashMosquittoPassword("alice", "one")), salt(hashMosquittoPassword("alice", "two")));
+        assert.ok(!brokerAccepts(hashMosquittoPassword("student", "s3cret", salt), "student", "s3cret "));
+        assert.ok(!brokerAccepts(hashMosquittoPassword("student", "s3cret", salt), "student", "S3cret"));
     });
 
     it("writes and uses the iteration count it is given", () => {
-        const line = hashMosquittoPassword("student", "s3cret", 1000);
+        const line = hashMosquittoPassword("student", "s3cret", salt, 1000);
         assert.match(line, /^student:\$7\$1000\$/);
         assert.ok(brokerAccepts(line, "student", "s3cret"));
-        assert.notEqual(line.split("$")[4], hashMosquittoPassword("student", "s3cret").split("$")[4]);
+        assert.notEqual(line.split("$")[4], hashMosquittoPassword("student", "s3cret", salt).split("$")[4]);
     });
 
     it("renders the password file as that one line and a newline", () => {
-        assert.equal(renderPasswordFile("student", "s3cret"), `${hashMosquittoPassword("student", "s3cret")}\n`);
+        assert.equal(renderPasswordFile("student", "s3cret", salt), `${hashMosquittoPassword("student", "s3cret", salt)}\n`);
     });
 
     it("checks passwords as mosquitto_passwd writes them (validates the checker above)", () => {

@@ -25,9 +25,15 @@ describe("parseMosquittoConf", () => {
         }
     });
 
-    it("reads the teaching listener as plaintext with a password file and no anonymous access", () => {
+    it("reads the teaching listener as plaintext with a password file and no anonymous access, bound to one address", () => {
         const parsed = parseMosquittoConf(
-            renderBrokerConf({ owner: "o", tlsPort: 8883, tlsVersion: "tlsv1.3", trust: "cafile", teaching: { port: 1883, username: "student" } }),
+            renderBrokerConf({
+                owner: "o",
+                tlsPort: 8883,
+                tlsVersion: "tlsv1.3",
+                trust: "cafile",
+                teaching: { port: 1883, username: "student", bindAddress: "172.30.56.10", mountPoint: "teaching/" },
+            }),
         );
         assert.deepEqual(parsed.problems, []);
         const teaching = parsed.listeners.find((l) => l.port === 1883)!;
@@ -35,6 +41,7 @@ describe("parseMosquittoConf", () => {
         assert.equal(teaching.allowAnonymous, false);
         assert.ok(teaching.passwordFile);
         assert.ok(teaching.aclFile);
+        assert.equal(teaching.bindAddress, "172.30.56.10");
     });
 
     it("makes allow_anonymous global without per_listener_settings, wherever it is written", () => {
@@ -120,7 +127,7 @@ describe("parseMosquittoAcl", () => {
                     { name: "b", topics: ["lab/b/#"], host: "client" },
                     { name: "a", topics: ["#"], host: "client" },
                 ],
-                "student",
+                { username: "student", mountPoint: "teaching/", sharedWithTls: false },
             ),
         );
         assert.deepEqual(acl.problems, []);
@@ -128,8 +135,10 @@ describe("parseMosquittoAcl", () => {
             acl.rules.map((r) => [r.user, r.access, r.filter]),
             [
                 ["a", "readwrite", "#"],
+                ["a", "deny", "teaching/#"],
                 ["b", "readwrite", "lab/b/#"],
-                ["student", "readwrite", "lab/#"],
+                ["b", "deny", "teaching/#"],
+                ["student", "readwrite", "teaching/#"],
             ],
         );
     });

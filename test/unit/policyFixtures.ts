@@ -96,7 +96,7 @@ export const teachingConf = renderBrokerConf({
     tlsPort: 8883,
     tlsVersion: "tlsv1.3",
     trust: "capath",
-    teaching: { port: 1883, username: "student" },
+    teaching: { port: 1883, username: "student", bindAddress: brokerAddress, mountPoint: "teaching/" },
 });
 
 /** The shared SSH connection of src/components/hosts.ts, pinned host key included. */

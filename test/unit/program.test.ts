@@ -21,6 +21,7 @@ import { cidrsOverlap, parseCidr } from "../../src/config/net";
 import { caCommonName } from "../../src/pki/renewal";
 import { embeddedFiles, parseBundle } from "../../src/remote/hostScripts";
 import { fake, installMocks, isSecretOutput, isSecretValue, promiseOf, Registration, reveal, T, text } from "../../testkit/mocks";
+import { renderPasswordFile } from "../../src/mosquitto/conf";
 
 const scenarioVar = "MQTTLAB_UNIT_SCENARIO";
 const resultMarker = "MQTTLAB_UNIT_RESULT ";
@@ -206,6 +207,7 @@ const scenarios = {
     dsa: { config: { ...containers, pki: { algorithm: "DSA" } } },
     badIdentity: { config: { ...containers, clients: [{ name: "has spaces" }] } },
     teachingNoPassword: { config: { ...containers, teachingListener: { enabled: true } } },
+    teachingShortPassword: { config: { ...containers, teachingListener: { enabled: true }, teachingPassword: "short-pw-11" }, secret: ["teachingPassword"] },
     noImage: { config: { hostSource: "containers" } },
     noUser: { config: { ...existing, sshUser: "" }, secret: ["sshPrivateKey"] },
     badKey: {
@@ -280,7 +282,7 @@ if (process.env[scenarioVar]) {
                     "mqttlab:client:Client": n,
                     "mqttlab:checks:Checks": 1,
                     "mqttlab:drift:Drift": 1,
-                    "pulumi-nodejs:dynamic:Resource": 3, // one host observer per host, one CRL per trusted CA
+                    "pulumi-nodejs:dynamic:Resource": 3 + (g.teaching ? 1 : 0), // one host observer per host, one CRL per trusted CA, the password salt
                     [T.network]: 1,
                     [T.container]: 2,
                     [T.key]: 3 + 1 + 1 + n, // SSH client and host keys, CA, broker, clients
@@ -425,8 +427,15 @@ if (process.env[scenarioVar]) {
             );
             assert.ok(plain[0].passwordFile);
             for (const l of listeners) assert.equal(l.allowAnonymous, false, `listener ${l.port}`);
+            assert.equal(plain[0].bindAddress, "10.77.0.10", "bound to the broker's lab address, not every interface");
+            assert.match(conf, /^mount_point teaching\/$/m);
             const files = parseBundle(text(named(o, T.command, "lab-apply").inputs.stdin));
-            assert.match(files.passwd, /^student:\$7\$/);
+            // The salt is the random one the salt resource keeps in the state (mocked here), not derived from the password.
+            assert.equal(files.passwd, renderPasswordFile("student", teachingPassword, fake.salt("lab-teaching-salt")));
+            const salt = named(o, "pulumi-nodejs:dynamic:Resource", "lab-teaching-salt");
+            assert.equal(salt.inputs.bytes, 12);
+            assert.match(String(salt.inputs.__provider), /randomBytes/, "the provider is serialized with its create");
+            assert.ok(!JSON.stringify(salt.inputs).includes(teachingPassword), "the salt's serialized provider captures no secret");
             for (const p of o.outputs.checkPlan) assert.match(p.script, /anonymous-refused/, p.identity);
         });
 
@@ -605,6 +614,12 @@ if (process.env[scenarioVar]) {
             { scenario: "dsa", why: "a key algorithm outside the allow-list", key: "pki.algorithm", says: /RSA, ECDSA, ED25519/ },
             { scenario: "badIdentity", why: "a client identity with spaces", key: "clients[0].name" },
             { scenario: "teachingNoPassword", why: "a teaching listener without a password", key: "teachingPassword", says: /--secret/ },
+            {
+                scenario: "teachingShortPassword",
+                why: "a teaching password of 11 characters",
+                key: "teachingPassword",
+                says: /has 11 characters; allowed: 12 to 256/,
+            },
             { scenario: "noImage", why: "containers without an image and none cached", key: "image", says: /substrate\.sh/ },
             { scenario: "noUser", why: "existing hosts without an SSH user", key: "sshUser" },
             { scenario: "badKey", why: "existing hosts with an SSH key that does not parse", key: "sshPrivateKey", says: /not a usable SSH private key/ },
@@ -633,6 +648,12 @@ if (process.env[scenarioVar]) {
                 );
             });
         }
+
+        it("never echoes a refused teaching password in its error", async () => {
+            const o = await outcomeOf("teachingShortPassword");
+            assert.ok(o.error);
+            assert.ok(!o.error.message.includes("short-pw-11"), o.error.message);
+        });
 
         it("never echoes a bad SSH private key in its error", async () => {
             const o = await outcomeOf("badKey");
