@@ -41,9 +41,10 @@ me=(--cert "$D/client.crt" --key "$D/client.key")
 # 1. A QoS 1 message over mutual TLS comes back to a subscriber, the broker's address verified.
 check_tls_roundtrip() {
   msg="mqtt-lab-check-$nonce"
-  timeout 20 mosquitto_sub "${tls[@]}" "${me[@]}" -i "$IDENTITY-check-sub-$$" -q 1 -t "$topic" -C 1 -W 15 -d > "$out" 2>&1 &
+  timeout 20 stdbuf -oL mosquitto_sub "${tls[@]}" "${me[@]}" -i "$IDENTITY-check-sub-$$" -q 1 -t "$topic" -C 1 -W 15 -d > "$out" 2>&1 &
   sub=$!
-  # Publish once the subscription is acknowledged (at most 5 s), not after a fixed head start.
+  # Publish once the subscription is acknowledged (at most 5 s), not after a fixed head start:
+  # stdbuf makes mosquitto_sub write each line as it comes (to a file, stdio would hold them).
   i=0; while ! grep -q "received SUBACK" "$out" && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
   pubout=$(timeout 15 mosquitto_pub "${tls[@]}" "${me[@]}" -i "$IDENTITY-check-pub-$$" -q 1 -t "$topic" -m "$msg" 2>&1) ||
     { kill $sub 2>/dev/null; fail "tls-roundtrip: mosquitto_pub as $IDENTITY failed: $(short "$pubout")"; return; }
@@ -121,12 +122,16 @@ check_capture_plaintext() {
 #     lab shares it (TEACHING_SHARED). A student subscriber receiving it is the positive control.
 check_teaching_namespace() {
   local stopic="lab/mqtt-lab-ns-$nonce" msg="mqtt-lab-ns-$nonce" tlsout="$priv/ns-tls" stuout="$priv/ns-student"
-  timeout 20 mosquitto_sub "${tls[@]}" "${me[@]}" -i "$IDENTITY-ns-$$" -t "$TEACHING_MOUNT$stopic" -t "$stopic" -v -W 10 -d > "$tlsout" 2>&1 &
+  timeout 30 stdbuf -oL mosquitto_sub "${tls[@]}" "${me[@]}" -i "$IDENTITY-ns-$$" -t "$TEACHING_MOUNT$stopic" -t "$stopic" -v -W 25 -d > "$tlsout" 2>&1 &
   local tsub=$!
-  as_student timeout 20 mosquitto_sub -h "$BROKER" -p "$PLAIN_PORT" -i "mqtt-lab-ns-student-$$" -t "$stopic" -C 1 -W 10 -v -d > "$stuout" 2>&1 &
+  as_student timeout 30 stdbuf -oL mosquitto_sub -h "$BROKER" -p "$PLAIN_PORT" -i "mqtt-lab-ns-student-$$" -t "$stopic" -C 1 -W 25 -v -d > "$stuout" 2>&1 &
   local ssub=$!
+  # Publish only once both subscriptions are acknowledged (a loaded host can take seconds; stdbuf
+  # as in check 1).
   local i=0
-  while { ! grep -q "received SUBACK" "$tlsout" || ! grep -q "received SUBACK" "$stuout"; } && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+  while { ! grep -q "received SUBACK" "$tlsout" || ! grep -q "received SUBACK" "$stuout"; } && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done
+  grep -q "received SUBACK" "$tlsout" && grep -q "received SUBACK" "$stuout" ||
+    { kill $tsub $ssub 2>/dev/null; fail "teaching-namespace: the subscribers were not acknowledged within 20 s: $(short "$(grep -hv '^Client' "$tlsout" "$stuout")")"; return; }
   pubout=$(as_student timeout 15 mosquitto_pub -h "$BROKER" -p "$PLAIN_PORT" -i "mqtt-lab-ns-$$" -q 1 -t "$stopic" -m "$msg" 2>&1) ||
     { kill $tsub $ssub 2>/dev/null; fail "teaching-namespace: the student's publish on port $PLAIN_PORT failed: $(short "$pubout")"; return; }
   wait $ssub || true

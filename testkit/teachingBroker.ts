@@ -10,7 +10,7 @@ import { renderAcl, renderBrokerConf, renderPasswordFile } from "../src/mosquitt
 import { clientChecksScript } from "../src/remote/checkScripts";
 import { asRootScript, brokerApplyScript, clientInstallScript, containerShell, renderBundle } from "../src/remote/hostScripts";
 import { ExecResult } from "../src/ssh/exec";
-import { LabHosts, OpensslPki, Pem, startLabHosts } from "./labHosts";
+import { labCrl, LabHosts, OpensslPki, Pem, startLabHosts } from "./labHosts";
 
 export interface TeachingSettings {
     password: string;
@@ -55,6 +55,8 @@ export async function startTeachingBroker(subnetPrefix: string, clients: readonl
             assert.equal(r.code, 0, r.stderr);
         }
         const labSalt = randomBytes(12).toString("base64");
+        // The broker requires a CRL for each trusted CA, as the program's apply sends one.
+        const crl = labCrl([ca]);
         const apply = (t?: TeachingSettings) => {
             const mountPoint = t?.mountPoint ?? "teaching/";
             const conf = renderBrokerConf({
@@ -76,6 +78,7 @@ export async function startTeachingBroker(subnetPrefix: string, clients: readonl
                 "ca-g1.crt": ca.cert,
                 "server.crt": server.cert,
                 "server.key": server.key,
+                "crl.pem": crl,
                 ...(t ? { passwd: renderPasswordFile("student", t.password, t.salt ?? labSalt) } : {}),
             });
             return lab.run("broker", asRootScript(containerShell, script), bundle);
