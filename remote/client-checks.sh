@@ -130,7 +130,7 @@ check_teaching_namespace() {
   # as in check 1).
   local i=0
   while { ! grep -q "received SUBACK" "$tlsout" || ! grep -q "received SUBACK" "$stuout"; } && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done
-  grep -q "received SUBACK" "$tlsout" && grep -q "received SUBACK" "$stuout" ||
+  { grep -q "received SUBACK" "$tlsout" && grep -q "received SUBACK" "$stuout"; } ||
     { kill $tsub $ssub 2>/dev/null; fail "teaching-namespace: the subscribers were not acknowledged within 20 s: $(short "$(grep -hv '^Client' "$tlsout" "$stuout")")"; return; }
   pubout=$(as_student timeout 15 mosquitto_pub -h "$BROKER" -p "$PLAIN_PORT" -i "mqtt-lab-ns-$$" -q 1 -t "$stopic" -m "$msg" 2>&1) ||
     { kill $tsub $ssub 2>/dev/null; fail "teaching-namespace: the student's publish on port $PLAIN_PORT failed: $(short "$pubout")"; return; }
