@@ -126,7 +126,7 @@ describe("Nothing left behind, nothing lost, on real hosts", () => {
         // What a run killed between its backup and its end leaves: the previous key in .previous, a half staging.
         await lab.run(
             "broker",
-            `mkdir -m 0700 ${brokerPaths.dir}/.previous ${brokerPaths.dir}/.stage.killed && cat > ${brokerPaths.dir}/.previous/server.key && cp ${brokerPaths.dir}/.previous/server.key ${brokerPaths.dir}/.stage.killed/`,
+            `mkdir -p -m 0700 ${brokerPaths.dir}/.previous ${brokerPaths.dir}/.stage.killed && cat > ${brokerPaths.dir}/.previous/server.key && cp ${brokerPaths.dir}/.previous/server.key ${brokerPaths.dir}/.stage.killed/`,
             old.key,
         );
         assert.deepEqual(
