@@ -2,20 +2,23 @@
 # broker-apply.sh — installs the lab's files on the broker and makes mosquitto use them.
 # Runs as root. Reads from the data header (src/remote/compose.ts): the paths (MQTTLAB_DIR, CONF,
 # CONF_D, LOG), TLS_PORT, LISTEN_PORTS, SSH_PORT, TAKE_OVER_CONF_FILES, RIVAL_DIRECTIVES, the file lists
-# (BROKER_FILES, REQUIRED_FILES, SIGHUP_FILES, RESTART_FILES), SERVICE_MANAGER, and the conf and ACL
+# (BROKER_FILES, REQUIRED_FILES, SIGHUP_FILES, RESTART_FILES, RETIRED_FILES: ours no longer in use,
+# the password file once the teaching listener is off), SERVICE_MANAGER, and the conf and ACL
 # as quoted heredocs (CONF_TEXT, ACL_TEXT: what the policy pack judged). stdin: a bundle with one
 # ca-g<N>.crt per trusted CA generation, server.crt, server.key, crl.pem (and passwd).
 #
 # Steps: stage everything in a private directory, refuse a port another program holds, refuse (or
 # move aside) rival conf.d files, back up, swap in, reload or restart, wait until mosquitto listens,
-# and put the old files back, with mosquitto's own message, if it will not.
+# and put the old files back, with mosquitto's own message, if it will not. Once mosquitto serves
+# the new files, nothing else is left: no backup (.previous), no staging, no retired file.
 set -eu
 umask 077
 D=$MQTTLAB_DIR
 mkdir -p "$CONF_D"
 install -d -m 0750 -o root -g mosquitto "$D"
-# A run killed outright (SIGKILL) leaves its private staging directory: clear those first.
-rm -rf "$D"/.stage.*
+# A run killed outright (SIGKILL) leaves its private staging directory and its backup of the
+# previous files (keys and password file among them): clear those first.
+rm -rf "$D"/.stage.* "$D/.previous"
 S=$(mktemp -d "$D/.stage.XXXXXX")
 trap 'rm -rf "$S"' EXIT
 read_bundle "$S"
@@ -58,7 +61,9 @@ while read -r f; do
 done < <(other_confs)
 if [ -n "$rivals" ]; then
   if [ "$TAKE_OVER_CONF_FILES" = yes ]; then
-    for f in $rivals; do mv "$f" "$f.mqtt-lab-disabled"; echo "mqtt-lab: moved $f aside (destroy puts it back)" >&2; done
+    # A free name each time: a file of the same name moved aside by an earlier run (the original)
+    # is never overwritten.
+    for f in $rivals; do a=$(aside_name "$f"); mv "$f" "$a"; warn "mqtt-lab: moved $f aside as $a (destroy puts it back)"; done
   else
     echo "mqtt-lab: on the broker ($(hostname)), conf.d already defines a listener or access rule in:$rivals. mosquitto would merge it with the lab's listeners (the seed's confTP.conf had allow_anonymous true). Set mqtt-lab:takeOverConfFiles to true to move it aside (destroy puts it back), or remove it." >&2
     exit 3
@@ -122,11 +127,15 @@ if [ $ok = no ]; then
   said=$(tail -n +$((mark+1)) "$LOG" 2>/dev/null | grep -iE 'error|unable|invalid|unknown' | tail -n 5 || true)
   for f in $BROKER_FILES; do if [ -e "$B/$f" ]; then cp -p "$B/$f" "$(live "$f")"; else rm -f "$(live "$f")"; fi; done
   if [ -n "$old_ca" ]; then ln -sfn "$old_ca" "$D/.ca.d.next" && mv -T "$D/.ca.d.next" "$D/ca.d"; fi
-  rm -rf "${D:?}/$new_ca"
+  rm -rf "${D:?}/$new_ca" "$B"
   ( mosquitto_restart ) >/dev/null 2>&1 || true
   wait_listening || true
   echo "mqtt-lab: mosquitto refused the new configuration (${action}); the previous one was restored. mosquitto said: $out $said" >&2
   exit 1
 fi
 [ -n "$old_ca" ] && [ "$old_ca" != "$new_ca" ] && rm -rf "${D:?}/$old_ca"
+# mosquitto serves the new files: the backup (the previous key and password file) goes, and so do
+# the files the new conf no longer reads (mosquitto has let go of them: it restarted without them).
+rm -rf "$B"
+for f in ${RETIRED_FILES:-}; do rm -f "${D:?}/$f"; done
 echo "mqtt-lab: broker files in place; trusted CAs: $(cd "$D/ca.d" && printf '%s ' ca-g*.crt)(${ca_change}); mosquitto action: $action"

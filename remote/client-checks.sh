@@ -12,12 +12,13 @@
 # and CAPTURE_PLAINTEXT (yes or no). With CAPTURE_PLAINTEXT, stdin holds the teaching password.
 #
 # The password never goes on a command line (any local user could read it in ps or /proc): it
-# stays in a shell variable and in files of a private (0700) folder, removed on exit; mosquitto_pub
-# and mosquitto_sub read it from their options file ($XDG_CONFIG_HOME/mosquitto_pub), grep from a
-# pattern file (-f).
+# stays in a shell variable and in files of this run's private (0700) directory (run_dir, lib.sh),
+# removed on exit, or by the next run when this one is killed outright; mosquitto_pub and
+# mosquitto_sub read it from their options file ($XDG_CONFIG_HOME/mosquitto_pub), grep from a
+# pattern file (-f). The captures, which hold it too (a plaintext login), are written there as well.
 set -u
-priv=$(mktemp -d); out="$priv/out"
-trap 'rm -rf "$priv"' EXIT
+priv=$(run_dir); out="$priv/out"
+remove_on_exit "$priv"
 if [ "$CAPTURE_PLAINTEXT" = yes ]; then
   # The teaching password arrives on stdin (a secret); nothing else may read stdin after this.
   IFS= read -r TEACH_PW || true
@@ -103,7 +104,7 @@ check_clock() {
 # 7. On the teaching port, the capture detector must find topic and payload in clear: the positive
 #    control that makes the silence of check 9 mean something.
 check_capture_plaintext() {
-  pcap="/tmp/mqtt-lab-plain-$nonce.pcap"; ptopic="lab/mqtt-lab-plain-$nonce"; ppayload="mqtt-lab-plain-payload-$nonce"
+  pcap="$priv/plain.pcap"; ptopic="lab/mqtt-lab-plain-$nonce"; ppayload="mqtt-lab-plain-payload-$nonce"
   capture_start "$pcap" "tcp port $PLAIN_PORT and host $BROKER" || { fail "capture-plaintext: tshark did not start on $(hostname): $capture_error"; return; }
   pubout=$(as_student timeout 15 mosquitto_pub -h "$BROKER" -p "$PLAIN_PORT" -i "mqtt-lab-plain-$$" -t "$ptopic" -m "$ppayload" 2>&1) ||
     { capture_stop "$pcap"; fail "capture-plaintext: the password-protected publish on port $PLAIN_PORT failed: $(short "$pubout")"; return; }
@@ -164,7 +165,7 @@ check_acl() {
 
 # 9. tshark on this host during a TLS publish: packets seen, neither topic nor payload in clear.
 check_capture_tls() {
-  pcap="/tmp/mqtt-lab-capture-$nonce.pcap"; payload="mqtt-lab-capture-payload-$nonce"
+  pcap="$priv/tls.pcap"; payload="mqtt-lab-capture-payload-$nonce"
   who="root run it"; [ "${AS_ROOT:-}" = sudo ] && who="sudo run it"
   capture_start "$pcap" "tcp port $TLS_PORT and host $BROKER" || { fail "capture-tls: tshark did not start on $(hostname) (is it installed, may $who?): $capture_error"; return; }
   pubout=$(timeout 15 mosquitto_pub "${tls[@]}" "${me[@]}" -i "$IDENTITY-capture-$$" -q 1 -t "$topic" -m "$payload" 2>&1) ||

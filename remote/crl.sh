@@ -5,7 +5,8 @@
 # time as YYYYMMDDHHMMSSZ, the reason, the subject) and dates.txt (the CRL's number, lastUpdate
 # and nextUpdate); stdout: a bundle with crl.pem.
 set -euo pipefail
-W=$(mktemp -d); trap 'rm -rf "$W"' EXIT; chmod 700 "$W"; cd "$W"
+# The CA key, in this run's private directory (run_dir, lib.sh: a killed run's is cleared by the next).
+W=$(run_dir); remove_on_exit "$W"; cd "$W"
 read_bundle .
 read -r number last_update next_update < dates.txt
 # `openssl ca` keeps its list in an index file: R (revoked), expiry, revocation time and reason, serial, file, subject.

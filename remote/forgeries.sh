@@ -8,7 +8,8 @@
 #   (openssl x509 cannot backdate, so it is signed with `openssl ca -startdate/-enddate`).
 # Keys are EC P-256: what they are signed with is what matters.
 set -euo pipefail
-W=$(mktemp -d); trap 'rm -rf "$W"' EXIT; chmod 700 "$W"; cd "$W"
+# The CA key, in this run's private directory (run_dir, lib.sh: a killed run's is cleared by the next).
+W=$(run_dir); remove_on_exit "$W"; cd "$W"
 read_bundle .
 ca_subject=$(openssl x509 -in ca.crt -noout -subject -nameopt compat | sed 's/^subject=//')
 client_subject=$(openssl x509 -in client.crt -noout -subject -nameopt compat | sed 's/^subject=//')

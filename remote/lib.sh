@@ -48,6 +48,32 @@ other_confs() {
   done
 }
 
+# aside_name FILE: a free name to move FILE aside to, never one already taken (an earlier aside of a
+# file of that name, the original, stays as it is): FILE.mqtt-lab-disabled, then .2, .3, ...
+# mosquitto reads none of them (they do not end in .conf).
+aside_name() {
+  local n="$1.mqtt-lab-disabled" i=1
+  while [ -e "$n" ] || [ -L "$n" ]; do i=$((i+1)); n="$1.mqtt-lab-disabled.$i"; done
+  printf '%s\n' "$n"
+}
+
+# open_access FILE: what FILE opens to anyone, in words ("" when nothing): allow_anonymous true,
+# and each listener (or the default one, `port`) without a certfile or psk_hint, i.e. plaintext.
+open_access() {
+  awk '
+    function said(w) { out = out (out == "" ? "" : " and ") w }
+    function close_listener() { if (port != "" && !secured) said("a plaintext listener on port " port); port = ""; secured = 0 }
+    $1 == "listener" || $1 == "port" { close_listener(); port = $2; next }
+    $1 == "certfile" || $1 == "psk_hint" { secured = 1 }
+    $1 == "allow_anonymous" && $2 == "true" { anonymous = 1 }
+    END { close_listener(); if (anonymous) said("anonymous access (allow_anonymous true)"); print out }' "$1"
+}
+
+# warn TEXT: a warning for the user. The command provider (toolchain/providers/command) forwards
+# stderr lines that begin with "::warning::" to the engine as warnings, even with logging "none":
+# TEXT must hold no secret.
+warn() { printf '::warning::%s\n' "$*" >&2; }
+
 # network_ports SSH_PORT: the TCP ports listened on for the network (loopback aside), SSH_PORT
 # aside, sorted, one line. On the broker, these are mosquitto's.
 network_ports() {
@@ -55,6 +81,38 @@ network_ports() {
     n = split($4, a, ":"); addr = substr($4, 1, length($4) - length(a[n]) - 1)
     if (addr !~ /^(127\.|\[::1\])/ && a[n] != ssh) print a[n]
   }' | sort -un | tr '\n' ' '
+}
+
+# --- per-run private directories -------------------------------------------------------------------
+# What a run writes that may hold a secret (a password options file, a capture of a plaintext
+# login, forged or revoked keys) lives in one private (0700) directory of that run, under /tmp,
+# named after the run's shell: /tmp/mqtt-lab-run.PID.XXXXXX.
+
+# run_dir: makes this run's directory and prints its path. A run killed outright (SIGKILL: no trap
+# runs) leaves its directory, maybe with tshark still writing there; so each run first clears the
+# directories of its user whose shell is gone, after stopping what still writes in them. Runs
+# under way (two identities checked at once on one host) keep theirs.
+run_dir() {
+  local d pid
+  for d in /tmp/mqtt-lab-run.*; do
+    if [ ! -d "$d" ] || [ ! -O "$d" ]; then continue; fi
+    pid=${d#/tmp/mqtt-lab-run.}; pid=${pid%%.*}
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = bash ] && continue
+    # "[/]" keeps the pattern from matching sudo's own command line.
+    as_root pkill -f "[/]${d#/}/" 2>/dev/null || true
+    rm -rf "$d" 2>/dev/null || as_root rm -rf "$d"
+  done
+  mktemp -d "/tmp/mqtt-lab-run.$$.XXXXXX"
+}
+
+# remove_on_exit DIR: removes DIR when the script ends, stopped by a signal too (bash runs the EXIT
+# trap on SIGTERM, the provider's cancel, only when SIGTERM has a trap of its own).
+remove_on_exit() {
+  # shellcheck disable=SC2064  # DIR is expanded now, on purpose
+  trap "rm -rf '$1' 2>/dev/null || as_root rm -rf '$1'" EXIT
+  trap 'exit 129' HUP
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
 }
 
 # --- mosquitto as a service -----------------------------------------------------------------------

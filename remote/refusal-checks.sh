@@ -16,7 +16,8 @@
 set -u
 D="$HOME/$CLIENT_DIR"
 failed=0
-F=$(mktemp -d); trap 'rm -rf "$F"' EXIT; chmod 700 "$F"
+# The forged keys and the revoked identity's key, in this run's private directory (lib.sh).
+F=$(run_dir); remove_on_exit "$F"
 read_bundle "$F"
 
 # refused CHECK-NAME FILE-STEM WHAT EXPECTED-ALERT

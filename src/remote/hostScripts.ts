@@ -121,6 +121,8 @@ export function brokerApplyScript(o: BrokerApplyOptions): string {
             REQUIRED_FILES: ["server.crt", "server.key", "crl.pem", ...(o.withPasswords ? ["passwd"] : [])].join(" "),
             SIGHUP_FILES: sighup.join(" "),
             RESTART_FILES: restartFiles.join(" "),
+            // Ours, no longer read once the new conf is live: removed then (no password left behind).
+            RETIRED_FILES: sighupFiles.filter((f) => !sighup.includes(f)).join(" "),
         },
         { CONF_TEXT: o.conf, ACL_TEXT: o.acl },
     );

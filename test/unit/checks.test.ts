@@ -72,8 +72,8 @@ describe("topicOutside", () => {
         assert.deepEqual([on.CAPTURE_PLAINTEXT, on.PLAIN_PORT, on.PLAIN_CHECK, on.TEACHING_USER], ["yes", "1884", "anonymous-refused", "student"]);
         assert.match(
             remoteFile("client-checks"),
-            /^set -u\npriv=\$\(mktemp -d\); out="\$priv\/out"\ntrap 'rm -rf "\$priv"' EXIT\nif \[ "\$CAPTURE_PLAINTEXT" = yes \]; then\n.*\n {2}IFS= read -r TEACH_PW \|\| true\n {2}exec <\/dev\/null$/m,
-            "the password is read first (mktemp reads no stdin), and nothing else reads stdin",
+            /^set -u\npriv=\$\(run_dir\); out="\$priv\/out"\nremove_on_exit "\$priv"\nif \[ "\$CAPTURE_PLAINTEXT" = yes \]; then\n.*\n {2}IFS= read -r TEACH_PW \|\| true\n {2}exec <\/dev\/null$/m,
+            "the password is read first (run_dir reads no stdin), and nothing else reads stdin",
         );
         // Never on a command line: only shell builtins (read, printf, [) touch the variable; clients
         // read it from their options file, grep from a pattern file (test/containers/argv.test.ts records it).

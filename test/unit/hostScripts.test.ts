@@ -43,6 +43,22 @@ const commands: { name: string; script: string; wrapped: string }[] = [
             brokerApplyScript({ shell: systemdShell, conf, acl, tlsPort: 8883, takeOverConfFiles: false, withPasswords: true }),
         ),
     },
+    {
+        // The teaching listener off: its password file is retired (removed once the new conf is live).
+        name: "broker-apply-teaching-off",
+        script: "broker-apply",
+        wrapped: asRootScript(
+            containerShell,
+            brokerApplyScript({
+                shell: containerShell,
+                conf: renderBrokerConf({ owner: "mqtt-lab/snapshot", tlsPort: 8883, tlsVersion: "tlsv1.2", trust: "capath" }),
+                acl: renderAcl([{ name: "client-a", topics: ["lab/#"], host: "client" }]),
+                tlsPort: 8883,
+                takeOverConfFiles: true,
+                withPasswords: false,
+            }),
+        ),
+    },
     { name: "broker-remove", script: "broker-remove", wrapped: asRootScript(containerShell, brokerRemoveScript(containerShell)) },
     { name: "client-install", script: "client-install", wrapped: clientInstallScript("client-a") },
     { name: "client-remove", script: "client-remove", wrapped: clientRemoveScript("client-a") },

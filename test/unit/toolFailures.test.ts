@@ -6,7 +6,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, SpawnSyncReturns } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { AddressInfo } from "node:net";
@@ -158,5 +158,37 @@ describe("bundle and verify failures, one line each", () => {
                 `^verify: cannot reach the broker host 127\\.0\\.0\\.1:${closed} of stack "lab" over SSH \\(connect ECONNREFUSED [^)]+\\): is it running\\? \`pulumi refresh --stack lab\` then \`pulumi up --stack lab\` brings the lab back\\.$`,
             ),
         );
+    });
+});
+
+describe("bundle writes into its own folder and touches nothing else", () => {
+    const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
+    const assertBundle = (folder: string) => {
+        assert.deepEqual(readdirSync(folder).sort(), ["ca.crt", "client.crt", "client.key"]);
+        assert.equal(readFileSync(path.join(folder, "client.key"), "utf8"), "KEY");
+        for (const f of ["ca.crt", "client.crt", "client.key"]) assert.equal(mode(path.join(folder, f)), "600", `${f} is 0600`);
+    };
+
+    it("leaves the mode of an empty folder it is given as it was (a shared folder stays shared)", () => {
+        const folder = path.join(tmp, "given-empty");
+        mkdirSync(folder);
+        chmodSync(folder, 0o755);
+        const r = tool("bundle", ["client-a", folder], { outputs: deployed(endpoint(served.public)) });
+        assert.equal(r.status, 0, r.stderr);
+        assertBundle(folder);
+        assert.equal(mode(folder), "755", "the folder's mode is the user's");
+    });
+
+    it("makes a new folder 0700 and leaves its parent as it was", () => {
+        const parent = path.join(tmp, "parent");
+        mkdirSync(parent);
+        chmodSync(parent, 0o755);
+        const folder = path.join(parent, "lab-out");
+        const r = tool("bundle", ["client-a", folder], { outputs: deployed(endpoint(served.public)) });
+        assert.equal(r.status, 0, r.stderr);
+        assertBundle(folder);
+        assert.equal(mode(folder), "700");
+        assert.equal(mode(parent), "755");
+        assert.deepEqual(readdirSync(parent), ["lab-out"]);
     });
 });

@@ -151,10 +151,42 @@ func (c *capture) writers() (stdout, stderr io.Writer) {
 	return io.MultiWriter(outs...), io.MultiWriter(errs...)
 }
 
-// finish flushes the log and returns the outputs: like upstream, one trailing newline is dropped.
+// warningMarker starts a stderr line that the command means as a warning for the user.
+//
+// Why: a command that carries secrets runs with logging "none", so nothing it prints reaches the
+// user, and a successful delete shows nothing at all; yet some of what it did must be said (the
+// broker's destroy putting back a conf.d file that opens an anonymous listener). Such a line,
+// marked by the command itself (which vouches that it holds no secret), goes to the engine as a
+// warning whatever "logging" says, once the command has ended, redacted like every other line.
+const warningMarker = "::warning::"
+
+// finish flushes the log, forwards the marked warnings of stderr, and returns the outputs: like
+// upstream, one trailing newline is dropped.
 func (c *capture) finish() (stdout, stderr string) {
 	c.logger.Close()
+	if c.logger.log != nil {
+		for _, line := range warningLines(c.stderr.String()) {
+			c.logger.log(sevWarning, c.logger.red.redact(line), false)
+		}
+	}
 	return strings.TrimSuffix(c.stdout.String(), "\n"), strings.TrimSuffix(c.stderr.String(), "\n")
+}
+
+// warningLines returns the text of each line of s that begins with warningMarker (marker removed,
+// each cut to maxErrorLine bytes).
+func warningLines(s string) []string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		text, ok := strings.CutPrefix(strings.TrimRight(line, "\r"), warningMarker)
+		if !ok || strings.TrimSpace(text) == "" {
+			continue
+		}
+		if len(text) > maxErrorLine {
+			text = text[:maxErrorLine] + "[...]"
+		}
+		out = append(out, strings.TrimSpace(text))
+	}
+	return out
 }
 
 // errorLines is how many of the last lines of a failed command's output its error quotes.

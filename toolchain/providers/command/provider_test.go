@@ -5,10 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
@@ -224,5 +227,52 @@ func TestReadReturnsStateAsIs(t *testing.T) {
 		if _, err := os.Stat(trace); err == nil {
 			t.Fatalf("%s: read ran the command", urn)
 		}
+	}
+}
+
+// fakeEngine records what the provider logs to the engine.
+type fakeEngine struct {
+	pulumirpc.EngineClient
+	mu   sync.Mutex
+	logs []*pulumirpc.LogRequest
+}
+
+func (e *fakeEngine) Log(_ context.Context, req *pulumirpc.LogRequest, _ ...grpc.CallOption) (*emptypb.Empty, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.logs = append(e.logs, req)
+	return &emptypb.Empty{}, nil
+}
+
+func TestDeleteForwardsMarkedWarningsEvenWithLoggingNone(t *testing.T) {
+	engine := &fakeEngine{}
+	p := newProvider(engine)
+	secret := "s3cr3t-bundle-line-0123456789"
+	state := resource.PropertyMap{
+		"create":  resource.NewProperty("true"),
+		"delete":  resource.NewProperty(`cat >/dev/null; echo "plain words $0" >&2; echo '::warning::put back /etc/x/.rival.conf, which opens anonymous access' >&2; echo "::warning::leaked s3cr3t-bundle-line-0123456789" >&2; echo done`),
+		"stdin":   resource.MakeSecret(resource.NewProperty(secret)),
+		"logging": resource.NewProperty("none"),
+		"stdout":  resource.NewProperty(""),
+		"stderr":  resource.NewProperty(""),
+	}
+	if _, err := p.Delete(context.Background(), &pulumirpc.DeleteRequest{Urn: localURN, Properties: mustMarshal(t, state)}); err != nil {
+		t.Fatal(err)
+	}
+	var warnings []string
+	for _, l := range engine.logs {
+		if l.GetUrn() != localURN {
+			t.Fatalf("log without the resource's URN: %v", l)
+		}
+		if strings.Contains(l.GetMessage(), "plain words") || strings.Contains(l.GetMessage(), secret) {
+			t.Fatalf("logged %q although logging is none (or unredacted)", l.GetMessage())
+		}
+		if l.GetSeverity() == pulumirpc.LogSeverity_WARNING && !l.GetEphemeral() {
+			warnings = append(warnings, l.GetMessage())
+		}
+	}
+	want := []string{"put back /etc/x/.rival.conf, which opens anonymous access", "leaked [secret]"}
+	if strings.Join(warnings, "|") != strings.Join(want, "|") {
+		t.Fatalf("warnings %q, want %q", warnings, want)
 	}
 }
