@@ -204,7 +204,7 @@ export function stageLabProgram(root: string, rev: string | undefined): { dir: s
         const commit = execFileSync("git", ["-C", repoRoot, "rev-parse", "--short", rev], { encoding: "utf8" }).trim();
         execFileSync("bash", [
             "-c",
-            `git -C "$1" archive "$2" index.ts src Pulumi.yaml package.json tsconfig.json | tar -x -C "$3"`,
+            `git -C "$1" archive "$2" index.ts src remote Pulumi.yaml package.json tsconfig.json | tar -x -C "$3"`,
             "-",
             repoRoot,
             commit,
@@ -224,6 +224,8 @@ export function stageLabProgram(root: string, rev: string | undefined): { dir: s
     const dir = path.join(root, "lab");
     mkdirSync(dir, { recursive: true });
     for (const p of ["index.js", "src"]) cpSync(path.join(bin, p), path.join(dir, p), { recursive: true });
+    // The host-side scripts the program composes (src/remote/compose.ts looks for remote/ above itself).
+    cpSync(path.join(from, "remote"), path.join(dir, "remote"), { recursive: true });
     symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
     cpSync(path.join(from, "package.json"), path.join(dir, "package.json"));
     const yaml = readFileSync(path.join(from, "Pulumi.yaml"), "utf8");

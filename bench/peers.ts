@@ -1,0 +1,590 @@
+/**
+ * Benchmark: the lab's job by the tools a user would pick instead, beside `pulumi up` with
+ * `hostSource: existing`, in one run on this machine. Every tool gets fresh hosts of its own (two
+ * containers from the existing-host image: sudo, python3, a systemctl stand-in; host keys pinned),
+ * on a subnet of its own, for every round; all carry the run's label and are removed even after a
+ * failure. The job: a CA and two leaves, the files copied with their modes (ca.d, conf.d, ACL,
+ * CRL), mosquitto restarted or reloaded, then the checks.
+ *
+ * - this project: cold `pulumi up`, a no-op `up`, `up --refresh` (which, like Ansible's rerun,
+ *   looks at the hosts), a leaf rotation (pki.leafRotation bumped);
+ * - Ansible (bench/peers/playbook.yml, community.crypto from Debian's package): cold, rerun,
+ *   rotation;
+ * - by hand (bench/peers/floor.sh: openssl + ssh), the floor: cold, rotation.
+ * Two flavours of the peers' checks: "same", the check scripts `up` runs (the headline ratios),
+ * and "pubsub", one publish/subscribe round trip (what a plain playbook's user gets).
+ * Medians of BENCH_ROUNDS rounds; ratios and where the time goes printed, JSON written to
+ * bench/results/ (git-ignored). It never fails on time: exit 1 only when something broke.
+ *
+ *   npm run bench:peers
+ *   BENCH_ROUNDS=1 npm run bench:peers
+ */
+import { Stack } from "@pulumi/pulumi/automation";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import * as path from "node:path";
+import { performance } from "node:perf_hooks";
+import { defaults } from "../src/config/defaults";
+import { renderAcl, renderBrokerConf } from "../src/mosquitto/conf";
+import { forgeriesScript } from "../src/pki/forgeries";
+import { clientChecksScript, refusalChecksScript } from "../src/remote/checkScripts";
+import { shQuote, systemdShell } from "../src/remote/hostScripts";
+import { repoRoot, requireEnv, requireProviderPlugins } from "../testkit/engineHarness";
+import { ExistingHostPair, startExistingHosts } from "../testkit/existingHosts";
+import { Ctx, log, makeStack, median, OpRecord, phases, r2, s, stageLabProgram, sweepRun, table, timed, topResources } from "./engineOps";
+import { OpTimes, PeersResults, Series, ToolTimes } from "./peersResults";
+
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+/** BENCH_TOOLS: any of pulumi,ansible,floor (default: all). */
+const only = new Set((process.env.BENCH_TOOLS ?? "pulumi,ansible,floor").split(",").filter(Boolean));
+// Our own subnets, one per tool and flavour: 172.30.221-226 are this bench's.
+const subnets = {
+    pulumi: "172.30.221",
+    "ansible-same": "172.30.222",
+    "ansible-pubsub": "172.30.223",
+    "floor-same": "172.30.224",
+    "floor-pubsub": "172.30.225",
+};
+const peersDir = path.join(repoRoot, "bench", "peers");
+const brokerDnsName = defaults.brokerDnsName;
+type Flavour = "same" | "pubsub";
+
+const series = (xs: number[]): Series => ({ medianMs: median(xs), all: xs.map(Math.round) });
+
+// ---------------------------------------------------------------------------------------------
+// The job's files for a peer, from the program's own renderers: what `up` would deploy and run.
+
+/** The check commands `up` runs for the default identity, against this broker address (index.ts passes the same). */
+function sameChecks(brokerAddress: string): { client: string; refusal: string } {
+    const c = defaults.clients[0];
+    return {
+        client: clientChecksScript({
+            identity: c.name,
+            topics: c.topics,
+            brokerAddress,
+            tlsPort: defaults.tlsPort,
+            plaintextPort: defaults.plaintextPort,
+            minCertDaysLeft: defaults.minCertDaysLeft,
+            asRoot: systemdShell.asRoot,
+            hostChecks: true,
+            teachingUser: undefined,
+            teachingMountPoint: defaults.teaching.mountPoint,
+            teachingShared: defaults.teaching.sharedWithTls,
+        }),
+        refusal: refusalChecksScript({
+            identity: c.name,
+            brokerAddress,
+            tlsPort: defaults.tlsPort,
+            tlsVersion: defaults.tlsVersion,
+            minCertDaysLeft: defaults.minCertDaysLeft,
+        }),
+    };
+}
+
+/** One publish/subscribe round trip over mutual TLS, as a plain playbook's last task would do it (retained, so no race). */
+function pubsubCheck(brokerAddress: string): string {
+    const script = [
+        "set -eu",
+        'd="$HOME/.mqtt-lab/client-a"',
+        `o="-h ${brokerAddress} -p ${defaults.tlsPort} --cafile $d/ca.crt --cert $d/client.crt --key $d/client.key -q 1 -t mqtt-lab-peers/$$"`,
+        "mosquitto_pub $o -r -m hello",
+        "got=$(mosquitto_sub $o -C 1 -W 10)",
+        "mosquitto_pub $o -r -n",
+        '[ "$got" = hello ] || { echo "pubsub: got \'$got\', not hello" >&2; exit 1; }',
+        'echo "PASS pubsub: hello came back"',
+    ].join("\n");
+    return `bash -c ${shQuote(script)}`;
+}
+
+function writeJob(work: string, brokerAddress: string): void {
+    const job = path.join(work, "job");
+    mkdirSync(job, { recursive: true, mode: 0o700 });
+    const checks = sameChecks(brokerAddress);
+    const files: Record<string, string> = {
+        "mqtt-lab.conf": renderBrokerConf({ owner: "mqtt-lab peers bench", tlsPort: defaults.tlsPort, tlsVersion: defaults.tlsVersion, trust: "capath" }),
+        acl: renderAcl(defaults.clients),
+        "client-checks.cmd": checks.client,
+        "refusal-checks.cmd": checks.refusal,
+        "pubsub.cmd": pubsubCheck(brokerAddress),
+        "forge.sh": forgeriesScript(),
+    };
+    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(job, name), text, { mode: 0o600 });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running a peer: a child process, timed, its output kept for the report of a failure.
+
+interface Run {
+    ms: number;
+    code: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+function run(cmd: string, args: string[], env: Record<string, string>, cwd: string): Promise<Run> {
+    return new Promise((resolve, reject) => {
+        const t0 = performance.now();
+        const p = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        p.stdout.on("data", (d) => (stdout += d));
+        p.stderr.on("data", (d) => (stderr += d));
+        p.on("error", reject);
+        p.on("close", (code) => resolve({ ms: performance.now() - t0, code, stdout, stderr }));
+    });
+}
+
+interface AnsibleTask {
+    task: { name: string; duration: { start: string; end: string } };
+    hosts: Record<string, { changed?: boolean; failed?: boolean; skipped?: boolean; msg?: string; stderr?: string; stdout?: string }>;
+}
+interface AnsibleJson {
+    plays: { play: { name: string; duration: { start: string; end: string } }; tasks: AnsibleTask[] }[];
+    stats: Record<string, { changed: number; failures: number; unreachable: number; ok: number; skipped: number }>;
+}
+
+/** Where an ansible-playbook run's time went: before the first task (start-up), each play, the slowest tasks. */
+interface AnsibleProfile {
+    ms: number;
+    startupMs: number;
+    plays: { name: string; ms: number }[];
+    top: { name: string; ms: number }[];
+    changed: number;
+}
+
+function ansibleProfile(r: Run, t0Abs: number): AnsibleProfile {
+    const j = JSON.parse(r.stdout) as AnsibleJson;
+    const ms = (d: { start: string; end: string }) => Date.parse(d.end) - Date.parse(d.start);
+    const tasks = j.plays.flatMap((p) => p.tasks);
+    const first = tasks.length ? Date.parse(tasks[0].task.duration.start) : NaN;
+    return {
+        ms: r.ms,
+        startupMs: first - t0Abs,
+        plays: j.plays.map((p) => ({ name: p.play.name, ms: ms(p.play.duration) })),
+        top: tasks
+            .map((t) => ({ name: t.task.name, ms: ms(t.task.duration) }))
+            .sort((a, b) => b.ms - a.ms)
+            .slice(0, 5),
+        changed: Object.values(j.stats).reduce((a, h) => a + h.changed, 0),
+    };
+}
+
+/** What failed in a playbook run, from its JSON (the failing tasks' messages), or its stderr. */
+function ansibleFailure(r: Run): string {
+    try {
+        const j = JSON.parse(r.stdout) as AnsibleJson;
+        const bad = j.plays
+            .flatMap((p) => p.tasks)
+            .flatMap((t) =>
+                Object.entries(t.hosts)
+                    .filter(([, h]) => h.failed)
+                    .map(([host, h]) => `${t.task.name} on ${host}: ${(h.msg ?? "").slice(0, 300)} ${(h.stderr ?? "").slice(-600)}`),
+            );
+        if (bad.length) return bad.join("; ");
+    } catch {
+        /* not JSON: say what it printed */
+    }
+    return `${r.stderr.slice(-800)} ${r.stdout.slice(-800)}`;
+}
+
+async function ansible(hosts: ExistingHostPair, work: string, flavour: Flavour, leafRotation: number): Promise<AnsibleProfile> {
+    const inventory = path.join(work, "inventory.ini");
+    writeFileSync(
+        inventory,
+        [
+            "[lab]",
+            `broker ansible_host=${hosts.broker.address}`,
+            `client ansible_host=${hosts.client.address}`,
+            "[lab:vars]",
+            `ansible_user=${hosts.user}`,
+            `ansible_ssh_private_key_file=${hosts.keyFile}`,
+            `ansible_ssh_common_args='-o UserKnownHostsFile=${hosts.knownHosts}'`,
+            "[local]",
+            "localhost ansible_connection=local",
+            "",
+        ].join("\n"),
+    );
+    const vars = path.join(work, `vars-${leafRotation}.json`);
+    writeFileSync(
+        vars,
+        JSON.stringify({ work, broker_address: hosts.broker.address, broker_dns_name: brokerDnsName, leaf_rotation: leafRotation, checks: flavour }),
+    );
+    // Each run its own SSH control directory: a run never borrows the previous run's connections.
+    const control = mkdtempSync(path.join(work, "cp-"));
+    const t0Abs = Date.now();
+    const r = await run(
+        "ansible-playbook",
+        ["-i", inventory, "-e", `@${vars}`, path.join(peersDir, "playbook.yml")],
+        {
+            ANSIBLE_CONFIG: path.join(peersDir, "ansible.cfg"),
+            ANSIBLE_SSH_CONTROL_PATH_DIR: control,
+            ANSIBLE_LOCAL_TEMP: path.join(work, "tmp"),
+            ANSIBLE_HOME: path.join(work, "ansible-home"),
+        },
+        work,
+    );
+    if (r.code !== 0) throw new Error(`ansible-playbook exited ${r.code}: ${ansibleFailure(r)}`);
+    return ansibleProfile(r, t0Abs);
+}
+
+async function floor(
+    hosts: ExistingHostPair,
+    work: string,
+    flavour: Flavour,
+    mode: "cold" | "rotate",
+): Promise<{ ms: number; phases: Record<string, number> }> {
+    const r = await run(
+        "bash",
+        [path.join(peersDir, "floor.sh"), mode, work],
+        {
+            BROKER: hosts.broker.address,
+            CLIENT: hosts.client.address,
+            SSH_USER: hosts.user,
+            SSH_KEY: hosts.keyFile,
+            KNOWN_HOSTS: hosts.knownHosts,
+            BROKER_DNS_NAME: brokerDnsName,
+            CHECKS: flavour,
+        },
+        work,
+    );
+    if (r.code !== 0) throw new Error(`floor.sh ${mode} exited ${r.code}: ${r.stderr.slice(-1200)}`);
+    const phasesMs: Record<string, number> = {};
+    for (const m of r.stderr.matchAll(/^phase (\S+) (\d+)$/gm)) phasesMs[m[1]] = Number(m[2]);
+    return { ms: r.ms, phases: phasesMs };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Fresh hosts for one round of one tool, removed whatever happens; the work dir too. */
+async function withHosts<T>(
+    ctx: Ctx,
+    image: string,
+    key: keyof typeof subnets,
+    round: number,
+    f: (h: ExistingHostPair, work: string) => Promise<T>,
+): Promise<T> {
+    const hosts = await startExistingHosts(image, subnets[key], `${ctx.id}-${key}-${round}`, ctx.id);
+    const work = mkdtempSync(path.join(ctx.root, `${key}-`));
+    try {
+        return await f(hosts, work);
+    } finally {
+        hosts.cleanup();
+        rmSync(work, { recursive: true, force: true });
+    }
+}
+
+interface PulumiRound {
+    cold: OpRecord;
+    noop: OpRecord;
+    refresh: OpRecord;
+    rotation: OpRecord;
+    checkScript: string;
+    brokerAddress: string;
+}
+
+async function pulumiRound(ctx: Ctx, labDir: string, hosts: ExistingHostPair, round: number): Promise<PulumiRound> {
+    const stack: Stack = await makeStack(ctx, labDir, `peers-${round}`, {
+        "mqtt-lab:hostSource": "existing",
+        "mqtt-lab:brokerAddress": hosts.broker.address,
+        "mqtt-lab:clientAddress": hosts.client.address,
+        "mqtt-lab:sshUser": hosts.user,
+        "mqtt-lab:brokerHostKey": hosts.broker.hostKey,
+        "mqtt-lab:clientHostKey": hosts.client.hostKey,
+        "mqtt-lab:labName": `${ctx.id}-peers`,
+    });
+    await stack.setConfig("mqtt-lab:sshPrivateKey", { value: hosts.privateKey, secret: true });
+    try {
+        log(`pulumi ${round}: cold up`);
+        const cold = await timed(stack, "up");
+        const plan = cold.outputs?.checkPlan?.value as { script: string }[] | undefined;
+        log(`pulumi ${round}: no-op up`);
+        const noop = (await timed(stack, "up")).rec;
+        log(`pulumi ${round}: up --refresh`);
+        const refresh = (await timed(stack, "up", { refresh: true })).rec;
+        log(`pulumi ${round}: rotating up`);
+        await stack.setConfig("mqtt-lab:pki", { value: JSON.stringify({ leafRotation: 1 }) });
+        const rotation = (await timed(stack, "up")).rec;
+        return { cold: cold.rec, noop, refresh, rotation, checkScript: plan?.[0]?.script ?? "", brokerAddress: hosts.broker.address };
+    } finally {
+        // The hosts go with the round: the stack is dropped without a destroy.
+        ctx.stacks.splice(ctx.stacks.indexOf(stack), 1);
+        await stack.workspace.removeStack(stack.name, { force: true }).catch((e: Error) => log(`removing stack ${stack.name}: ${e.message.slice(0, 300)}`));
+    }
+}
+
+const changedOps = (rec: OpRecord) =>
+    Object.entries(rec.changes)
+        .filter(([op, n]) => op !== "same" && n > 0)
+        .map(([op, n]) => `${op} ${n}`)
+        .join(", ");
+
+async function main(): Promise<number> {
+    requireProviderPlugins();
+    const base = requireEnv("MQTTLAB_IMAGE");
+    const image = requireEnv("MQTTLAB_EXISTING_IMAGE");
+    const id = `mlp${Date.now().toString(36)}`;
+    const root = mkdtempSync(path.join(tmpdir(), "mqtt-lab-bench-"));
+    const backend = path.join(root, "state");
+    mkdirSync(backend);
+    const ctx: Ctx = {
+        id,
+        root,
+        backend,
+        stacks: [],
+        envVars: { PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: randomBytes(32).toString("base64"), MQTTLAB_RUN_ID: id },
+    };
+    const problems: string[] = [];
+    const cleanupAll = () => {
+        sweepRun(id);
+        rmSync(root, { recursive: true, force: true });
+    };
+    const onSignal = (sig: string) => {
+        log(`${sig}: cleaning up run ${id}`);
+        cleanupAll();
+        process.exit(130);
+    };
+    process.once("SIGINT", () => onSignal("SIGINT"));
+    process.once("SIGTERM", () => onSignal("SIGTERM"));
+    log(`run ${id}, ${rounds} rounds, image ${image}, work dir ${root}`);
+    try {
+        const staged = stageLabProgram(root, process.env.BENCH_PROGRAM || undefined);
+        const p: PulumiRound[] = [];
+        const a: Record<Flavour, { cold: AnsibleProfile[]; rerun: AnsibleProfile[]; rotation: AnsibleProfile[] }> = {
+            same: { cold: [], rerun: [], rotation: [] },
+            pubsub: { cold: [], rerun: [], rotation: [] },
+        };
+        const f: Record<Flavour, { cold: { ms: number; phases: Record<string, number> }[]; rotation: { ms: number; phases: Record<string, number> }[] }> = {
+            same: { cold: [], rotation: [] },
+            pubsub: { cold: [], rotation: [] },
+        };
+        const attempt = async (what: string, body: () => Promise<void>) => {
+            try {
+                await body();
+            } catch (e) {
+                // The engine's error ends with the program's own message: keep the start and the end.
+                const m = (e as Error).message;
+                const short = m.length > 2400 ? `${m.slice(0, 600)} [...] ${m.slice(-1800)}` : m;
+                problems.push(`${what}: ${short}`);
+                log(`${what} failed: ${m}`);
+            }
+        };
+        for (let i = 1; i <= rounds; i++) {
+            // Tools interleaved within a round, so drift on this shared machine hits them alike.
+            if (only.has("pulumi"))
+                await attempt(`pulumi round ${i}`, () =>
+                    withHosts(ctx, image, "pulumi", i, async (h) => void p.push(await pulumiRound(ctx, staged.dir, h, i))),
+                );
+            for (const fl of ["same", "pubsub"] as const) {
+                if (only.has("ansible"))
+                    await attempt(`ansible (${fl}) round ${i}`, () =>
+                        withHosts(ctx, image, `ansible-${fl}`, i, async (h, work) => {
+                            writeJob(work, h.broker.address);
+                            log(`ansible (${fl}) ${i}: cold, rerun, rotation`);
+                            const cold = await ansible(h, work, fl, 0);
+                            const rerun = await ansible(h, work, fl, 0);
+                            const rotation = await ansible(h, work, fl, 1);
+                            a[fl].cold.push(cold);
+                            a[fl].rerun.push(rerun);
+                            a[fl].rotation.push(rotation);
+                        }),
+                    );
+                if (only.has("floor"))
+                    await attempt(`floor (${fl}) round ${i}`, () =>
+                        withHosts(ctx, image, `floor-${fl}`, i, async (h, work) => {
+                            writeJob(work, h.broker.address);
+                            log(`floor (${fl}) ${i}: cold, rotation`);
+                            const cold = await floor(h, work, fl, "cold");
+                            const rotation = await floor(h, work, fl, "rotate");
+                            f[fl].cold.push(cold);
+                            f[fl].rotation.push(rotation);
+                        }),
+                    );
+            }
+        }
+        // The peers' "same" checks must be the very scripts `up` ran (the broker's address aside).
+        for (const r of p) {
+            const ours = sameChecks(r.brokerAddress).client;
+            if (r.checkScript !== ours)
+                problems.push("the peers' client check script is not the one `pulumi up` ran: bench/peers.ts sameChecks() and index.ts disagree");
+        }
+        for (const r of p) {
+            if (changedOps(r.noop)) problems.push(`a no-op up changed something: ${changedOps(r.noop)}`);
+            if (changedOps(r.refresh)) problems.push(`an up --refresh on quiet hosts changed something: ${changedOps(r.refresh)}`);
+        }
+        for (const fl of ["same", "pubsub"] as const) {
+            for (const r of a[fl].rerun) if (r.changed) problems.push(`an Ansible rerun (${fl}) changed ${r.changed} things: the playbook is not idempotent`);
+        }
+
+        const mid = (recs: OpRecord[]) => [...recs].sort((x, y) => x.wallMs - y.wallMs)[Math.floor(recs.length / 2)];
+        const pulumiOp = (pick: (r: PulumiRound) => OpRecord) => {
+            const recs = p.map(pick);
+            if (!recs.length) return undefined;
+            const m = mid(recs);
+            return {
+                ...series(recs.map((r) => r.wallMs)),
+                phases: phases(m),
+                top: topResources(m, 5).map((t) => ({ name: t.name, ms: t.durMs })),
+                changes: m.changes,
+            };
+        };
+        const ansibleOp = (xs: AnsibleProfile[]) => {
+            if (!xs.length) return undefined;
+            const m = [...xs].sort((x, y) => x.ms - y.ms)[Math.floor(xs.length / 2)];
+            return { ...series(xs.map((x) => x.ms)), startupMs: m.startupMs, plays: m.plays, top: m.top, changed: m.changed };
+        };
+        const floorOp = (xs: { ms: number; phases: Record<string, number> }[]) => {
+            if (!xs.length) return undefined;
+            const m = [...xs].sort((x, y) => x.ms - y.ms)[Math.floor(xs.length / 2)];
+            return { ...series(xs.map((x) => x.ms)), phases: m.phases };
+        };
+        const tools: Record<string, ToolTimes> = {
+            pulumi: {
+                cold: pulumiOp((r) => r.cold),
+                noop: pulumiOp((r) => r.noop),
+                refresh: pulumiOp((r) => r.refresh),
+                rotation: pulumiOp((r) => r.rotation),
+            },
+            "ansible-same": { cold: ansibleOp(a.same.cold), rerun: ansibleOp(a.same.rerun), rotation: ansibleOp(a.same.rotation) },
+            "ansible-pubsub": { cold: ansibleOp(a.pubsub.cold), rerun: ansibleOp(a.pubsub.rerun), rotation: ansibleOp(a.pubsub.rotation) },
+            "floor-same": { cold: floorOp(f.same.cold), rotation: floorOp(f.same.rotation) },
+            "floor-pubsub": { cold: floorOp(f.pubsub.cold), rotation: floorOp(f.pubsub.rotation) },
+        };
+        const ratio = (x?: Series, y?: Series) => (x && y ? x.medianMs / y.medianMs : NaN);
+        const P = tools.pulumi;
+        const results: PeersResults = {
+            kind: "peers",
+            when: new Date().toISOString(),
+            machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`,
+            run: id,
+            rounds,
+            program: staged.source,
+            images: { base, existingHost: image },
+            ansible: (await run("ansible", ["--version"], {}, root)).stdout.split("\n")[0] ?? "",
+            tools,
+            ratios: {
+                same: {
+                    coldVsAnsible: ratio(P.cold, tools["ansible-same"].cold),
+                    coldVsFloor: ratio(P.cold, tools["floor-same"].cold),
+                    noopVsAnsibleRerun: ratio(P.noop, tools["ansible-same"].rerun),
+                    refreshVsAnsibleRerun: ratio(P.refresh, tools["ansible-same"].rerun),
+                    rotationVsAnsible: ratio(P.rotation, tools["ansible-same"].rotation),
+                    rotationVsFloor: ratio(P.rotation, tools["floor-same"].rotation),
+                },
+                pubsub: {
+                    coldVsAnsible: ratio(P.cold, tools["ansible-pubsub"].cold),
+                    coldVsFloor: ratio(P.cold, tools["floor-pubsub"].cold),
+                    noopVsAnsibleRerun: ratio(P.noop, tools["ansible-pubsub"].rerun),
+                    refreshVsAnsibleRerun: ratio(P.refresh, tools["ansible-pubsub"].rerun),
+                    rotationVsAnsible: ratio(P.rotation, tools["ansible-pubsub"].rotation),
+                    rotationVsFloor: ratio(P.rotation, tools["floor-pubsub"].rotation),
+                },
+            },
+            problems,
+        };
+        report(results);
+        return problems.length ? 1 : 0;
+    } catch (e) {
+        log(`failed: ${(e as Error).stack ?? e}`);
+        return 1;
+    } finally {
+        cleanupAll();
+        log(`cleaned up run ${id}`);
+    }
+}
+
+/** A tool's operations, typed (Object.entries of an interface gives `any`). */
+const opsOf = (x: ToolTimes) => Object.entries(x) as [string, OpTimes | undefined][];
+
+function report(res: PeersResults): void {
+    const t = res.tools;
+    const cell = (x?: Series) => (x ? s(x.medianMs) : "");
+    const out: string[] = [`\n# Peers benchmark (${res.machine}; ${res.program}; run ${res.run}; ${res.rounds} rounds; medians)\n`];
+    out.push(
+        table(
+            ["tool", "checks", "cold", "rerun / no-op", "up --refresh", "leaf rotation"],
+            [
+                ["openssl + ssh by hand (the floor)", "same as up", cell(t["floor-same"].cold), "", "", cell(t["floor-same"].rotation)],
+                ["openssl + ssh by hand (the floor)", "one pub/sub", cell(t["floor-pubsub"].cold), "", "", cell(t["floor-pubsub"].rotation)],
+                [
+                    "Ansible playbook (community.crypto)",
+                    "same as up",
+                    cell(t["ansible-same"].cold),
+                    cell(t["ansible-same"].rerun),
+                    "",
+                    cell(t["ansible-same"].rotation),
+                ],
+                [
+                    "Ansible playbook (community.crypto)",
+                    "one pub/sub",
+                    cell(t["ansible-pubsub"].cold),
+                    cell(t["ansible-pubsub"].rerun),
+                    "",
+                    cell(t["ansible-pubsub"].rotation),
+                ],
+                [
+                    "this project, pulumi up (existing hosts)",
+                    "its own",
+                    cell(t.pulumi.cold),
+                    cell(t.pulumi.noop),
+                    cell(t.pulumi.refresh),
+                    cell(t.pulumi.rotation),
+                ],
+            ],
+        ),
+    );
+    out.push("\nratios (this project / peer):\n");
+    const rr = (x: Record<string, number>) => Object.entries(x).map(([k, v]) => `${k} ${r2(v)}`);
+    out.push(
+        table(
+            ["peer checks", "ratios"],
+            [
+                ["same as up", rr(res.ratios.same).join(", ")],
+                ["one pub/sub", rr(res.ratios.pubsub).join(", ")],
+            ],
+        ),
+    );
+    out.push("\nwhere the time goes:");
+    for (const [k, op] of opsOf(t.pulumi)) {
+        if (!op?.phases) continue;
+        const ph = op.phases;
+        out.push(
+            `  pulumi ${k}: start-up ${s(ph.startupMs)}, steps ${s(ph.stepsMs)}, tail ${s(ph.tailMs)}; slowest: ${(op.top ?? []).map((x) => `${x.name} ${Math.round(x.ms)} ms`).join(", ")}`,
+        );
+    }
+    for (const tool of ["ansible-same", "ansible-pubsub"]) {
+        for (const [k, op] of opsOf(t[tool])) {
+            if (!op) continue;
+            out.push(
+                `  ${tool} ${k}: start-up ${s(op.startupMs ?? NaN)}; plays ${(op.plays ?? []).map((x) => `${x.name} ${s(x.ms)}`).join(", ")}; slowest: ${(op.top ?? []).map((x) => `${x.name} ${Math.round(x.ms)} ms`).join(", ")}`,
+            );
+        }
+    }
+    for (const tool of ["floor-same", "floor-pubsub"]) {
+        for (const [k, op] of opsOf(t[tool])) {
+            if (!op?.phases) continue;
+            out.push(
+                `  ${tool} ${k}: ${Object.entries(op.phases)
+                    .map(([n, ms]) => `${n} ${ms} ms`)
+                    .join(", ")}`,
+            );
+        }
+    }
+    if (res.problems.length) out.push(`\nproblems:\n${res.problems.map((x) => `  - ${x}`).join("\n")}`);
+    console.log(out.join("\n"));
+    const dir = path.join(repoRoot, "bench", "results");
+    mkdirSync(dir, { recursive: true });
+    const json = JSON.stringify(res, null, 2);
+    writeFileSync(path.join(dir, `peers-${res.when.replace(/[:.]/g, "-")}.json`), json);
+    writeFileSync(path.join(dir, "peers-latest.json"), json);
+    console.log("\nJSON: bench/results/peers-latest.json");
+}
+
+main().then(
+    (code) => process.exit(code),
+    (e) => {
+        console.error(`bench: ${e.message}`);
+        process.exit(1);
+    },
+);
