@@ -36,7 +36,7 @@ t0=$SECONDS
 built_before=$(ls "$MQTTLAB_CACHE/bin" "$MQTTLAB_CACHE/plugin-stamps" 2>/dev/null || true)
 bash "$ROOT/toolchain/toolchain.sh" >&2
 [ "$(ls "$MQTTLAB_CACHE/bin" "$MQTTLAB_CACHE/plugin-stamps" 2>/dev/null || true)" = "$built_before" ] && built=no || built=yes
-record_step toolchain $((SECONDS - t0)) $built
+record_step toolchain $((SECONDS - t0)) "$built"
 # shellcheck source=toolchain/env.sh
 source "$ROOT/toolchain/env.sh"
 echo "toolchain ready in $((SECONDS - t0)) s" >&2
@@ -51,7 +51,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
   built=yes
 fi
-record_step npm $((SECONDS - t0)) $built
+record_step npm $((SECONDS - t0)) "$built"
 
 step "substrate (Docker Engine, base image)"
 t0=$SECONDS
@@ -61,7 +61,7 @@ export MQTTLAB_IMAGE
 # Built in this run when the image was imported since the step began.
 created=$(date -d "$(docker image inspect -f '{{.Created}}' "$MQTTLAB_IMAGE")" +%s 2>/dev/null || echo 0)
 [ "$created" -ge "$t0_epoch" ] && built=yes || built=no
-record_step substrate $((SECONDS - t0)) $built
+record_step substrate $((SECONDS - t0)) "$built"
 echo "image $MQTTLAB_IMAGE ready in $((SECONDS - t0)) s" >&2
 
 # Local state and secrets, as the `pulumi` launcher sets them in a plain shell: a file backend

@@ -44,28 +44,43 @@ subjectAltName=IP:$BROKER,DNS:$BROKER_DNS_NAME"
 leaf client client-a "extendedKeyUsage=clientAuth"
 phase openssl
 
-# The broker: files over one session as a tar stream, put in place with their modes by sudo.
+# What runs on the hosts, as quoted text (it expands there, not here), then sent as one bash -c.
+broker_cold=$(cat <<'REMOTE'
+set -e
+d=/etc/mosquitto/mqtt-lab; s=$(mktemp -d); tar -x -C "$s"
+install -d -m 0750 -o root -g mosquitto "$d"; install -d -m 0755 "$d/ca.d"
+install -m 0644 "$s/ca-g1.crt" "$d/ca.d/ca-g1.crt"; openssl rehash "$d/ca.d"
+install -m 0644 -g mosquitto "$s/server.crt" "$s/crl.pem" "$d/"
+install -m 0640 -g mosquitto "$s/server.key" "$s/acl" "$d/"
+install -m 0644 "$s/mqtt-lab.conf" /etc/mosquitto/conf.d/mqtt-lab.conf
+rm -rf "$s"; systemctl restart mosquitto
+REMOTE
+)
+broker_rotate=$(cat <<'REMOTE'
+set -e
+d=/etc/mosquitto/mqtt-lab; s=$(mktemp -d); tar -x -C "$s"
+install -m 0644 -g mosquitto "$s/server.crt" "$d/"; install -m 0640 -g mosquitto "$s/server.key" "$d/"
+rm -rf "$s"; systemctl reload mosquitto
+REMOTE
+)
+client_files=$(cat <<'REMOTE'
+set -e; umask 077
+d=$HOME/.mqtt-lab/client-a; mkdir -p "$d"; chmod 0700 "$HOME/.mqtt-lab" "$d"; tar -x -C "$d"
+REMOTE
+)
+
+# The broker: the files over one session as a tar stream, put in place with their modes by sudo.
 if [ "$mode" = cold ]; then
   cp ca.crt ca-g1.crt
   cp "$job/mqtt-lab.conf" "$job/acl" .
-  tar -c ca-g1.crt server.crt server.key crl.pem acl mqtt-lab.conf | ssh_to "$BROKER" 'sudo -n bash -c '\''set -e
-    d=/etc/mosquitto/mqtt-lab; s=$(mktemp -d); tar -x -C "$s"
-    install -d -m 0750 -o root -g mosquitto "$d"; install -d -m 0755 "$d/ca.d"
-    install -m 0644 "$s/ca-g1.crt" "$d/ca.d/ca-g1.crt"; openssl rehash "$d/ca.d"
-    install -m 0644 -g mosquitto "$s/server.crt" "$s/crl.pem" "$d/"
-    install -m 0640 -g mosquitto "$s/server.key" "$s/acl" "$d/"
-    install -m 0644 "$s/mqtt-lab.conf" /etc/mosquitto/conf.d/mqtt-lab.conf
-    rm -rf "$s"; systemctl restart mosquitto'\'''
+  tar -c ca-g1.crt server.crt server.key crl.pem acl mqtt-lab.conf | ssh_to "$BROKER" "sudo -n bash -c $(printf %q "$broker_cold")"
 else
-  tar -c server.crt server.key | ssh_to "$BROKER" 'sudo -n bash -c '\''set -e
-    d=/etc/mosquitto/mqtt-lab; s=$(mktemp -d); tar -x -C "$s"
-    install -m 0644 -g mosquitto "$s/server.crt" "$d/"; install -m 0640 -g mosquitto "$s/server.key" "$d/"
-    rm -rf "$s"; systemctl reload mosquitto'\'''
+  tar -c server.crt server.key | ssh_to "$BROKER" "sudo -n bash -c $(printf %q "$broker_rotate")"
 fi
 phase broker
 
 # The client: the identity's files, 0600 in a 0700 directory of the user's home.
-tar -c ca.crt client.crt client.key | ssh_to "$CLIENT" 'set -e; umask 077; d=$HOME/.mqtt-lab/client-a; mkdir -p "$d"; chmod 0700 "$HOME/.mqtt-lab" "$d"; tar -x -C "$d"'
+tar -c ca.crt client.crt client.key | ssh_to "$CLIENT" "bash -c $(printf %q "$client_files")"
 phase client
 
 if [ "$CHECKS" = same ]; then
