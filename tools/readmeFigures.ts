@@ -89,7 +89,8 @@ const setupStepNames: Record<string, string> = {
 
 export function renderSetupFigures(t: SetupTimes): string {
     const names = [...new Set([...Object.keys(setupStepNames), ...Object.keys(t.built), ...Object.keys(t.warm)])];
-    const when = (x?: { seconds: number; when: string }) => (x ? `${duration(x.seconds * 1000)} (${day(x.when)})` : "not recorded yet");
+    // setup.sh counts whole seconds: 0 is "under a second", not "0 ms".
+    const when = (x?: { seconds: number; when: string }) => (x ? `${x.seconds ? duration(x.seconds * 1000) : "< 1 s"} (${day(x.when)})` : "not recorded yet");
     const rows = names.map((n) => [setupStepNames[n] ?? `\`${n}\``, when(t.built[n]), when(t.warm[n])]);
     if (t.lastBuild) rows.push([`whole setup, its latest run that built something (${t.lastBuild.builtSteps.join(", ")})`, when(t.lastBuild), ""]);
     if (t.latest) rows.push(["whole setup, its latest run", "", when(t.latest)]);
@@ -161,7 +162,9 @@ export function renderPeersFigures(r: PeersResults): string {
         );
     const ar = t["ansible-same"]?.rerun;
     if (ar?.plays)
-        where.push(`- Ansible, rerun: ${ar.plays.map((p) => `${p.name} ${duration(p.ms)}`).join(", ")} (nothing changed, so no handler and no check ran).`);
+        where.push(
+            `- Ansible, rerun: ${ar.plays.map((p) => `${p.name} ${duration(p.ms)}`).join(", ")}${ar.changed === 0 ? " (nothing changed, so no handler and no check ran)" : ` (${ar.changed} tasks changed something)`}.`,
+        );
     const fc = t["floor-same"]?.cold;
     if (fc?.phases)
         where.push(

@@ -35,7 +35,11 @@ function peersFixture(): PeersResults {
                 refresh: op(5200),
                 rotation: op(10600),
             },
-            "ansible-same": { cold: op(8400, { startupMs: 800, plays: [{ name: "Broker", ms: 2000 }] }), rerun: op(7600), rotation: op(8000) },
+            "ansible-same": {
+                cold: op(8400, { startupMs: 800, plays: [{ name: "Broker", ms: 2000 }] }),
+                rerun: op(7600, { plays: [{ name: "Broker", ms: 900 }], changed: 0 }),
+                rotation: op(8000),
+            },
             "ansible-pubsub": { cold: op(6000), rerun: op(5000), rotation: op(5500) },
             "floor-same": { cold: op(2100, { phases: { openssl: 200, broker: 600 } }), rotation: op(2000) },
             "floor-pubsub": { cold: op(1400), rotation: op(1200) },
@@ -90,7 +94,14 @@ describe("README figures", () => {
         assert.match(md, /round trip \(what a plain playbook's user gets\): cold 1\.75 × Ansible, n\/a × the floor/);
         assert.match(md, /^- `pulumi up`, cold: start-up 3\.00 s .*slowest steps: lab-checks-client-a 7\.10 s\.$/m);
         assert.match(md, /^- Ansible, cold \(the same checks\): start-up 800 ms; Broker 2\.00 s/m);
+        assert.match(md, /^- Ansible, rerun: Broker 900 ms \(nothing changed, so no handler and no check ran\)\.$/m);
         assert.doesNotMatch(md, /NaN|undefined|null/);
+    });
+
+    it("says how many tasks a rerun changed instead of claiming it changed nothing", () => {
+        const r = peersFixture();
+        r.tools["ansible-same"].rerun = { medianMs: 7600, all: [7600], plays: [{ name: "Broker", ms: 900 }], changed: 3 };
+        assert.match(renderPeersFigures(r), /^- Ansible, rerun: Broker 900 ms \(3 tasks changed something\)\.$/m);
     });
 
     it("says that a run reported problems, one line each", () => {
@@ -132,6 +143,7 @@ describe("README figures", () => {
             md,
             /^\| `toolchain\/toolchain\.sh` \(Pulumi CLI, language host, provider plugins\) \| 12 min 25 s \(2026-12-01\) \| 1\.00 s \(2026-12-02\) \|$/m,
         );
+        assert.match(md, /^\| `npm ci` \| 30\.0 s \(2026-12-01\) \| < 1 s \(2026-12-02\) \|$/m, "whole seconds: 0 is under a second");
         assert.match(md, /^\| whole setup, its latest run that built something \(toolchain, npm, substrate\) \| 15 min 35 s \(2026-12-01\) \| {2}\|$/m);
     });
 
