@@ -102,7 +102,13 @@ export async function startExistingHosts(image: string, subnetPrefix: string, na
                 }
                 break;
             } catch (e) {
-                if (i >= 60) throw e;
+                // A loaded machine can take a while to start sshd: a minute, then say what the containers said.
+                if (i >= 240) {
+                    const logs = containers.map(
+                        (c) => `${c}: ${execFileSync("docker", ["logs", "--tail", "5", c], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim()}`,
+                    );
+                    throw new Error(`${(e as Error).message}; container logs: ${logs.join("; ")}`);
+                }
                 await new Promise((r) => setTimeout(r, 250));
             }
         }
