@@ -107,7 +107,7 @@ export async function startExistingHosts(image: string, subnetPrefix: string, na
                     const logs = containers.map(
                         (c) => `${c}: ${execFileSync("docker", ["logs", "--tail", "5", c], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim()}`,
                     );
-                    throw new Error(`${(e as Error).message}; container logs: ${logs.join("; ")}`);
+                    throw new Error(`${(e as Error).message}; container logs: ${logs.join("; ")}`, { cause: e });
                 }
                 await new Promise((r) => setTimeout(r, 250));
             }
