@@ -46,6 +46,8 @@ export interface PeersResults {
     program: string;
     images: { base: string; existingHost: string };
     ansible: string;
+    /** Only some tools ran (BENCH_TOOLS): written apart, never as the latest the README renders. */
+    partial: boolean;
     tools: Record<string, ToolTimes>;
     /** This project's time over the peer's, by the peer's checks. */
     ratios: { same: Record<string, number>; pubsub: Record<string, number> };

@@ -28,6 +28,7 @@ function peersFixture(): PeersResults {
         program: "working tree at abc1234",
         images: { base: "mqttlab/base:x", existingHost: "mqttlab/existing-host:y" },
         ansible: "ansible [core 2.14.18]",
+        partial: false,
         tools: {
             pulumi: {
                 cold: op(10500, { phases: { startupMs: 3000, stepsMs: 6000, tailMs: 1500 }, top: [{ name: "lab-checks-client-a", ms: 7100 }] }),
