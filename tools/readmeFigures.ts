@@ -89,8 +89,9 @@ const setupStepNames: Record<string, string> = {
 
 export function renderSetupFigures(t: SetupTimes): string {
     const names = [...new Set([...Object.keys(setupStepNames), ...Object.keys(t.built), ...Object.keys(t.warm)])];
-    // setup.sh counts whole seconds: 0 is "under a second", not "0 ms".
-    const when = (x?: { seconds: number; when: string }) => (x ? `${x.seconds ? duration(x.seconds * 1000) : "< 1 s"} (${day(x.when)})` : "not recorded yet");
+    // setup.sh counts whole seconds (bash's SECONDS): 0 or 1 is anything under 2 s, and says so.
+    const when = (x?: { seconds: number; when: string }) =>
+        x ? `${x.seconds > 1 ? duration(x.seconds * 1000) : "< 2 s"} (${day(x.when)})` : "not recorded yet";
     const rows = names.map((n) => [setupStepNames[n] ?? `\`${n}\``, when(t.built[n]), when(t.warm[n])]);
     if (t.lastBuild) rows.push([`whole setup, its latest run that built something (${t.lastBuild.builtSteps.join(", ")})`, when(t.lastBuild), ""]);
     if (t.latest) rows.push(["whole setup, its latest run", "", when(t.latest)]);
