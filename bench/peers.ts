@@ -83,8 +83,10 @@ async function pulumiRound(ctx: Ctx, labDir: string, hosts: ExistingHostPair, ro
         "mqtt-lab:brokerHostKey": hosts.broker.hostKey,
         "mqtt-lab:clientHostKey": hosts.client.hostKey,
         "mqtt-lab:labName": `${ctx.id}-peers`,
+        // The key's path, as the README's dev stack does: the Automation API's setConfig would put a
+        // secret value on the `pulumi config set` command line.
+        "mqtt-lab:sshPrivateKeyPath": hosts.keyFile,
     });
-    await stack.setConfig("mqtt-lab:sshPrivateKey", { value: hosts.privateKey, secret: true });
     try {
         log(`pulumi ${round}: cold up`);
         const cold = await timed(stack, "up");
