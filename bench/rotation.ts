@@ -9,11 +9,16 @@
  * The engine's own cost (state writes, plugin RPC) is not measured here: it needs the provider
  * plugins (README, Status).
  *
+ * Writes bench/results/rotation-latest.json (git-ignored), which the README's figures are rendered from.
+ *
  *   npm run bench
  */
 import { clientChecksScript } from "../src/remote/checkScripts";
 import { renderBrokerConf } from "../src/mosquitto/conf";
 import { clientInstallScript, renderBundle } from "../src/remote/hostScripts";
+import { mkdirSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { repoRoot } from "../testkit/engineHarness";
 import { benchBrokerApply, labCrl, OpensslPki, startLabHosts } from "../testkit/labHosts";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 8);
@@ -64,6 +69,10 @@ async function main(): Promise<void> {
         console.log(
             `rotation, broker side (${rounds} rounds, medians): program ${p.toFixed(0)} ms, floor ${f.toFixed(0)} ms, ratio ${(p / f).toFixed(2)} (goal <= 2.00)`,
         );
+        const dir = path.join(repoRoot, "bench", "results");
+        mkdirSync(dir, { recursive: true });
+        const json = JSON.stringify({ when: new Date().toISOString(), rounds, applyMs: a, floorCopyMs: fc, programMs: p, floorMs: f }, null, 2);
+        writeFileSync(path.join(dir, "rotation-latest.json"), json);
     } finally {
         lab.cleanup();
         pki.cleanup();

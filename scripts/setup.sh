@@ -11,6 +11,13 @@ export MQTTLAB_CACHE
 
 step() { printf '\n== %s\n' "$*" >&2; }
 
+# Step times, for the README's Measured section (tools/renderReadmeFigures.ts renders them):
+# "name seconds built" per step, written to $MQTTLAB_CACHE/setup-times.json at the end (this run,
+# and per step the latest run in which it built something, i.e. its cold time).
+setup_t0=$SECONDS
+setup_steps=()
+record_step() { setup_steps+=("$1 $2 $3"); }
+
 need_apt() {
   local missing=()
   for pair in "$@"; do command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}"); done
@@ -26,24 +33,35 @@ need_apt node:nodejs npm:npm git:git curl:curl ss:iproute2 openssl:openssl shell
 
 step "toolchain (Pulumi CLI, language host, providers)"
 t0=$SECONDS
+built_before=$(ls "$MQTTLAB_CACHE/bin" "$MQTTLAB_CACHE/plugin-stamps" 2>/dev/null || true)
 bash "$ROOT/toolchain/toolchain.sh" >&2
+[ "$(ls "$MQTTLAB_CACHE/bin" "$MQTTLAB_CACHE/plugin-stamps" 2>/dev/null || true)" = "$built_before" ] && built=no || built=yes
+record_step toolchain $((SECONDS - t0)) "$built"
 # shellcheck source=toolchain/env.sh
 source "$ROOT/toolchain/env.sh"
 echo "toolchain ready in $((SECONDS - t0)) s" >&2
 
 # Before the substrate: its subnet check runs the program's CIDR code (tools/overlaps.ts).
 step "npm packages"
+t0=$SECONDS built=no
 stamp="$ROOT/node_modules/.mqtt-lab-lock-hash"
 want="$(sha256sum "$ROOT/package-lock.json" | cut -c1-64)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2)
   echo "$want" > "$stamp"
+  built=yes
 fi
+record_step npm $((SECONDS - t0)) "$built"
 
 step "substrate (Docker Engine, base image)"
 t0=$SECONDS
+t0_epoch=$(date +%s)
 MQTTLAB_IMAGE="$(bash "$ROOT/image/substrate.sh" | tail -n 1)"
 export MQTTLAB_IMAGE
+# Built in this run when the image was imported since the step began.
+created=$(date -d "$(docker image inspect -f '{{.Created}}' "$MQTTLAB_IMAGE")" +%s 2>/dev/null || echo 0)
+[ "$created" -ge "$t0_epoch" ] && built=yes || built=no
+record_step substrate $((SECONDS - t0)) "$built"
 echo "image $MQTTLAB_IMAGE ready in $((SECONDS - t0)) s" >&2
 
 # Local state and secrets, as the `pulumi` launcher sets them in a plain shell: a file backend
@@ -71,6 +89,18 @@ install_launcher() {
   if cmp -s "$tmp" "$target"; then rm -f "$tmp"; else mv -f "$tmp" "$target" && echo "setup: installed the pulumi launcher as $target" >&2; fi
 }
 install_launcher
+
+# The step times, merged into what earlier runs recorded; temp then move, so a reader never sees half a file.
+write_setup_times() {
+  local file="$MQTTLAB_CACHE/setup-times.json" tmp
+  tmp=$(mktemp "$MQTTLAB_CACHE/.setup-times.XXXXXX") || return 0
+  if printf '%s\n' "${setup_steps[@]}" | (cd "$ROOT" && node -r ts-node/register/transpile-only tools/setupTimes.ts "$file" "$((SECONDS - setup_t0))") >"$tmp"; then
+    mv -f "$tmp" "$file"
+  else
+    rm -f "$tmp"; echo "setup: could not record the step times in $file" >&2
+  fi
+}
+write_setup_times
 
 # The provider plugins the lab needs that `pulumi plugin ls` lacks, one name a word ("" when all
 # are there). Used by lab.sh (stop before touching anything) and test.sh (which suites can run).
