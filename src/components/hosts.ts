@@ -3,7 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { defaults } from "../config/defaults";
-import { HostRole, seedNetwork } from "../config/labConfig";
+import { HostRole, labNetworkName, seedNetwork } from "../config/labConfig";
 import { cidrsOverlap, knownCidr, parseCidr } from "../config/net";
 import { containerShell, HostShell, systemdShell } from "../remote/hostScripts";
 
@@ -116,7 +116,7 @@ export class ContainerHosts extends pulumi.ComponentResource {
         this.network = new docker.Network(
             `${name}-net`,
             {
-                name: `${args.labName}-net`,
+                name: labNetworkName(args.labName),
                 driver: "bridge",
                 ipamConfigs: [{ subnet: args.subnet }],
                 labels,
