@@ -131,7 +131,8 @@ export interface ValidationContext {
 export function machineNetworkProblems(subnet: string, labName: string, machine: MachineNetworks): string[] {
     const cidr = parseCidr(subnet);
     if (!cidr) return [];
-    const allowed = "allowed: a subnet that overlaps none of Docker's networks and none of this machine's routes but the default one (docker network ls; ip -4 route)";
+    const allowed =
+        "allowed: a subnet that overlaps none of Docker's networks and none of this machine's routes but the default one (docker network ls; ip -4 route)";
     const problems = machine.unreadable.map((u) => `${k("subnet")} "${subnet}" could not be checked against this machine's networks: ${u}; ${allowed}.`);
     const own = labNetworkName(labName);
     for (const n of machine.networks) {
@@ -139,7 +140,10 @@ export function machineNetworkProblems(subnet: string, labName: string, machine:
         if (n.kind === "route" && (n.destination === "default" || n.dockerNetwork !== undefined)) continue;
         const other = parseCidr(n.destination.includes("/") ? n.destination : `${n.destination}/32`);
         if (!other || other.prefix === 0 || !cidrsOverlap(cidr, other)) continue;
-        const what = n.kind === "docker-network" ? `Docker network "${n.name}" (${n.destination})` : `this machine's route to ${n.destination}${n.name ? ` on ${n.name}` : ""}`;
+        const what =
+            n.kind === "docker-network"
+                ? `Docker network "${n.name}" (${n.destination})`
+                : `this machine's route to ${n.destination}${n.name ? ` on ${n.name}` : ""}`;
         problems.push(`${k("subnet")} "${subnet}" overlaps ${what}; ${allowed}.`);
     }
     return problems;

@@ -18,7 +18,9 @@ const quiet: MachineNetwork[] = [
     { kind: "route", destination: "198.51.100.0/24", name: "eth0" },
 ];
 
-const machine = (networks: MachineNetwork[], unreadable: string[] = []) => () => ({ networks: [...quiet, ...networks], unreadable });
+const machine =
+    (networks: MachineNetwork[], unreadable: string[] = []) =>
+    () => ({ networks: [...quiet, ...networks], unreadable });
 
 function problemsOf(raw: RawConfig, read: () => MachineNetworks): string[] {
     try {
@@ -105,9 +107,15 @@ describe("validateLabConfig against the machine's networks", () => {
     });
 
     it("refuses when the machine's networks could not be read, saying what failed", () => {
-        const problems = problemsOf({ ...containers, subnet: "172.30.209.0/24" }, machine([], ["Docker's networks could not be read (docker network ls / inspect: not found on PATH)"]));
+        const problems = problemsOf(
+            { ...containers, subnet: "172.30.209.0/24" },
+            machine([], ["Docker's networks could not be read (docker network ls / inspect: not found on PATH)"]),
+        );
         assert.equal(problems.length, 1);
-        assert.match(problems[0], /^\[mqtt-lab:subnet\] "172\.30\.209\.0\/24" could not be checked against this machine's networks: Docker's networks could not be read \(docker network ls \/ inspect: not found on PATH\)/);
+        assert.match(
+            problems[0],
+            /^\[mqtt-lab:subnet\] "172\.30\.209\.0\/24" could not be checked against this machine's networks: Docker's networks could not be read \(docker network ls \/ inspect: not found on PATH\)/,
+        );
     });
 
     it("reads nothing for existing hosts, nor for a subnet already refused for another reason", () => {
@@ -126,7 +134,13 @@ describe("validateLabConfig against the machine's networks", () => {
 describe("readMachineNetworks", () => {
     const userNetId = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
     const inspect = [
-        { Name: "bridge", Id: "f".repeat(64), Driver: "bridge", Options: { "com.docker.network.bridge.name": "docker0" }, IPAM: { Config: [{ Subnet: "172.30.0.0/24" }] } },
+        {
+            Name: "bridge",
+            Id: "f".repeat(64),
+            Driver: "bridge",
+            Options: { "com.docker.network.bridge.name": "docker0" },
+            IPAM: { Config: [{ Subnet: "172.30.0.0/24" }] },
+        },
         { Name: "host", Id: "e".repeat(64), Driver: "host", Options: {}, IPAM: { Config: [] } },
         { Name: "none", Id: "d".repeat(64), Driver: "null", Options: {}, IPAM: { Config: null } },
         { Name: "lab-net", Id: userNetId, Driver: "bridge", Options: {}, IPAM: { Config: [{ Subnet: "172.30.208.0/24" }, { Subnet: "fd00:208::/64" }] } },
