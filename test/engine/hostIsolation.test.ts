@@ -80,6 +80,20 @@ describe("A lab on containers and this machine's networks and capabilities", { t
         for (const check of ["tls-roundtrip", "plaintext-refused", "capture-tls", "impostor-ca"])
             assert.match(results, new RegExp(`^PASS ${check}`, "m"), `the lab's check ${check} passes with the reduced set: ${results}`);
 
+        const refresh = await t.stack.refresh({ color: "never" });
+        assert.deepEqual(
+            Object.keys(refresh.summary.resourceChanges ?? {}).filter((op) => op !== "same"),
+            [],
+            `a refresh reads the capabilities back unchanged: ${JSON.stringify(refresh.summary.resourceChanges)}`,
+        );
+        // The lab's own network now exists: validation must not refuse it, and nothing is proposed.
+        const again = await t.stack.preview({ color: "never", refresh: true, expectNoChanges: true });
+        assert.deepEqual(
+            Object.keys(again.changeSummary).filter((op) => op !== "same"),
+            [],
+            `preview --refresh --expect-no-changes proposes nothing: ${JSON.stringify(again.changeSummary)}`,
+        );
+
         // An interactive login (a terminal) works: sshd needs CAP_AUDIT_WRITE for it, which the checks never use.
         for (const role of ["broker", "client"] as const) {
             const tty = await sshExec(sshTargetOf(up.outputs, role), "tty", { pty: true, timeoutMs: 30_000 });
@@ -108,20 +122,6 @@ describe("A lab on containers and this machine's networks and capabilities", { t
             // What CAP_SYS_ADMIN would allow is refused for real: root in the container cannot mount.
             assert.throws(() => docker("exec", name, "mount", "-t", "tmpfs", "none", "/mnt"), /permission denied/i, `${name}: mount is refused`);
         }
-
-        const refresh = await t.stack.refresh({ color: "never" });
-        assert.deepEqual(
-            Object.keys(refresh.summary.resourceChanges ?? {}).filter((op) => op !== "same"),
-            [],
-            `a refresh reads the capabilities back unchanged: ${JSON.stringify(refresh.summary.resourceChanges)}`,
-        );
-        // The lab's own network now exists: validation must not refuse it, and nothing is proposed.
-        const again = await t.stack.preview({ color: "never", refresh: true, expectNoChanges: true });
-        assert.deepEqual(
-            Object.keys(again.changeSummary).filter((op) => op !== "same"),
-            [],
-            `preview --refresh --expect-no-changes proposes nothing: ${JSON.stringify(again.changeSummary)}`,
-        );
     });
 
     it("refuses another lab's subnet on top of that lab's network, naming the network, before any change", async () => {
