@@ -11,6 +11,7 @@ import { PasswordSalt } from "./src/secrets/salt";
 import { confListenPorts } from "./src/remote/hostScripts";
 import { ConfigError, ns, RawConfig, validateLabConfig } from "./src/config/labConfig";
 import { objectKeys, plainKeys, unknownKeyProblems } from "./src/config/keys";
+import { readMachineNetworks } from "./src/config/machineNetworks";
 import { sshFingerprint } from "./src/ssh/fingerprint";
 import { renewalEpoch } from "./src/pki/renewal";
 import { checkSshSettings } from "./src/config/ssh";
@@ -37,7 +38,8 @@ function cachedBaseImage(): string | undefined {
 }
 
 // The teaching password is read raw only to be judged (its length, never printed); it stays a secret below.
-const cfg = validateLabConfig(raw, { teachingPassword: pulumi.runtime.getConfig(`${ns}:teachingPassword`) });
+// Docker's networks and the machine's routes are read only for a lab on containers (its subnet is judged against them).
+const cfg = validateLabConfig(raw, { teachingPassword: pulumi.runtime.getConfig(`${ns}:teachingPassword`) }, { machineNetworks: readMachineNetworks });
 const teachingPassword = cfg.teaching.enabled ? config.requireSecret("teachingPassword") : undefined;
 // The password file's salt: random, made once, a secret in the state (src/secrets/salt.ts).
 const teachingSalt = cfg.teaching.enabled ? new PasswordSalt("lab-teaching-salt").salt : undefined;

@@ -10,6 +10,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { utils } from "ssh2";
+import { capabilityFlags } from "../src/config/capabilities";
 import { sshFingerprint } from "../src/ssh/fingerprint";
 import { sshExec, SshTarget, ExecResult } from "../src/ssh/exec";
 import { renderAcl } from "../src/mosquitto/conf";
@@ -73,7 +74,7 @@ export async function startLabHosts(subnetPrefix: string): Promise<LabHosts> {
             chmodSync(path.join(root, "root", ".ssh"), 0o700);
             const name = `mqtt-lab-${id}-${role}`;
             names.push(name);
-            docker("create", "--name", name, "--hostname", role, "--network", `mqtt-lab-${id}`, "--ip", ip, "--cap-add", "NET_RAW", "--label", label, image);
+            docker("create", "--name", name, "--hostname", role, "--network", `mqtt-lab-${id}`, "--ip", ip, ...capabilityFlags(), "--label", label, image);
             docker("cp", `${root}/.`, `${name}:/`);
             docker("start", name);
             return { address: ip, port: 22, user: "root", fingerprint: sshFingerprint(hostKey.public), privateKey: client.private };

@@ -2,8 +2,9 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
+import { containerCapabilities } from "../config/capabilities";
 import { defaults } from "../config/defaults";
-import { HostRole, seedNetwork } from "../config/labConfig";
+import { HostRole, labNetworkName, seedNetwork } from "../config/labConfig";
 import { cidrsOverlap, knownCidr, parseCidr } from "../config/net";
 import { containerShell, HostShell, systemdShell } from "../remote/hostScripts";
 
@@ -116,7 +117,7 @@ export class ContainerHosts extends pulumi.ComponentResource {
         this.network = new docker.Network(
             `${name}-net`,
             {
-                name: `${args.labName}-net`,
+                name: labNetworkName(args.labName),
                 driver: "bridge",
                 ipamConfigs: [{ subnet: args.subnet }],
                 labels,
@@ -146,9 +147,9 @@ export class ContainerHosts extends pulumi.ComponentResource {
                     hostname: role,
                     image: args.image,
                     networksAdvanced: [{ name: this.network.name, ipv4Address: address, aliases: [role] }],
-                    // tshark needs raw sockets; nothing else is granted.
-                    // Docker reads capabilities back as CAP_*: the short name would drift after a refresh and replace the container.
-                    capabilities: { adds: ["CAP_NET_RAW"] },
+                    // Docker's default capabilities dropped, only what sshd, mosquitto and the capture need added back
+                    // (spelled as Docker reads them back, so a refresh sees no change: src/config/capabilities.ts).
+                    capabilities: { drops: [...containerCapabilities.drops], adds: [...containerCapabilities.adds] },
                     uploads: [
                         { file: "/etc/ssh/ssh_host_ed25519_key", content: hostKey.privateKeyOpenssh },
                         { file: "/etc/ssh/ssh_host_ed25519_key.pub", content: hostKey.publicKeyOpenssh },

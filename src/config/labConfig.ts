@@ -6,6 +6,7 @@
 import { RunError } from "@pulumi/pulumi/errors";
 import { ecdsaCurves, judgeKeySpec, KeyAlgorithm } from "../pki/keyAlgorithms";
 import { defaults } from "./defaults";
+import { MachineNetworks } from "./machineNetworks";
 import { Cidr, cidrContains, cidrsOverlap, ipv4ToNumber, isIpv4, knownCidr, parseCidr } from "./net";
 
 /** The config namespace, as Pulumi prints it in `pulumi config`. */
@@ -105,6 +106,47 @@ export interface LabConfig {
 export interface LabSecrets {
     /** The teaching listener's password, when set. */
     teachingPassword?: string;
+}
+
+/** The name of the Docker network a lab on containers creates (src/components/hosts.ts). */
+export function labNetworkName(labName: string): string {
+    return `${labName}-net`;
+}
+
+/** What validation may look at beyond the config itself. */
+export interface ValidationContext {
+    /**
+     * The machine's Docker networks and routes (readMachineNetworks), asked for only when the lab
+     * creates its own network (hostSource "containers") and its subnet is otherwise valid.
+     */
+    machineNetworks?: () => MachineNetworks;
+}
+
+/**
+ * Problems with a lab subnet that overlaps a network this machine already has: a Docker network
+ * other than the lab's own (named by `labName`, so a second `up` does not refuse itself), or a
+ * route other than the default one and those of Docker's bridges (their networks are judged as
+ * Docker networks). Pure: `machine` is what was read.
+ */
+export function machineNetworkProblems(subnet: string, labName: string, machine: MachineNetworks): string[] {
+    const cidr = parseCidr(subnet);
+    if (!cidr) return [];
+    const allowed =
+        "allowed: a subnet that overlaps none of Docker's networks and none of this machine's routes but the default one (docker network ls; ip -4 route)";
+    const problems = machine.unreadable.map((u) => `${k("subnet")} "${subnet}" could not be checked against this machine's networks: ${u}; ${allowed}.`);
+    const own = labNetworkName(labName);
+    for (const n of machine.networks) {
+        if (n.kind === "docker-network" && n.name === own) continue;
+        if (n.kind === "route" && (n.destination === "default" || n.dockerNetwork !== undefined)) continue;
+        const other = parseCidr(n.destination.includes("/") ? n.destination : `${n.destination}/32`);
+        if (!other || other.prefix === 0 || !cidrsOverlap(cidr, other)) continue;
+        const what =
+            n.kind === "docker-network"
+                ? `Docker network "${n.name}" (${n.destination})`
+                : `this machine's route to ${n.destination}${n.name ? ` on ${n.name}` : ""}`;
+        problems.push(`${k("subnet")} "${subnet}" overlaps ${what}; ${allowed}.`);
+    }
+    return problems;
 }
 
 /** The raw values as read from Pulumi config: anything may be missing or of the wrong type. */
@@ -346,7 +388,7 @@ function readClients(r: Reader, v: unknown): (ClientIdentity & { revoked: boolea
  * Validates raw config and applies defaults. Throws one ConfigError listing every problem, so a
  * user fixes them all in one go, and nothing has been declared yet when it throws.
  */
-export function validateLabConfig(raw: RawConfig, secrets: LabSecrets = {}): LabConfig {
+export function validateLabConfig(raw: RawConfig, secrets: LabSecrets = {}, context: ValidationContext = {}): LabConfig {
     const r = new Reader(raw);
     const hostSource = r.oneOf<HostSource>("hostSource", ["containers", "existing"], defaults.hostSource);
 
@@ -489,6 +531,10 @@ export function validateLabConfig(raw: RawConfig, secrets: LabSecrets = {}): Lab
     const labName = r.string("labName", defaults.labName);
     if (!labNamePattern.test(labName))
         r.problems.push(`${k("labName")} is "${labName}"; allowed: lower-case letters, digits and "-", starting with a letter, at most 31 characters.`);
+    // Last, with every other subnet rule passed: only then is the machine read. Existing hosts get no
+    // network from the program, so what this machine routes where is not the lab's to judge there.
+    if (hostSource === "containers" && cidr && !r.problems.some((p) => p.startsWith(k("subnet"))) && context.machineNetworks)
+        r.problems.push(...machineNetworkProblems(subnet, labName, context.machineNetworks()));
 
     if (r.problems.length > 0) throw new ConfigError(r.problems);
     return {

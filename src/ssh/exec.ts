@@ -21,7 +21,8 @@ export interface ExecResult {
 }
 
 /** Executes `cmd`, feeding `stdin` if given, and resolves with its exit code and output. */
-export function sshExec(t: SshTarget, cmd: string, opts: { stdin?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+/** `pty`: ask for a terminal, as an interactive `ssh` does. */
+export function sshExec(t: SshTarget, cmd: string, opts: { stdin?: string; timeoutMs?: number; pty?: boolean } = {}): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
         const conn = new Client();
         let seen = "";
@@ -30,7 +31,7 @@ export function sshExec(t: SshTarget, cmd: string, opts: { stdin?: string; timeo
             reject(new Error(`ssh ${t.user}@${t.address}:${t.port}: no answer within ${opts.timeoutMs ?? 60000} ms`));
         }, opts.timeoutMs ?? 60000);
         conn.on("ready", () => {
-            conn.exec(cmd, (err, stream) => {
+            conn.exec(cmd, { pty: opts.pty ?? false }, (err, stream) => {
                 if (err) {
                     clearTimeout(timer);
                     conn.end();

@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import type * as Components from "../../src/components";
 import type { LabHost } from "../../src/components";
+import { containerCapabilities } from "../../src/config/capabilities";
 import { ClientIdentity, defaults, PkiConfig, seedNetwork } from "../../src/config/labConfig";
 import { brokerPaths, renderPasswordFile } from "../../src/mosquitto/conf";
 import { parseMosquittoConf } from "../../src/mosquitto/parse";
@@ -155,11 +156,11 @@ describe("ContainerHosts", () => {
         }
     });
 
-    it("grants the containers NET_RAW and no other capability, and never privileged mode", () => {
+    it("drops Docker's default capabilities, adds back the lab's own set, and never uses privileged mode", () => {
         const containers = customOfType(regs, T.container);
         assert.equal(containers.length, 2);
         for (const c of containers) {
-            assert.deepEqual(reveal(c.inputs.capabilities), { adds: ["CAP_NET_RAW"] }, c.name);
+            assert.deepEqual(reveal(c.inputs.capabilities), { drops: ["ALL"], adds: [...containerCapabilities.adds] }, c.name);
             assert.notEqual(c.inputs.privileged, true, c.name);
         }
     });

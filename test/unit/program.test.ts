@@ -10,7 +10,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -33,6 +33,54 @@ interface Scenario {
     env?: Record<string, string>;
     /** The image image/substrate.sh would have cached; by default the cache is empty. */
     cachedImage?: string;
+    /** What the stand-in `docker` and `ip` on PATH report. @default standInMachine */
+    machine?: StandInMachine;
+}
+
+/** The machine as the stand-ins tell it: `docker network inspect`'s JSON and `ip -j -4 route`'s. */
+interface StandInMachine {
+    dockerNetworks: { Name: string; Id: string; Driver: string; Options: Record<string, string>; IPAM: { Config: { Subnet: string }[] } }[];
+    routes: { dst: string; dev: string }[];
+}
+
+/** Docker's bridge on 172.30.208.0/24, the default route and a LAN: clear of every scenario's subnet but dockerOverlap's. */
+const standInMachine: StandInMachine = {
+    dockerNetworks: [
+        {
+            Name: "bridge",
+            Id: "b".repeat(64),
+            Driver: "bridge",
+            Options: { "com.docker.network.bridge.name": "docker0" },
+            IPAM: { Config: [{ Subnet: "172.30.208.0/24" }] },
+        },
+    ],
+    routes: [
+        { dst: "default", dev: "eth0" },
+        { dst: "172.30.208.0/24", dev: "docker0" },
+        { dst: "198.51.100.0/24", dev: "eth0" },
+    ],
+};
+
+/**
+ * A directory for PATH with stand-in `docker` and `ip` that answer the machine reader's commands
+ * (src/config/machineNetworks.ts) from `m` and log each call to `calls`; anything else fails.
+ */
+function standIns(m: StandInMachine): string {
+    const dir = mkdtempSync(join(tmpdir(), "mqttlab-unit-standins-"));
+    caches.push(dir);
+    writeFileSync(join(dir, "docker-ls"), m.dockerNetworks.map((n) => n.Id).join("\n") + "\n");
+    writeFileSync(join(dir, "docker-inspect.json"), JSON.stringify(m.dockerNetworks));
+    writeFileSync(join(dir, "routes.json"), JSON.stringify(m.routes));
+    const script = (name: string, cases: string) =>
+        `#!/bin/sh\necho "${name} $*" >> '${dir}/calls'\ncase "$*" in\n${cases}\n*) echo "stand-in ${name}: unexpected $*" >&2; exit 1;;\nesac\n`;
+    writeFileSync(
+        join(dir, "docker"),
+        script("docker", `"network ls --no-trunc -q") cat '${dir}/docker-ls';;\n"network inspect "*) cat '${dir}/docker-inspect.json';;`),
+    );
+    writeFileSync(join(dir, "ip"), script("ip", `"-j -4 route") cat '${dir}/routes.json';;`));
+    chmodSync(join(dir, "docker"), 0o755);
+    chmodSync(join(dir, "ip"), 0o755);
+    return dir;
 }
 
 interface ProgramOutputs {
@@ -48,6 +96,8 @@ interface ProgramOutputs {
 interface Outcome {
     registrations: Registration[];
     calls: string[];
+    /** What the program ran of the stand-in `docker` and `ip`. */
+    machineCalls?: string[];
     error?: { name: string; message: string; problems?: string[] };
     outputs?: ProgramOutputs;
 }
@@ -82,6 +132,8 @@ async function runScenario(s: Scenario): Promise<void> {
         outcome.error = { name: err.name, message: err.message, problems: err.problems };
     }
     await rec.settle();
+    const log = join(process.env.PATH!.split(":")[0], "calls");
+    outcome.machineCalls = existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean) : [];
     process.stdout.write(`\n${resultMarker}${JSON.stringify(outcome)}\n`, () => process.exit(0));
 }
 
@@ -112,7 +164,13 @@ function imageCache(image?: string): string {
 }
 
 function spawnScenario(s: Scenario): Promise<Outcome> {
-    const env: NodeJS.ProcessEnv = { ...process.env, MQTTLAB_CACHE: imageCache(s.cachedImage), ...s.env, [scenarioVar]: JSON.stringify(s) };
+    const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PATH: `${standIns(s.machine ?? standInMachine)}:${process.env.PATH}`,
+        MQTTLAB_CACHE: imageCache(s.cachedImage),
+        ...s.env,
+        [scenarioVar]: JSON.stringify(s),
+    };
     for (const k of ["NODE_TEST_CONTEXT", "PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS"]) delete env[k];
     if (!s.env?.MQTTLAB_RUN_ID) delete env.MQTTLAB_RUN_ID;
     return new Promise((resolve, reject) => {
@@ -219,6 +277,22 @@ const scenarios = {
     unreadableKeyPath: { config: { ...existing, sshPrivateKey: "", sshPrivateKeyPath: "/nonexistent/mqtt-lab/id_ed25519" } },
     unpinnedHost: { config: { ...existing, brokerHostKey: "" }, secret: ["sshPrivateKey"] },
     typo: { config: { ...containers, tlsPrt: "8884" } },
+    dockerOverlap: { config: { ...containers, subnet: "172.30.208.0/25" } },
+    routeOverlap: {
+        config: { ...containers, subnet: "172.30.209.0/24" },
+        machine: { ...standInMachine, routes: [...standInMachine.routes, { dst: "172.30.209.0/24", dev: "tun7" }] },
+    },
+    // A second up: the lab's own network (named by its labName) and its bridge's route are there already.
+    secondUp: {
+        config: { ...containers, subnet: "172.30.209.0/24", labName: "hygnet" },
+        machine: {
+            dockerNetworks: [
+                ...standInMachine.dockerNetworks,
+                { Name: "hygnet-net", Id: "0123456789ab".padEnd(64, "c"), Driver: "bridge", Options: {}, IPAM: { Config: [{ Subnet: "172.30.209.0/24" }] } },
+            ],
+            routes: [...standInMachine.routes, { dst: "172.30.209.0/24", dev: "br-0123456789ab" }],
+        },
+    },
 } satisfies Record<string, Scenario>;
 
 const ofType = (o: Outcome, type: string) => o.registrations.filter((r) => r.type === type);
@@ -317,12 +391,33 @@ if (process.env[scenarioVar]) {
             });
         }
 
-        it("grants the containers NET_RAW only and runs the configured image", async () => {
+        it("never runs the containers privileged and runs the configured image", async () => {
             const o = await graphOf("containers");
             for (const c of ofType(o, T.container)) {
-                assert.deepEqual(reveal(c.inputs.capabilities), { adds: ["CAP_NET_RAW"] }, c.name);
                 assert.notEqual(c.inputs.privileged, true, c.name);
                 assert.equal(c.inputs.image, "img:1", c.name);
+            }
+        });
+
+        it("reads Docker's networks and the machine's routes, and declares the lab again beside its own network (second up)", async () => {
+            const o = await graphOf("containers");
+            assert.deepEqual(o.machineCalls, ["docker network ls --no-trunc -q", `docker network inspect ${"b".repeat(64)}`, "ip -j -4 route"]);
+            const again = await graphOf("secondUp");
+            assert.deepEqual(reveal(named(again, T.network, "lab-net").inputs.name), "hygnet-net");
+            assert.deepEqual(reveal(named(again, T.network, "lab-net").inputs.ipamConfigs), [{ subnet: "172.30.209.0/24" }]);
+        });
+
+        it("drops every default capability and adds back only what sshd, mosquitto and the capture need, spelled as Docker reads them back", async () => {
+            const o = await graphOf("containers");
+            for (const c of ofType(o, T.container)) {
+                const caps = reveal<{ drops: string[]; adds: string[] }>(c.inputs.capabilities);
+                assert.deepEqual(caps.drops, ["ALL"], c.name);
+                assert.deepEqual(
+                    caps.adds,
+                    ["CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_KILL", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SYS_CHROOT"],
+                    c.name,
+                );
+                assert.deepEqual(caps.adds, [...caps.adds].sort(), `${c.name}: sorted, as Docker stores them`);
             }
         });
 
@@ -477,6 +572,7 @@ if (process.env[scenarioVar]) {
             assert.deepEqual(ofType(o, T.key).filter(isSshKey), []);
             assert.equal(ofType(o, T.command).length, 4);
             assert.equal(o.outputs.secret.sshClientPrivateKey, undefined);
+            assert.deepEqual(o.machineCalls, [], "nothing of this machine's networks is read for existing hosts");
         });
 
         it("connects to each VM as the configured user with its configured key and host key", async () => {
@@ -628,6 +724,18 @@ if (process.env[scenarioVar]) {
             { scenario: "unreadableKeyPath", why: "existing hosts with an unreadable key path", key: "sshPrivateKeyPath", says: /cannot be read/ },
             { scenario: "unpinnedHost", why: "existing hosts with no broker host key", key: "brokerHostKey", says: /ssh-keyscan/ },
             { scenario: "typo", why: "a key the program does not read (a typo)", key: "tlsPrt", says: /did you mean \[mqtt-lab:tlsPort\]\?/ },
+            {
+                scenario: "dockerOverlap",
+                why: "a subnet inside a Docker network of the machine",
+                key: "subnet",
+                says: /overlaps Docker network "bridge" \(172\.30\.208\.0\/24\)/,
+            },
+            {
+                scenario: "routeOverlap",
+                why: "a subnet a route of the machine leads to",
+                key: "subnet",
+                says: /overlaps this machine's route to 172\.30\.209\.0\/24 on tun7/,
+            },
         ];
         for (const c of refused) {
             it(`refuses ${c.why} with a ConfigError naming [mqtt-lab:${c.key}], before any resource is registered`, async () => {
