@@ -14,6 +14,9 @@ export const containerCapabilities = {
         // root reads mosquitto's own log (mosquitto owns it, 0600) to say why mosquitto refused a configuration;
         // not DAC_READ_SEARCH, which also opens files by handle (open_by_handle_at), outside the container's root
         "CAP_DAC_OVERRIDE",
+        // root keeps a file's mode while it belongs to someone else: the apply's backup (cp -p) of a
+        // password file whose owner was changed out of band (drift), before it puts the right one back
+        "CAP_FOWNER",
         // root signals mosquitto, which runs as its own user (SIGHUP to reload, SIGTERM to restart)
         "CAP_KILL",
         // tshark/dumpcap capture on a packet socket (the checks' capture-plaintext and capture-tls)

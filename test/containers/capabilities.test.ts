@@ -44,6 +44,10 @@ const needs: Record<string, { what: string; works: (c: Started) => Promise<boole
     CAP_AUDIT_WRITE: { what: "an SSH login with a terminal", works: overSsh("tty", /^\/dev\/pts\/\d+/, true) },
     CAP_CHOWN: { what: "root giving a file to group mosquitto (broker-apply.sh)", works: inside("touch /tmp/f && chgrp mosquitto /tmp/f") },
     CAP_DAC_OVERRIDE: { what: "root reading mosquitto's log, owned by mosquitto", works: inside("cat /var/log/mosquitto/mosquitto.log >/dev/null") },
+    CAP_FOWNER: {
+        what: "root copying, mode kept, a file owned by mosquitto (the apply's backup, cp -p)",
+        works: inside("rm -f /tmp/o /tmp/o.bak && touch /tmp/o && chmod 640 /tmp/o && chown mosquitto /tmp/o && cp -p /tmp/o /tmp/o.bak"),
+    },
     CAP_KILL: { what: "root sending mosquitto SIGHUP (a reload)", works: inside("pkill -HUP -x mosquitto") },
     CAP_NET_RAW: { what: "tshark capturing (the checks' capture)", works: inside("timeout 30 tshark -i any -a duration:1 -w /tmp/c.pcap -q") },
     CAP_SETGID: { what: "mosquitto dropping to its user and group", works: inside('[ "$(ps -o user= -C mosquitto)" = mosquitto ]') },

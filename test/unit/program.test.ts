@@ -414,7 +414,7 @@ if (process.env[scenarioVar]) {
                 assert.deepEqual(caps.drops, ["ALL"], c.name);
                 assert.deepEqual(
                     caps.adds,
-                    ["CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_KILL", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SYS_CHROOT"],
+                    ["CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_KILL", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SYS_CHROOT"],
                     c.name,
                 );
                 assert.deepEqual(caps.adds, [...caps.adds].sort(), `${c.name}: sorted, as Docker stores them`);
