@@ -83,14 +83,16 @@ export async function startLabHosts(subnetPrefix: string): Promise<LabHosts> {
         const clientHost = make("client", `${subnetPrefix}.11`);
         const run = (host: "broker" | "client", cmd: string, stdin?: string) =>
             sshExec(host === "broker" ? broker : clientHost, cmd, { stdin, timeoutMs: 120000 });
-        // sshd comes up a moment after the container: retry, bounded.
-        for (let i = 0; ; i++) {
+        // sshd comes up a moment after the container, more than 10 s on a loaded machine's first
+        // start: retry for at most a minute.
+        const deadline = Date.now() + 60_000;
+        for (;;) {
             try {
                 await run("broker", "true");
                 await run("client", "true");
                 break;
             } catch (e) {
-                if (i >= 40) throw e;
+                if (Date.now() > deadline) throw e;
                 await new Promise((r) => setTimeout(r, 250));
             }
         }
