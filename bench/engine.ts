@@ -21,9 +21,8 @@
  * of the working tree)
  */
 import { LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
-import { randomBytes } from "node:crypto";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { clientChecksScript } from "../src/remote/checkScripts";
@@ -38,6 +37,7 @@ import {
     criticalPath,
     Ctx,
     dependencyMap,
+    newRunContext,
     dropStack,
     isWorkStep,
     log,
@@ -245,17 +245,8 @@ async function lossDuringRotation(stack: Stack, outputs: OutputMap, rotation: nu
 async function main(): Promise<number> {
     requireProviderPlugins();
     requireEnv("MQTTLAB_IMAGE");
-    const id = `mlb${Date.now().toString(36)}`;
-    const root = mkdtempSync(path.join(tmpdir(), "mqtt-lab-bench-"));
-    const backend = path.join(root, "state");
-    mkdirSync(backend);
-    const ctx: Ctx = {
-        id,
-        root,
-        backend,
-        stacks: [],
-        envVars: { PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: randomBytes(32).toString("base64"), MQTTLAB_RUN_ID: id },
-    };
+    const ctx = newRunContext("mlb");
+    const { id, root } = ctx;
     const results: Record<string, unknown> = {
         when: new Date().toISOString(),
         machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`,

@@ -6,7 +6,9 @@
  */
 import { EngineEvent, LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { repoRoot } from "../testkit/engineHarness";
@@ -243,6 +245,21 @@ export interface Ctx {
     backend: string;
     envVars: Record<string, string>;
     stacks: Stack[];
+}
+
+/** A bench run's context: its id (`prefix` + time), a temp root with a file backend, a fresh passphrase. */
+export function newRunContext(prefix: string): Ctx {
+    const id = `${prefix}${Date.now().toString(36)}`;
+    const root = mkdtempSync(path.join(tmpdir(), "mqtt-lab-bench-"));
+    const backend = path.join(root, "state");
+    mkdirSync(backend);
+    return {
+        id,
+        root,
+        backend,
+        stacks: [],
+        envVars: { PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: randomBytes(32).toString("base64"), MQTTLAB_RUN_ID: id },
+    };
 }
 
 export async function makeStack(ctx: Ctx, workDir: string, name: string, config: Record<string, string>): Promise<Stack> {

@@ -20,13 +20,12 @@
  *   BENCH_ROUNDS=1 npm run bench:peers
  */
 import { Stack } from "@pulumi/pulumi/automation";
-import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
 import * as path from "node:path";
 import { requireEnv, requireProviderPlugins } from "../testkit/engineHarness";
 import { ExistingHostPair, startExistingHosts } from "../testkit/existingHosts";
-import { Ctx, log, makeStack, median, OpRecord, phases, stageLabProgram, sweepRun, timed, topResources } from "./engineOps";
+import { Ctx, log, makeStack, median, newRunContext, OpRecord, phases, stageLabProgram, sweepRun, timed, topResources } from "./engineOps";
 import { ansible, AnsibleProfile, Flavour, floor, FloorRun, run, sameChecks, writeJob } from "./peerRunners";
 import { PeersResults, Series, ToolTimes } from "./peersResults";
 import { report } from "./peersReport";
@@ -116,17 +115,8 @@ async function main(): Promise<number> {
     requireProviderPlugins();
     const base = requireEnv("MQTTLAB_IMAGE");
     const image = requireEnv("MQTTLAB_EXISTING_IMAGE");
-    const id = `mlp${Date.now().toString(36)}`;
-    const root = mkdtempSync(path.join(tmpdir(), "mqtt-lab-bench-"));
-    const backend = path.join(root, "state");
-    mkdirSync(backend);
-    const ctx: Ctx = {
-        id,
-        root,
-        backend,
-        stacks: [],
-        envVars: { PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: randomBytes(32).toString("base64"), MQTTLAB_RUN_ID: id },
-    };
+    const ctx = newRunContext("mlp");
+    const { id, root } = ctx;
     const problems: string[] = [];
     const cleanupAll = () => {
         sweepRun(id);
