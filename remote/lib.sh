@@ -151,7 +151,8 @@ capture_start() {
   capture_error=""
   as_root tshark -i any -f "$2" -F pcap -w "$1" -q >/dev/null 2>"$1.err" &
   capture_pid=$!
-  while [ ! -s "$1" ] && [ $i -lt 300 ] && kill -0 "$capture_pid" 2>/dev/null; do sleep 0.1; i=$((i+1)); done
+  # /proc, not kill -0: under sudo tshark's process is root's, and kill -0 on it fails for the user.
+  while [ ! -s "$1" ] && [ $i -lt 300 ] && [ -e "/proc/$capture_pid" ]; do sleep 0.1; i=$((i+1)); done
   if [ -s "$1" ]; then rm -f "$1.err"; return 0; fi
   as_root pkill -f "$1" 2>/dev/null
   capture_error=$(tail -n 2 "$1.err" 2>/dev/null | tr '\n' ' ')
