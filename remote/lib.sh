@@ -98,11 +98,19 @@ run_dir() {
     if [ ! -d "$d" ] || [ ! -O "$d" ]; then continue; fi
     pid=${d#/tmp/mqtt-lab-run.}; pid=${pid%%.*}
     [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = bash ] && continue
-    # "[/]" keeps the pattern from matching sudo's own command line.
-    as_root pkill -f "[/]${d#/}/" 2>/dev/null || true
+    stop_writers "$d"
     rm -rf "$d" 2>/dev/null || as_root rm -rf "$d"
   done
   mktemp -d "/tmp/mqtt-lab-run.$$.XXXXXX"
+}
+
+# stop_writers DIR: stops the captures (tshark) still writing into DIR, a killed run's: tshark
+# writes to its stdout, which the run's shell opened there.
+stop_writers() {
+  local p
+  for p in $(pgrep -x tshark); do
+    case "$(as_root readlink "/proc/$p/fd/1" 2>/dev/null)" in "$1"/*) as_root kill "$p" 2>/dev/null ;; esac
+  done
 }
 
 # remove_on_exit DIR: removes DIR when the script ends, stopped by a signal too (bash runs the EXIT
@@ -149,12 +157,16 @@ as_root() { if [ "${AS_ROOT:-}" = sudo ]; then sudo -n "$@"; else "$@"; fi; }
 capture_start() {
   local i=0
   capture_error=""
-  as_root tshark -i any -f "$2" -F pcap -w "$1" -q >/dev/null 2>"$1.err" &
+  # tshark writes the capture to stdout, which this shell opens in its own private directory:
+  # tshark's dumpcap drops root's powers before it opens a file, so it could not write there.
+  # "[t]" in the pkill patterns below keeps them from matching sudo's own command line.
+  capture_filter="$2"
+  as_root tshark -i any -f "$2" -F pcap -w - -q >"$1" 2>"$1.err" &
   capture_pid=$!
   # /proc, not kill -0: under sudo tshark's process is root's, and kill -0 on it fails for the user.
   while [ ! -s "$1" ] && [ $i -lt 300 ] && [ -e "/proc/$capture_pid" ]; do sleep 0.1; i=$((i+1)); done
   if [ -s "$1" ]; then rm -f "$1.err"; return 0; fi
-  as_root pkill -f "$1" 2>/dev/null
+  as_root pkill -f "[t]shark -i any -f $capture_filter" 2>/dev/null
   capture_error=$(tail -n 2 "$1.err" 2>/dev/null | tr '\n' ' ')
   [ -n "$capture_error" ] || capture_error="no word from tshark after $((i / 10)) s"
   rm -f "$1.err"
@@ -164,12 +176,12 @@ capture_start() {
 # capture_stop PCAP: lets the last packets land, then stops tshark cleanly.
 capture_stop() {
   sleep 0.3
-  as_root pkill -INT -f "$1"
+  as_root pkill -INT -f "[t]shark -i any -f $capture_filter"
   wait "$capture_pid" || true
 }
 
 # in_capture PCAP TEXT: TEXT appears in the raw bytes of the capture (in clear).
-in_capture() { as_root cat "$1" | grep -a -q -F -- "$2"; }
+in_capture() { grep -a -q -F -- "$2" "$1"; }
 # in_capture_file PCAP FILE: the line of FILE appears there; for a secret, which must not be in
 # grep's arguments.
-in_capture_file() { as_root cat "$1" | grep -a -q -F -f "$2"; }
+in_capture_file() { grep -a -q -F -f "$2" "$1"; }

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { sshExec } from "../../src/ssh/exec";
@@ -70,5 +71,18 @@ describe("The existing-host image", () => {
             sshExec({ ...hosts.broker.target, fingerprint: sshFingerprint(stranger.public) }, "true", { timeoutMs: 20_000 }),
             /host key SHA256:\S+, pinned SHA256:/,
         );
+    });
+    it("lets the checks' capture start through sudo as the login user, as on a VM (tshark then belongs to root)", async () => {
+        const lib = readFileSync(path.join(repoRoot, "remote", "lib.sh"), "utf8");
+        const probe = [
+            "AS_ROOT=sudo",
+            'd=$(mktemp -d); started=no; capture_start "$d/c.pcap" "tcp port 8883" && started=yes',
+            'echo "started=$started ${capture_error:-}"',
+            '[ "$started" = yes ] && capture_stop "$d/c.pcap"',
+            'sudo -n rm -rf "$d"',
+        ].join("\n");
+        const r = await sshExec(hosts.client.target, "bash -s", { stdin: `${lib}\n${probe}\n`, timeoutMs: 60_000 });
+        assert.match(hosts.client.target.user, /^lab$/, "the probe runs as the login user, not root");
+        assert.match(r.stdout, /^started=yes/m, `${r.stdout}\n${r.stderr}`);
     });
 });

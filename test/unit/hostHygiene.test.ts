@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
@@ -27,7 +27,13 @@ describe("run_dir: one private directory per run", () => {
         const stale = `/tmp/mqtt-lab-run.${gone}.hygtest`;
         mkdirSync(stale, { mode: 0o700 });
         writeFileSync(path.join(stale, "mosquitto_pub"), "-u student\n-P pw-hygiene-test\n");
-        const capture = spawn("sh", ["-c", "sleep 300", `${stale}/plain.pcap`], { stdio: "ignore" });
+        // A stand-in tshark (a program of that name) writing to its stdout there, as capture_start has it.
+        const standIn = path.join(stale, "..", `tshark-standin-${gone}`);
+        mkdirSync(standIn, { recursive: true });
+        copyFileSync("/bin/sleep", path.join(standIn, "tshark"));
+        const pcap = openSync(path.join(stale, "plain.pcap"), "w");
+        const capture = spawn(path.join(standIn, "tshark"), ["300"], { stdio: ["ignore", pcap, "ignore"] });
+        closeSync(pcap);
         // A run under way: its shell is alive.
         const running = spawn("bash", ["-c", "sleep 300; :"], { stdio: "ignore" });
         const live = `/tmp/mqtt-lab-run.${running.pid}.hygtest`;
@@ -47,6 +53,7 @@ describe("run_dir: one private directory per run", () => {
             capture.kill();
             rmSync(live, { recursive: true, force: true });
             rmSync(stale, { recursive: true, force: true });
+            rmSync(standIn, { recursive: true, force: true });
         }
     });
 
