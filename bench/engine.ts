@@ -27,10 +27,10 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { clientChecksScript } from "../src/remote/checkScripts";
 import { renderBrokerConf } from "../src/mosquitto/conf";
-import { clientInstallScript, renderBundle } from "../src/remote/hostScripts";
+import { renderBundle } from "../src/remote/hostScripts";
 import { sshExec } from "../src/ssh/exec";
 import { repoRoot, requireEnv, requireProviderPlugins, sshTargetOf } from "../testkit/engineHarness";
-import { benchBrokerApply, labCrl, OpensslPki, startLabHosts } from "../testkit/labHosts";
+import { benchBrokerApply, installIdentity, labCrl, OpensslPki, startLabHosts } from "../testkit/labHosts";
 import {
     byType,
     changed,
@@ -134,8 +134,7 @@ async function physicalFloor(n: number): Promise<PhysicalRound[]> {
             renderBundle({ "ca-g1.crt": ca.cert, "server.crt": s0.cert, "server.key": s0.key, "crl.pem": labCrl([ca]) }),
         );
         if (first.code !== 0) throw new Error(`physical floor: broker install failed: ${first.stderr}`);
-        const inst = await lab.run("client", clientInstallScript("client-a"), renderBundle({ "ca.crt": ca.cert, "client.crt": c0.cert, "client.key": c0.key }));
-        if (inst.code !== 0) throw new Error(`physical floor: client install failed: ${inst.stderr}`);
+        await installIdentity(lab, "client-a", ca, c0);
         const check = clientChecksScript({ identity: "client-a", topics: ["#"], brokerAddress: lab.broker.address, tlsPort: 8883, plaintextPort: 1883 });
         // What a careful admin would type: write the two files, SIGHUP (and a moment for it), per host.
         const writeFiles = (dir: string) =>

@@ -15,11 +15,11 @@
  */
 import { clientChecksScript } from "../src/remote/checkScripts";
 import { renderBrokerConf } from "../src/mosquitto/conf";
-import { clientInstallScript, renderBundle } from "../src/remote/hostScripts";
+import { renderBundle } from "../src/remote/hostScripts";
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { repoRoot } from "../testkit/engineHarness";
-import { benchBrokerApply, labCrl, OpensslPki, startLabHosts } from "../testkit/labHosts";
+import { benchBrokerApply, installIdentity, labCrl, OpensslPki, startLabHosts } from "../testkit/labHosts";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 8);
 
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
         const ca = pki.ca("ca", "bench CA generation 1");
         const sans = [`IP:${lab.broker.address}`];
         const client = pki.leaf("client-a", "ca", "client-a", "client");
-        await lab.run("client", clientInstallScript("client-a"), renderBundle({ "ca.crt": ca.cert, "client.crt": client.cert, "client.key": client.key }));
+        await installIdentity(lab, "client-a", ca, client);
         const conf = renderBrokerConf({ owner: "bench", tlsPort: 8883, tlsVersion: "tlsv1.2", trust: "capath" });
         const apply = benchBrokerApply(conf);
         const check = clientChecksScript({ identity: "client-a", topics: ["#"], brokerAddress: lab.broker.address, tlsPort: 8883, plaintextPort: 1883 });

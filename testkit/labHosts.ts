@@ -14,7 +14,7 @@ import { capabilityFlags } from "../src/config/capabilities";
 import { sshFingerprint } from "../src/ssh/fingerprint";
 import { sshExec, SshTarget, ExecResult } from "../src/ssh/exec";
 import { renderAcl } from "../src/mosquitto/conf";
-import { asRootScript, brokerApplyScript, containerShell } from "../src/remote/hostScripts";
+import { asRootScript, brokerApplyScript, clientInstallScript, containerShell, renderBundle } from "../src/remote/hostScripts";
 import { composeScript } from "../src/remote/compose";
 import { leafOf, signCrl } from "../src/pki/crl";
 import { crlNextUpdate, nextRevocations } from "../src/pki/revocation";
@@ -101,6 +101,15 @@ export async function startLabHosts(subnetPrefix: string): Promise<LabHosts> {
         cleanup();
         throw e;
     }
+}
+
+/**
+ * Installs `identity` on the client host as the program's client install does (its CA, certificate
+ * and key in ~/.mqtt-lab/<identity>); throws with the host's stderr when it fails.
+ */
+export async function installIdentity(lab: LabHosts, identity: string, ca: Pem, leaf: Pem): Promise<void> {
+    const r = await lab.run("client", clientInstallScript(identity), renderBundle({ "ca.crt": ca.cert, "client.crt": leaf.cert, "client.key": leaf.key }));
+    if (r.code !== 0) throw new Error(`installing ${identity} on the client host failed: ${r.stderr}`);
 }
 
 export interface Pem {

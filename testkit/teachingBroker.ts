@@ -3,14 +3,13 @@
  * checks' secrets: the two hosts of labHosts.ts, an openssl PKI, the program's own broker apply
  * and client install (src/remote/hostScripts.ts), and its check script, without the engine.
  */
-import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { ClientIdentity } from "../src/config/labConfig";
 import { renderAcl, renderBrokerConf, renderPasswordFile } from "../src/mosquitto/conf";
 import { clientChecksScript } from "../src/remote/checkScripts";
-import { asRootScript, brokerApplyScript, clientInstallScript, containerShell, renderBundle } from "../src/remote/hostScripts";
+import { asRootScript, brokerApplyScript, containerShell, renderBundle } from "../src/remote/hostScripts";
 import { ExecResult } from "../src/ssh/exec";
-import { labCrl, LabHosts, OpensslPki, Pem, startLabHosts } from "./labHosts";
+import { installIdentity, labCrl, LabHosts, OpensslPki, Pem, startLabHosts } from "./labHosts";
 
 export interface TeachingSettings {
     password: string;
@@ -47,12 +46,7 @@ export async function startTeachingBroker(subnetPrefix: string, clients: readonl
         const server = pki.leaf("server", "ca", "broker.it.internal", "server", [`IP:${lab.broker.address}`]);
         for (const c of clients) {
             const leaf = pki.leaf(c.name, "ca", c.name, "client");
-            const r = await lab.run(
-                "client",
-                clientInstallScript(c.name),
-                renderBundle({ "ca.crt": ca.cert, "client.crt": leaf.cert, "client.key": leaf.key }),
-            );
-            assert.equal(r.code, 0, r.stderr);
+            await installIdentity(lab, c.name, ca, leaf);
         }
         const labSalt = randomBytes(12).toString("base64");
         // The broker requires a CRL for each trusted CA, as the program's apply sends one.

@@ -9,8 +9,8 @@ import { after, before, describe, it } from "node:test";
 import { captureWhilePublishing } from "../../testkit/brokerCapture";
 import { clientChecksScript } from "../../src/remote/checkScripts";
 import { brokerPaths, renderAcl, renderBrokerConf, renderPasswordFile } from "../../src/mosquitto/conf";
-import { asRootScript, containerShell, brokerApplyScript, brokerRemoveScript, clientInstallScript, renderBundle } from "../../src/remote/hostScripts";
-import { labCrl, LabHosts, OpensslPki, Pem, startLabHosts } from "../../testkit/labHosts";
+import { asRootScript, containerShell, brokerApplyScript, brokerRemoveScript, renderBundle } from "../../src/remote/hostScripts";
+import { installIdentity, labCrl, LabHosts, OpensslPki, Pem, startLabHosts } from "../../testkit/labHosts";
 import { forgeriesScript } from "../../src/pki/forgeries";
 import { refusalChecksScript } from "../../src/remote/checkScripts";
 import { parseBundle } from "../../src/remote/bundle";
@@ -88,12 +88,7 @@ describe("Broker scripts on a real mosquitto", () => {
         // Two identities on the client host: client-a, and an observer that reads what others publish.
         for (const identity of ["client-a", "observer"]) {
             const leaf = pki.leaf(identity, "ca", identity, "client");
-            const install = await lab.run(
-                "client",
-                clientInstallScript(identity),
-                renderBundle({ "ca.crt": ca.cert, "client.crt": leaf.cert, "client.key": leaf.key }),
-            );
-            assert.equal(install.code, 0, install.stderr);
+            await installIdentity(lab, identity, ca, leaf);
         }
     });
     after(() => {

@@ -11,8 +11,8 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { brokerPaths, renderAcl, renderBrokerConf, renderPasswordFile } from "../../src/mosquitto/conf";
 import { clientChecksScript } from "../../src/remote/checkScripts";
-import { asRootScript, brokerApplyScript, brokerRemoveScript, clientInstallScript, containerShell, renderBundle } from "../../src/remote/hostScripts";
-import { labCrl, LabHosts, OpensslPki, Pem, startLabHosts } from "../../testkit/labHosts";
+import { asRootScript, brokerApplyScript, brokerRemoveScript, containerShell, renderBundle } from "../../src/remote/hostScripts";
+import { installIdentity, labCrl, LabHosts, OpensslPki, Pem, startLabHosts } from "../../testkit/labHosts";
 
 const clients = [{ name: "client-a", topics: ["lab/#"], host: "client" as const }];
 
@@ -94,12 +94,7 @@ describe("Nothing left behind, nothing lost, on real hosts", () => {
         server = pki.leaf("server", "ca", "broker.it.internal", "server", [`IP:${lab.broker.address}`]);
         const leaf = pki.leaf("client-a", "ca", "client-a", "client");
         clientKey = leaf.key;
-        const install = await lab.run(
-            "client",
-            clientInstallScript("client-a"),
-            renderBundle({ "ca.crt": ca.cert, "client.crt": leaf.cert, "client.key": leaf.key }),
-        );
-        assert.equal(install.code, 0, install.stderr);
+        await installIdentity(lab, "client-a", ca, leaf);
     });
     after(() => {
         lab?.cleanup();
