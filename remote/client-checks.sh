@@ -32,7 +32,9 @@ D="$HOME/$CLIENT_DIR"
 failed=0
 capture_error=""  # set by capture_start (lib.sh) when tshark does not start
 nonce=$(cat /proc/sys/kernel/random/uuid)
-topic=$(printf '%s' "$TOPIC_TEMPLATE" | sed "s/NONCE/$nonce/")
+topic=${TOPIC_TEMPLATE//NONCE/$nonce}
+msg="mqtt-lab-check-$nonce"
+roundtrip_pub=""  # what the round trip's publish printed (check 1), read by check 8
 # as_student COMMAND...: a mosquitto client logged in as the teaching user, from its options file.
 as_student() { XDG_CONFIG_HOME="$priv" "$@"; }
 # The broker and the lab CA, then this identity's certificate, for every TLS client below.
@@ -40,15 +42,15 @@ tls=(-h "$BROKER" -p "$TLS_PORT" --cafile "$D/ca.crt")
 me=(--cert "$D/client.crt" --key "$D/client.key")
 
 # 1. A QoS 1 message over mutual TLS comes back to a subscriber, the broker's address verified.
+#    Published with MQTT v5: its PUBACK reason is the ACL check's positive control (check 8).
 check_tls_roundtrip() {
-  msg="mqtt-lab-check-$nonce"
   timeout 20 stdbuf -oL mosquitto_sub "${tls[@]}" "${me[@]}" -i "$IDENTITY-check-sub-$$" -q 1 -t "$topic" -C 1 -W 15 -d > "$out" 2>&1 &
   sub=$!
   # Publish once the subscription is acknowledged (at most 5 s), not after a fixed head start:
   # stdbuf makes mosquitto_sub write each line as it comes (to a file, stdio would hold them).
   i=0; while ! grep -q "received SUBACK" "$out" && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
-  pubout=$(timeout 15 mosquitto_pub "${tls[@]}" "${me[@]}" -i "$IDENTITY-check-pub-$$" -q 1 -t "$topic" -m "$msg" 2>&1) ||
-    { kill $sub 2>/dev/null; fail "tls-roundtrip: mosquitto_pub as $IDENTITY failed: $(short "$pubout")"; return; }
+  roundtrip_pub=$(timeout 15 mosquitto_pub "${tls[@]}" "${me[@]}" -i "$IDENTITY-check-pub-$$" -V 5 -d -q 1 -t "$topic" -m "$msg" 2>&1) ||
+    { kill $sub 2>/dev/null; fail "tls-roundtrip: mosquitto_pub as $IDENTITY failed: $(short "$roundtrip_pub")"; return; }
   wait $sub || true
   grep -qx "$msg" "$out" || { fail "tls-roundtrip: the subscriber did not receive the message; it saw: $(short "$(cat "$out")")"; return; }
   echo "PASS tls-roundtrip: $IDENTITY published and received on $topic over TLS (QoS 1)"
@@ -86,11 +88,14 @@ check_server_chain() {
 
 # 5. This identity's certificate and CA stay valid long enough.
 check_client_validity() {
+  local f seen said=""
   for f in client.crt ca.crt; do
-    openssl x509 -in "$D/$f" -noout -checkend $((MIN_DAYS * 86400)) >/dev/null 2>&1 ||
-      { fail "cert-validity: $f of $IDENTITY expires within $MIN_DAYS days ($(openssl x509 -in "$D/$f" -noout -enddate 2>/dev/null))"; return; }
+    # One openssl run per file: -checkend sets the exit status, the fields are what was seen.
+    seen=$(openssl x509 -in "$D/$f" -noout -serial -enddate -fingerprint -sha256 -checkend $((MIN_DAYS * 86400)) 2>&1) ||
+      { fail "cert-validity: $f of $IDENTITY expires within $MIN_DAYS days ($(printf '%s' "$seen" | grep notAfter))"; return; }
+    [ $f = client.crt ] && said=$(printf '%s' "$seen" | grep -v "will not expire" | tr '\n' ' ')
   done
-  echo "PASS cert-validity: $IDENTITY's certificate and CA valid for $MIN_DAYS+ days ($(openssl x509 -in "$D/client.crt" -noout -serial -enddate -fingerprint -sha256 | tr '\n' ' '))"
+  echo "PASS cert-validity: $IDENTITY's certificate and CA valid for $MIN_DAYS+ days ($said)"
 }
 
 # 6. A host clock behind the certificate's start rejects a fresh certificate ("not yet valid").
@@ -102,20 +107,20 @@ check_clock() {
 }
 
 # 7. On the teaching port, the capture detector must find topic and payload in clear: the positive
-#    control that makes the silence of check 9 mean something.
+#    control that makes the silence of check 9 mean something. The capture (plain.pcap) runs
+#    during the whole run; the student's payload is its end marker.
 check_capture_plaintext() {
-  pcap="$priv/plain.pcap"; ptopic="lab/mqtt-lab-plain-$nonce"; ppayload="mqtt-lab-plain-payload-$nonce"
-  capture_start "$pcap" "tcp port $PLAIN_PORT and host $BROKER" || { fail "capture-plaintext: tshark did not start on $(hostname): $capture_error"; return; }
+  local pcap="$priv/plain.pcap" ptopic="lab/mqtt-lab-plain-$nonce" ppayload="mqtt-lab-plain-payload-$nonce" seen="" pw=""
+  [ "$plain_capture" = started ] || { fail "capture-plaintext: the capture did not start on $(hostname): $plain_capture"; return; }
   pubout=$(as_student timeout 15 mosquitto_pub -h "$BROKER" -p "$PLAIN_PORT" -i "mqtt-lab-plain-$$" -t "$ptopic" -m "$ppayload" 2>&1) ||
-    { capture_stop "$pcap"; fail "capture-plaintext: the password-protected publish on port $PLAIN_PORT failed: $(short "$pubout")"; return; }
-  capture_stop "$pcap"
-  seen=""
+    { capture_stop "$pcap" "$ppayload"; fail "capture-plaintext: the password-protected publish on port $PLAIN_PORT failed: $(short "$pubout")"; return; }
+  capture_stop "$pcap" "$ppayload" || true
   in_capture "$pcap" "$ptopic" && seen="$seen topic"
   in_capture "$pcap" "$ppayload" && seen="$seen payload"
-  pw=""; [ -n "$TEACH_PW" ] && in_capture_file "$pcap" "$priv/password" && pw="; the password crossed in clear too ([redacted])"
+  [ -n "$TEACH_PW" ] && in_capture_file "$pcap" "$priv/password" && pw="; the password crossed in clear too ([redacted])"
   rm -f "$pcap"
   [ "$seen" = " topic payload" ] || { fail "capture-plaintext: the detector did not find the topic and payload in a plaintext capture (found:$seen), so its silence on the TLS port proves nothing"; return; }
-  echo "PASS capture-plaintext: tshark read the topic $ptopic and the payload in clear on port $PLAIN_PORT, as in the seed$pw"
+  echo "PASS capture-plaintext: the capture held the topic $ptopic and the payload in clear on port $PLAIN_PORT, as in the seed$pw"
 }
 
 # 7b. The teaching listener has its own namespace: what a student publishes on "lab/x" is
@@ -123,7 +128,9 @@ check_capture_plaintext() {
 #     lab shares it (TEACHING_SHARED). A student subscriber receiving it is the positive control.
 check_teaching_namespace() {
   local stopic="lab/mqtt-lab-ns-$nonce" msg="mqtt-lab-ns-$nonce" tlsout="$priv/ns-tls" stuout="$priv/ns-student"
-  timeout 30 stdbuf -oL mosquitto_sub "${tls[@]}" "${me[@]}" -i "$IDENTITY-ns-$$" -t "$TEACHING_MOUNT$stopic" -t "$stopic" -v -W 25 -d > "$tlsout" 2>&1 &
+  local fence="mqtt-lab-ns-fence-$nonce"
+  # The TLS subscriber also listens on its own topic, where the fence comes after the student's message.
+  timeout 30 stdbuf -oL mosquitto_sub "${tls[@]}" "${me[@]}" -i "$IDENTITY-ns-$$" -t "$TEACHING_MOUNT$stopic" -t "$stopic" -t "$topic" -v -W 25 -d > "$tlsout" 2>&1 &
   local tsub=$!
   as_student timeout 30 stdbuf -oL mosquitto_sub -h "$BROKER" -p "$PLAIN_PORT" -i "mqtt-lab-ns-student-$$" -t "$stopic" -C 1 -W 25 -v -d > "$stuout" 2>&1 &
   local ssub=$!
@@ -136,8 +143,12 @@ check_teaching_namespace() {
   pubout=$(as_student timeout 15 mosquitto_pub -h "$BROKER" -p "$PLAIN_PORT" -i "mqtt-lab-ns-$$" -q 1 -t "$stopic" -m "$msg" 2>&1) ||
     { kill $tsub $ssub 2>/dev/null; fail "teaching-namespace: the student's publish on port $PLAIN_PORT failed: $(short "$pubout")"; return; }
   wait $ssub || true
-  # mosquitto hands a message to every subscriber in one pass: the TLS one has had its chance.
-  sleep 0.3; kill $tsub 2>/dev/null; wait $tsub 2>/dev/null || true
+  # mosquitto hands a message to every subscriber when it arrives, and each client gets its
+  # messages in order: once the TLS subscriber has the fence, published after, it has had its chance.
+  timeout 15 mosquitto_pub "${tls[@]}" "${me[@]}" -i "$IDENTITY-ns-fence-$$" -q 1 -t "$topic" -m "$fence" >/dev/null 2>&1
+  i=0; while ! grep -q "^$topic $fence\$" "$tlsout" && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
+  kill $tsub 2>/dev/null; wait $tsub 2>/dev/null || true
+  grep -q "^$topic $fence\$" "$tlsout" || { fail "teaching-namespace: $IDENTITY's own fence message on $topic did not come back within 10 s, so what it did not receive proves nothing: $(short "$(grep -v '^Client' "$tlsout")")"; return; }
   # mosquitto 2.0.11 hands a student its own topics with the mount point in front (fixed in 2.0.12,
   # mosquitto #2244); later versions strip it. Either is the student's message.
   grep -qx -e "$stopic $msg" -e "$TEACHING_MOUNT$stopic $msg" "$stuout" || { fail "teaching-namespace: a student subscriber on port $PLAIN_PORT did not receive the student's message on $stopic, so the check proves nothing; it saw: $(short "$(grep -v '^Client' "$stuout")")"; return; }
@@ -151,11 +162,11 @@ check_teaching_namespace() {
   fi
 }
 
-# 8. A publish outside the identity's ACL gets MQTT v5 reason 135; one inside is acknowledged.
+# 8. A publish outside the identity's ACL gets MQTT v5 reason 135; one inside (check 1's) is
+#    acknowledged.
 check_acl() {
-  outside=$(printf '%s' "$ACL_OUTSIDE" | sed "s/NONCE/$nonce/")
+  local outside=${ACL_OUTSIDE//NONCE/$nonce} denied allowed=$roundtrip_pub
   denied=$(timeout 15 mosquitto_pub "${tls[@]}" "${me[@]}" -i "$IDENTITY-acl-$$" -V 5 -d -q 1 -t "$outside" -m acl-probe 2>&1)
-  allowed=$(timeout 15 mosquitto_pub "${tls[@]}" "${me[@]}" -i "$IDENTITY-acl-$$" -V 5 -d -q 1 -t "$topic" -m acl-control 2>&1)
   printf '%s' "$allowed" | grep -qE "received PUBACK \(Mid: [0-9]+, RC:(0|16)\)" ||
     { fail "acl: the positive control, a publish on $topic (inside the ACL), was not acknowledged: $(short "$(printf '%s' "$allowed" | grep -E 'PUBACK|Error|rror' | head -n 2)")"; return; }
   printf '%s' "$denied" | grep -qE "received PUBACK \(Mid: [0-9]+, RC:135\)" ||
@@ -163,22 +174,28 @@ check_acl() {
   echo "PASS acl: $IDENTITY publishing on $outside (outside its ACL) got PUBACK reason 135 (not authorized); on $topic reason $(printf '%s' "$allowed" | sed -n 's/.*received PUBACK (Mid: [0-9]*, RC:\([0-9]*\)).*/\1/p' | head -n 1)"
 }
 
-# 9. tshark on this host during a TLS publish: packets seen, neither topic nor payload in clear.
+# 9. The capture of the TLS port (tls.pcap) during the whole run, every TLS publish of the checks
+#    above included: packets seen, neither topic nor payload in clear. Its end marker, sent in
+#    clear on that port, is also its positive control: what does cross in clear, the detector finds.
 check_capture_tls() {
-  pcap="$priv/tls.pcap"; payload="mqtt-lab-capture-payload-$nonce"
-  who="root run it"; [ "${AS_ROOT:-}" = sudo ] && who="sudo run it"
-  capture_start "$pcap" "tcp port $TLS_PORT and host $BROKER" || { fail "capture-tls: tshark did not start on $(hostname) (is it installed, may $who?): $capture_error"; return; }
-  pubout=$(timeout 15 mosquitto_pub "${tls[@]}" "${me[@]}" -i "$IDENTITY-capture-$$" -q 1 -t "$topic" -m "$payload" 2>&1) ||
-    { capture_stop "$pcap"; fail "capture-tls: the publish to capture failed: $(short "$pubout")"; return; }
-  capture_stop "$pcap"
-  packets=$(tshark -r "$pcap" 2>/dev/null | wc -l)
-  hits=""
-  for needle in "$topic" "$payload"; do in_capture "$pcap" "$needle" && hits="$hits $needle"; done
+  local pcap="$priv/tls.pcap" marker="mqtt-lab-capture-end-$nonce" packets hits="" needle
+  local who="root run it"; [ "${AS_ROOT:-}" = sudo ] && who="sudo run it"
+  [ "$tls_capture" = started ] || { fail "capture-tls: the capture did not start on $(hostname) (is tshark installed, may $who?): $tls_capture"; return; }
+  send_in_clear "$BROKER" "$TLS_PORT" "$marker"
+  capture_stop "$pcap" "$marker" || { rm -f "$pcap"; fail "capture-tls: bytes sent in clear on port $TLS_PORT never showed in the capture, so it proves nothing"; return; }
+  packets=$(capture_packets "$pcap")
+  for needle in "$topic" "$msg"; do in_capture "$pcap" "$needle" && hits="$hits $needle"; done
   rm -f "$pcap"
-  [ "$packets" -gt 0 ] || { fail "capture-tls: tshark saw no packet on port $TLS_PORT during a publish, so it proves nothing"; return; }
   [ -z "$hits" ] || { fail "capture-tls: in clear on port $TLS_PORT:$hits"; return; }
-  echo "PASS capture-tls: $packets packets on port $TLS_PORT during a publish; neither its topic nor its payload in clear"
+  echo "PASS capture-tls: ${packets:-?} packets on port $TLS_PORT during the checks' TLS publishes; neither their topic nor their payload in clear (the bytes sent in clear on purpose were found)"
 }
+
+# The captures start first, both at once, so that they see every check.
+tls_capture=off; plain_capture=off
+[ "$CAPTURE_TLS" = yes ] && capture_start "$priv/tls.pcap" "tcp port $TLS_PORT and host $BROKER"
+[ "$CAPTURE_PLAINTEXT" = yes ] && capture_start "$priv/plain.pcap" "tcp port $PLAIN_PORT and host $BROKER"
+if [ "$CAPTURE_TLS" = yes ]; then capture_ready "$priv/tls.pcap" && tls_capture=started || tls_capture=$capture_error; fi
+if [ "$CAPTURE_PLAINTEXT" = yes ]; then capture_ready "$priv/plain.pcap" && plain_capture=started || plain_capture=$capture_error; fi
 
 check_tls_roundtrip || true
 if [ "$HOST_CHECKS" = yes ]; then

@@ -104,20 +104,20 @@ run_dir() {
   mktemp -d "/tmp/mqtt-lab-run.$$.XXXXXX"
 }
 
-# stop_writers DIR: stops the captures (tshark) still writing into DIR, a killed run's: tshark
+# stop_writers DIR: stops the captures (dumpcap) still writing into DIR, a killed run's: dumpcap
 # writes to its stdout, which the run's shell opened there.
 stop_writers() {
   local p
-  for p in $(pgrep -x tshark); do
+  for p in $(pgrep -x dumpcap); do
     case "$(as_root readlink "/proc/$p/fd/1" 2>/dev/null)" in "$1"/*) as_root kill "$p" 2>/dev/null ;; esac
   done
 }
 
-# remove_on_exit DIR: removes DIR when the script ends, stopped by a signal too (bash runs the EXIT
+# remove_on_exit DIR: stops the captures writing into DIR and removes it when the script ends, stopped by a signal too (bash runs the EXIT
 # trap on SIGTERM, the provider's cancel, only when SIGTERM has a trap of its own).
 remove_on_exit() {
   # shellcheck disable=SC2064  # DIR is expanded now, on purpose
-  trap "rm -rf '$1' 2>/dev/null || as_root rm -rf '$1'" EXIT
+  trap "stop_writers '$1'; rm -rf '$1' 2>/dev/null || as_root rm -rf '$1'" EXIT
   trap 'exit 129' HUP
   trap 'exit 130' INT
   trap 'exit 143' TERM
@@ -151,34 +151,61 @@ short() { printf '%s' "$1" | head -c 200 | tr '\n' ' '; }
 # as_root COMMAND...: tshark needs root; AS_ROOT is "sudo" when the SSH user is not root.
 as_root() { if [ "${AS_ROOT:-}" = sudo ]; then sudo -n "$@"; else "$@"; fi; }
 
-# capture_start PCAP FILTER: tshark writes what FILTER matches to PCAP, in the background, until
-# capture_stop; returns once tshark has started writing, non-zero if it has not within 30 s (a
-# loaded machine can take more than 10), with tshark's own last words in $capture_error.
+# The checks' captures. dumpcap (the capture engine tshark itself starts; it starts in a few
+# milliseconds where tshark takes seconds) writes what FILTER matches to its stdout as a pcap,
+# which this shell opens in its own private directory (dumpcap drops root's powers before it
+# opens a file, so under sudo it could not write there). A capture runs while the checks run,
+# and is stopped once an end marker, sent in clear after everything it must hold, is in it:
+# packets land in order, so what came before has landed too. No fixed wait.
+declare -A capture_pid=()
+
+# capture_start PCAP FILTER: starts capturing into PCAP, in the background.
 capture_start() {
-  local i=0
+  as_root dumpcap -i any -f "$2" -P -w - >"$1" 2>"$1.err" &
+  capture_pid[$1]=$!
+}
+
+# capture_ready PCAP: returns once dumpcap has written the pcap's header, non-zero if it has not
+# within 30 s (a loaded machine can take more than 10) or died, with its last words in
+# $capture_error.
+capture_ready() {
+  local i=0 pid=${capture_pid[$1]}
   capture_error=""
-  # tshark writes the capture to stdout, which this shell opens in its own private directory:
-  # tshark's dumpcap drops root's powers before it opens a file, so it could not write there.
-  # "[t]" in the pkill patterns below keeps them from matching sudo's own command line.
-  capture_filter="$2"
-  as_root tshark -i any -f "$2" -F pcap -w - -q >"$1" 2>"$1.err" &
-  capture_pid=$!
-  # /proc, not kill -0: under sudo tshark's process is root's, and kill -0 on it fails for the user.
-  while [ ! -s "$1" ] && [ $i -lt 300 ] && [ -e "/proc/$capture_pid" ]; do sleep 0.1; i=$((i+1)); done
-  if [ -s "$1" ]; then rm -f "$1.err"; return 0; fi
-  as_root pkill -f "[t]shark -i any -f $capture_filter" 2>/dev/null
-  capture_error=$(tail -n 2 "$1.err" 2>/dev/null | tr '\n' ' ')
-  [ -n "$capture_error" ] || capture_error="no word from tshark after $((i / 10)) s"
-  rm -f "$1.err"
+  # /proc, not kill -0: under sudo dumpcap's process is root's, and kill -0 on it fails for the user.
+  while [ ! -s "$1" ] && [ $i -lt 600 ] && [ -e "/proc/$pid" ]; do sleep 0.05; i=$((i+1)); done
+  [ -s "$1" ] && return 0
+  capture_signal TERM "$1"
+  capture_error=$(grep -v cap_set_proc "$1.err" 2>/dev/null | tail -n 2 | tr '\n' ' ')
+  [ -n "$capture_error" ] || capture_error="no word from dumpcap after $((i / 20)) s"
   return 1
 }
 
-# capture_stop PCAP: lets the last packets land, then stops tshark cleanly.
+# capture_stop PCAP MARKER: waits (10 s at most) until MARKER is in PCAP, then stops dumpcap;
+# non-zero when the marker never landed (the capture then proves nothing).
 capture_stop() {
-  sleep 0.3
-  as_root pkill -INT -f "[t]shark -i any -f $capture_filter"
-  wait "$capture_pid" || true
+  local i=0
+  while ! in_capture "$1" "$2" && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
+  capture_signal INT "$1"
+  wait "${capture_pid[$1]}" || true
+  in_capture "$1" "$2"
 }
+
+# capture_packets PCAP: how many packets dumpcap captured, from its own report at the end.
+capture_packets() { sed -n 's/.*Packets captured: \([0-9]*\).*/\1/p' "$1.err" | tail -n 1; }
+
+# capture_signal SIGNAL PCAP: sends SIGNAL to the dumpcap writing PCAP (its stdout), and to no
+# other: under sudo the user can neither signal root's dumpcap nor trust a pattern on its command line.
+capture_signal() {
+  local p
+  for p in $(pgrep -x dumpcap); do
+    [ "$(as_root readlink "/proc/$p/fd/1" 2>/dev/null)" = "$2" ] && as_root kill "-$1" "$p" 2>/dev/null
+  done
+  return 0
+}
+
+# send_in_clear HOST PORT TEXT: opens a TCP connection and sends TEXT as it is (bash's /dev/tcp:
+# no program runs), the end marker of a capture of that port.
+send_in_clear() { printf '%s\n' "$3" 2>/dev/null >"/dev/tcp/$1/$2" || true; }
 
 # in_capture PCAP TEXT: TEXT appears in the raw bytes of the capture (in clear).
 in_capture() { grep -a -q -F -- "$2" "$1"; }

@@ -74,11 +74,11 @@ describe("The teaching password on the client host", () => {
         const c = await t.checks(teaching);
         const recording = await rec.stop();
         assert.equal(c.code, 0, c.stderr);
-        // The password was used: the student's publish went through, and tshark saw it on the wire.
+        // The password was used: the student's publish went through, and the capture saw it on the wire.
         assert.match(c.stdout, /^PASS capture-plaintext: .*the password crossed in clear too \(\[redacted\]\)$/m);
         assert.match(c.stdout, /^PASS teaching-namespace/m);
         // The recording holds the checks' programs: what it did not see, it could not have missed.
-        for (const program of ["mosquitto_pub", "mosquitto_sub", "grep", "tshark", "openssl"])
+        for (const program of ["mosquitto_pub", "mosquitto_sub", "grep", "dumpcap", "openssl"])
             assert.ok(linesWith(recording, `/${program}"`).length > 0, `strace recorded no execve of ${program}`);
         assert.deepEqual(linesWith(recording, teaching.password), [], "the password is on a command line");
         assert.ok(linesWith(recording, '"-u", "student"').length === 0, "the user name is not on a command line either");

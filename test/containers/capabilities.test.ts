@@ -49,7 +49,7 @@ const needs: Record<string, { what: string; works: (c: Started) => Promise<boole
         works: inside("rm -f /tmp/o /tmp/o.bak && touch /tmp/o && chmod 640 /tmp/o && chown mosquitto /tmp/o && cp -p /tmp/o /tmp/o.bak"),
     },
     CAP_KILL: { what: "root sending mosquitto SIGHUP (a reload)", works: inside("pkill -HUP -x mosquitto") },
-    CAP_NET_RAW: { what: "tshark capturing (the checks' capture)", works: inside("timeout 30 tshark -i any -a duration:1 -w /tmp/c.pcap -q") },
+    CAP_NET_RAW: { what: "dumpcap capturing (the checks' capture)", works: inside("timeout 30 dumpcap -i any -a duration:1 -P -w /tmp/c.pcap -q") },
     CAP_SETGID: { what: "mosquitto dropping to its user and group", works: inside('[ "$(ps -o user= -C mosquitto)" = mosquitto ]') },
     CAP_SETUID: { what: "an SSH login (privilege separation)", works: overSsh("id -u", /^0$/m) },
     CAP_SYS_CHROOT: { what: "an SSH login (sshd's chrooted pre-auth child)", works: overSsh("id -u", /^0$/m) },

@@ -72,17 +72,21 @@ describe("The existing-host image", () => {
             /host key SHA256:\S+, pinned SHA256:/,
         );
     });
-    it("lets the checks' capture start through sudo as the login user, as on a VM (tshark then belongs to root)", async () => {
+    it("lets the checks' capture start through sudo as the login user, as on a VM (dumpcap then belongs to root)", async () => {
         const lib = readFileSync(path.join(repoRoot, "remote", "lib.sh"), "utf8");
         const probe = [
             "AS_ROOT=sudo",
-            'd=$(mktemp -d); started=no; capture_start "$d/c.pcap" "tcp port 8883" && started=yes',
+            'd=$(mktemp -d); started=no; capture_start "$d/c.pcap" "tcp port 22" && capture_ready "$d/c.pcap" && started=yes',
             'echo "started=$started ${capture_error:-}"',
-            '[ "$started" = yes ] && capture_stop "$d/c.pcap"',
+            // Stopped by its own end marker, sent in clear, as the checks stop theirs.
+            '[ "$started" = yes ] && send_in_clear 127.0.0.1 22 "end-$$" && capture_stop "$d/c.pcap" "end-$$" && echo "stopped packets=$(capture_packets "$d/c.pcap")"',
+            'pgrep -x dumpcap && echo "still running"',
             'sudo -n rm -rf "$d"',
         ].join("\n");
         const r = await sshExec(hosts.client.target, "bash -s", { stdin: `${lib}\n${probe}\n`, timeoutMs: 60_000 });
         assert.match(hosts.client.target.user, /^lab$/, "the probe runs as the login user, not root");
         assert.match(r.stdout, /^started=yes/m, `${r.stdout}\n${r.stderr}`);
+        assert.match(r.stdout, /^stopped packets=[1-9]\d*$/m, `the capture saw its end marker and counted packets: ${r.stdout}\n${r.stderr}`);
+        assert.doesNotMatch(r.stdout, /still running/, "the user stopped root's dumpcap");
     });
 });

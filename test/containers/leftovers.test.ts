@@ -81,7 +81,7 @@ describe("Nothing left behind, nothing lost, on real hosts", () => {
                 "find / -xdev -type f -cmin -120 -size -4M -print0 2>/dev/null | xargs -0 -r grep -lF -f /dev/shm/needles 2>/dev/null | sort; " +
                 "rm -f /dev/shm/needles; " +
                 "find / -xdev \\( -name 'mqtt-lab-run.*' -o -name '*.pcap' -o -name .previous -o -name '.stage.*' \\) -printf 'left %p\\n' 2>/dev/null | sort; " +
-                "pgrep -a tshark | sed 's/^/running /' || true",
+                "pgrep -a dumpcap | sed 's/^/running /' || true",
             secrets.map(needleOf).join("\n") + "\n",
         );
         return r.stdout.trim().split("\n").filter(Boolean);
@@ -145,7 +145,7 @@ describe("Nothing left behind, nothing lost, on real hosts", () => {
         assert.match(ok.stdout, /^PASS capture-plaintext/m);
         assert.deepEqual(await leftovers("client", [password, clientKey]), ["/root/.mqtt-lab/client-a/client.key"]);
 
-        // A run killed outright (SIGKILL: no trap) while tshark captures the student's login.
+        // A run killed outright (SIGKILL: no trap) while dumpcap captures the student's login.
         const killed = lab.run("client", checksScript(true), `${password}\n`);
         const seen = await lab.run(
             "client",
@@ -161,7 +161,7 @@ describe("Nothing left behind, nothing lost, on real hosts", () => {
         );
         assert.ok(
             left.some((l) => l.startsWith("running ")),
-            `the positive control: tshark still captures: ${left.join("\n")}`,
+            `the positive control: dumpcap still captures: ${left.join("\n")}`,
         );
 
         const next = await lab.run("client", checksScript(true), `${password}\n`);

@@ -30,7 +30,7 @@ describe("Nothing left behind on a lab's hosts, through the engine", () => {
     /**
      * The files of `role`'s root file system (changed in the last two hours) that hold one of
      * `secrets`, sorted, then what run directories, captures, backups and stagings are left, and
-     * any tshark still running. The needles go on stdin into /dev/shm, outside the search.
+     * any dumpcap still running. The needles go on stdin into /dev/shm, outside the search.
      */
     const leftovers = async (role: HostRole, secrets: string[]) => {
         const r = await sshExec(
@@ -39,7 +39,7 @@ describe("Nothing left behind on a lab's hosts, through the engine", () => {
                 "find / -xdev -type f -cmin -120 -size -4M -print0 2>/dev/null | xargs -0 -r grep -lF -f /dev/shm/needles 2>/dev/null | sort; " +
                 "rm -f /dev/shm/needles; " +
                 "find / -xdev \\( -name 'mqtt-lab-run.*' -o -name '*.pcap' -o -name .previous -o -name '.stage.*' \\) -printf 'left %p\\n' 2>/dev/null | sort; " +
-                "pgrep -a tshark | sed 's/^/running /' || true",
+                "pgrep -a dumpcap | sed 's/^/running /' || true",
             { stdin: secrets.map(needleOf).join("\n") + "\n", timeoutMs: 180_000 },
         );
         return r.stdout.trim().split("\n").filter(Boolean);

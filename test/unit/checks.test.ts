@@ -82,7 +82,7 @@ describe("topicOutside", () => {
             .filter((l) => l.includes("TEACH_PW") && !l.trim().startsWith("#"));
         assert.deepEqual(
             uses.map((l) => l.trim().split(" ")[0]),
-            ["IFS=", "printf", "printf", 'pw="";'],
+            ["IFS=", "printf", "printf", "["],
             uses.join("\n"),
         );
         assert.match(remoteFile("client-checks"), /printf -- '-u %s\\n-P %s\\n' "\$TEACHING_USER" "\$TEACH_PW" > "\$priv\/mosquitto_pub"/);
@@ -93,13 +93,13 @@ describe("topicOutside", () => {
         assert.deepEqual([shared.TEACHING_MOUNT, shared.TEACHING_SHARED], ["class/", "yes"]);
         assert.equal(header(clientChecksScript({ ...base, teachingPort: 1884, hostChecks: false })).CAPTURE_PLAINTEXT, "no", "once per host");
     });
-    it("runs tshark as root through the host's prefix", () => {
+    it("runs the capture (dumpcap) as root through the host's prefix", () => {
         const s = header(
             clientChecksScript({ brokerAddress: "203.0.113.1", tlsPort: 8883, plaintextPort: 1883, identity: "a", topics: ["#"], asRoot: "sudo -n " }),
         );
         assert.equal(s.AS_ROOT, "sudo");
         assert.match(remoteFile("lib"), /as_root\(\) \{ if \[ "\$\{AS_ROOT:-\}" = sudo \]; then sudo -n "\$@"; else "\$@"; fi; \}/);
-        assert.match(remoteFile("lib"), /as_root tshark -i any -f "\$2"/);
+        assert.match(remoteFile("lib"), /as_root dumpcap -i any -f "\$2"/);
         assert.equal(s.CAPTURE_TLS, "yes");
     });
 });

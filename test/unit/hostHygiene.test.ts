@@ -27,12 +27,12 @@ describe("run_dir: one private directory per run", () => {
         const stale = `/tmp/mqtt-lab-run.${gone}.hygtest`;
         mkdirSync(stale, { mode: 0o700 });
         writeFileSync(path.join(stale, "mosquitto_pub"), "-u student\n-P pw-hygiene-test\n");
-        // A stand-in tshark (a program of that name) writing to its stdout there, as capture_start has it.
-        const standIn = path.join(stale, "..", `tshark-standin-${gone}`);
+        // A stand-in dumpcap (a program of that name) writing to its stdout there, as capture_start has it.
+        const standIn = path.join(stale, "..", `dumpcap-standin-${gone}`);
         mkdirSync(standIn, { recursive: true });
-        copyFileSync("/bin/sleep", path.join(standIn, "tshark"));
+        copyFileSync("/bin/sleep", path.join(standIn, "dumpcap"));
         const pcap = openSync(path.join(stale, "plain.pcap"), "w");
-        const capture = spawn(path.join(standIn, "tshark"), ["300"], { stdio: ["ignore", pcap, "ignore"] });
+        const capture = spawn(path.join(standIn, "dumpcap"), ["300"], { stdio: ["ignore", pcap, "ignore"] });
         closeSync(pcap);
         // A run under way: its shell is alive.
         const running = spawn("bash", ["-c", "sleep 300; :"], { stdio: "ignore" });
