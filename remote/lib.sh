@@ -89,7 +89,7 @@ network_ports() {
 # named after the run's shell: /tmp/mqtt-lab-run.PID.XXXXXX.
 
 # run_dir: makes this run's directory and prints its path. A run killed outright (SIGKILL: no trap
-# runs) leaves its directory, maybe with tshark still writing there; so each run first clears the
+# runs) leaves its directory, maybe with dumpcap still writing there; so each run first clears the
 # directories of its user whose shell is gone, after stopping what still writes in them. Runs
 # under way (two identities checked at once on one host) keep theirs.
 run_dir() {
@@ -108,13 +108,24 @@ run_dir() {
 # writes to its stdout, which the run's shell opened there.
 stop_writers() {
   local p
+  for p in $(dumpcaps_writing "$1/*"); do as_root kill "$p" 2>/dev/null; done
+  return 0
+}
+
+# dumpcaps_writing PATTERN: the dumpcap processes whose stdout is a file matching the glob
+# PATTERN. Found by where they write, not by a pattern on their command line: under sudo the
+# user can neither signal root's dumpcap by itself nor trust what another user's command line says.
+dumpcaps_writing() {
+  local p
   for p in $(pgrep -x dumpcap); do
-    case "$(as_root readlink "/proc/$p/fd/1" 2>/dev/null)" in "$1"/*) as_root kill "$p" 2>/dev/null ;; esac
+    # shellcheck disable=SC2254  # PATTERN is a glob, on purpose
+    case "$(as_root readlink "/proc/$p/fd/1" 2>/dev/null)" in $1) echo "$p" ;; esac
   done
 }
 
-# remove_on_exit DIR: stops the captures writing into DIR and removes it when the script ends, stopped by a signal too (bash runs the EXIT
-# trap on SIGTERM, the provider's cancel, only when SIGTERM has a trap of its own).
+# remove_on_exit DIR: when the script ends, stopped by a signal too, stops the captures writing
+# into DIR and removes it (bash runs the EXIT trap on SIGTERM, the provider's cancel, only when
+# SIGTERM has a trap of its own).
 remove_on_exit() {
   # shellcheck disable=SC2064  # DIR is expanded now, on purpose
   trap "stop_writers '$1'; rm -rf '$1' 2>/dev/null || as_root rm -rf '$1'" EXIT
@@ -193,13 +204,10 @@ capture_stop() {
 # capture_packets PCAP: how many packets dumpcap captured, from its own report at the end.
 capture_packets() { sed -n 's/.*Packets captured: \([0-9]*\).*/\1/p' "$1.err" | tail -n 1; }
 
-# capture_signal SIGNAL PCAP: sends SIGNAL to the dumpcap writing PCAP (its stdout), and to no
-# other: under sudo the user can neither signal root's dumpcap nor trust a pattern on its command line.
+# capture_signal SIGNAL PCAP: sends SIGNAL to the dumpcap writing PCAP, and to no other.
 capture_signal() {
   local p
-  for p in $(pgrep -x dumpcap); do
-    [ "$(as_root readlink "/proc/$p/fd/1" 2>/dev/null)" = "$2" ] && as_root kill "-$1" "$p" 2>/dev/null
-  done
+  for p in $(dumpcaps_writing "$2"); do as_root kill "-$1" "$p" 2>/dev/null; done
   return 0
 }
 
