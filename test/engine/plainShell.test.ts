@@ -35,7 +35,7 @@ const broker = `172.30.${subnetOctet}.10`;
 
 /** One command in a new login shell: only HOME is given, PATH comes from /etc/profile. */
 function plain(cmd: string, timeout = 600_000): { status: number | null; out: string; stdout: string; stderr: string } {
-    const r = spawnSync("env", ["-i", `HOME=${home}`, "bash", "-l", "-c", `cd ${clone} && ${cmd}`], { encoding: "utf8", timeout });
+    const r = spawnSync("env", ["-i", `HOME=${home}`, "bash", "-l", "-c", `cd ${clone} && ${cmd}`], { encoding: "utf8", timeout, maxBuffer: 64 * 1024 * 1024 }); // a stack export is megabytes
     if (r.error) throw r.error;
     return { status: r.status, out: `${r.stdout}\n${r.stderr}`, stdout: r.stdout, stderr: r.stderr };
 }
