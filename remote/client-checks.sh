@@ -30,7 +30,7 @@ if [ "$CAPTURE_PLAINTEXT" = yes ]; then
 fi
 D="$HOME/$CLIENT_DIR"
 failed=0
-capture_error=""  # set by capture_start (lib.sh) when tshark does not start
+capture_error=""  # set by capture_ready (lib.sh) when a capture does not start
 nonce=$(cat /proc/sys/kernel/random/uuid)
 topic=${TOPIC_TEMPLATE//NONCE/$nonce}
 msg="mqtt-lab-check-$nonce"
