@@ -181,8 +181,8 @@ const checks = new Checks(
             pki.trustBundlePem,
             pki.server.certPem,
             pki.crlPem,
-            ...cfg.clients.map((c) => pki.clients[c.name].certPem),
         ],
+        clientCertPems: Object.fromEntries(cfg.clients.map((c) => [c.name, pki.clients[c.name].certPem])),
         tlsVersion: cfg.tlsVersion,
         forgeFrom: { caCertPem: pki.caCertPem, caPrivateKeyPem: pki.caPrivateKeyPem, clientCertPem: pki.clients[cfg.clients[0].name].certPem },
         crlPem: pki.crlPem,
@@ -205,8 +205,7 @@ const outputs = {
     brokerAddress: hosts.broker.address,
     checkResults: checks.results,
     checkPlan: checks.plan,
-    // The refusal checks as run, and the forged certificates they read (secret): `npm run verify` reruns them.
-    refusalPlan: checks.refusalPlan,
+    // The forged certificates the refusal checks read (secret): `npm run verify` reruns them.
     refusalForgeries: checks.forgeries,
     latestReport: checks.report,
     brokerDnsName: cfg.brokerDnsName,

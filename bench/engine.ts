@@ -135,7 +135,12 @@ async function physicalFloor(n: number): Promise<PhysicalRound[]> {
         );
         if (first.code !== 0) throw new Error(`physical floor: broker install failed: ${first.stderr}`);
         await installIdentity(lab, "client-a", ca, c0);
-        const check = clientChecksScript({ identity: "client-a", topics: ["#"], brokerAddress: lab.broker.address, tlsPort: 8883, plaintextPort: 1883 });
+        const check = clientChecksScript({
+            identities: [{ name: "client-a", topics: ["#"] }],
+            brokerAddress: lab.broker.address,
+            tlsPort: 8883,
+            plaintextPort: 1883,
+        });
         // What a careful admin would type: write the two files, SIGHUP (and a moment for it), per host.
         const writeFiles = (dir: string) =>
             `set -e; umask 077; d=${dir}; while read -r n b; do case $n in ""|__end__) continue;; esac; printf '%s' "$b" | base64 -d > $d/$n; done`;

@@ -10,7 +10,7 @@ import { performance } from "node:perf_hooks";
 import { defaults } from "../src/config/defaults";
 import { renderAcl, renderBrokerConf } from "../src/mosquitto/conf";
 import { forgeriesScript } from "../src/pki/forgeries";
-import { clientChecksScript, refusalChecksScript } from "../src/remote/checkScripts";
+import { clientChecksScript } from "../src/remote/checkScripts";
 import { shQuote, systemdShell } from "../src/remote/hostScripts";
 import { repoRoot } from "../testkit/engineHarness";
 import { ExistingHostPair } from "../testkit/existingHosts";
@@ -23,29 +23,21 @@ export type Flavour = "same" | "pubsub";
 // ---------------------------------------------------------------------------------------------
 // The job's files for a peer, from the program's own renderers: what `up` would deploy and run.
 
-/** The check commands `up` runs for the default identity, against this broker address (index.ts passes the same). */
-export function sameChecks(brokerAddress: string): { client: string; refusal: string } {
+/** The check command `up` runs for the default identity, refusals included, against this broker address (index.ts passes the same). */
+export function sameChecks(brokerAddress: string): { client: string } {
     const c = defaults.clients[0];
     return {
         client: clientChecksScript({
-            identity: c.name,
-            topics: c.topics,
+            identities: [{ name: c.name, topics: c.topics }],
             brokerAddress,
             tlsPort: defaults.tlsPort,
             plaintextPort: defaults.plaintextPort,
             minCertDaysLeft: defaults.minCertDaysLeft,
             asRoot: systemdShell.asRoot,
-            hostChecks: true,
             teachingUser: undefined,
             teachingMountPoint: defaults.teaching.mountPoint,
             teachingShared: defaults.teaching.sharedWithTls,
-        }),
-        refusal: refusalChecksScript({
-            identity: c.name,
-            brokerAddress,
-            tlsPort: defaults.tlsPort,
-            tlsVersion: defaults.tlsVersion,
-            minCertDaysLeft: defaults.minCertDaysLeft,
+            refusals: { tlsVersion: defaults.tlsVersion },
         }),
     };
 }
@@ -73,7 +65,6 @@ export function writeJob(work: string, brokerAddress: string): void {
         "mqtt-lab.conf": renderBrokerConf({ owner: "mqtt-lab peers bench", tlsPort: defaults.tlsPort, tlsVersion: defaults.tlsVersion, trust: "capath" }),
         acl: renderAcl(defaults.clients),
         "client-checks.cmd": checks.client,
-        "refusal-checks.cmd": checks.refusal,
         "pubsub.cmd": pubsubCheck(brokerAddress),
         "forge.sh": forgeriesScript(),
     };

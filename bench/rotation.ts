@@ -35,7 +35,12 @@ async function main(): Promise<void> {
         await installIdentity(lab, "client-a", ca, client);
         const conf = renderBrokerConf({ owner: "bench", tlsPort: 8883, tlsVersion: "tlsv1.2", trust: "capath" });
         const apply = benchBrokerApply(conf);
-        const check = clientChecksScript({ identity: "client-a", topics: ["#"], brokerAddress: lab.broker.address, tlsPort: 8883, plaintextPort: 1883 });
+        const check = clientChecksScript({
+            identities: [{ name: "client-a", topics: ["#"] }],
+            brokerAddress: lab.broker.address,
+            tlsPort: 8883,
+            plaintextPort: 1883,
+        });
         const crl = labCrl([ca]);
         const bundle = (s: { cert: string; key: string }) => renderBundle({ "ca-g1.crt": ca.cert, "server.crt": s.cert, "server.key": s.key, "crl.pem": crl });
         const first = await lab.run("broker", apply, bundle(pki.leaf("s0", "ca", "broker", "server", sans)));

@@ -7,12 +7,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { HostRole, HostSource } from "./config/labConfig";
 
-/** One check run as `pulumi up` ran it, for `verify` to run again. */
+/** One host's check run as `pulumi up` ran it, for `verify` to run again. */
 export interface CheckStep {
+    /** The host's first identity: its files serve the host's own checks. */
     identity: string;
+    /** Every identity checked there, in order. */
+    identities: string[];
     host: HostRole;
     script: string;
-    topics?: string[];
+    /** Whether the refusal checks run there too (their stdin is `refusalForgeries`). */
+    refusals: boolean;
 }
 
 /** How to reach a host over SSH, its host key pinned. */
@@ -36,12 +40,11 @@ export interface ClientCertOutput {
 /** The outputs with their values, as the tools read them. */
 export interface StackOutputs {
     brokerAddress: string;
-    /** One line per check, `PASS|FAIL name (identity on host): what was seen`. */
+    /** What each host's check run printed: `PASS name: …` lines, each identity's under `== identity NAME`. */
     checkResults: string[];
+    /** One step per host with identities. */
     checkPlan: CheckStep[];
-    /** The refusal checks as run; their stdin is `refusalForgeries`. */
-    refusalPlan: CheckStep;
-    /** The forged certificates of the refusal checks, as a bundle (secret). */
+    /** The forged certificates of the refusal checks, the CRLs and the revoked identity's files, as a bundle (secret). */
     refusalForgeries: string;
     /** Path of the evidence report of the latest checks (Markdown; a JSON twin beside it). */
     latestReport: string;

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { ClientIdentity } from "../src/config/labConfig";
 import { renderAcl, renderBrokerConf, renderPasswordFile } from "../src/mosquitto/conf";
-import { clientChecksScript } from "../src/remote/checkScripts";
+import { checkInput, clientChecksScript } from "../src/remote/checkScripts";
 import { asRootScript, brokerApplyScript, containerShell, renderBundle } from "../src/remote/hostScripts";
 import { ExecResult } from "../src/ssh/exec";
 import { installIdentity, labCrl, LabHosts, OpensslPki, Pem, startLabHosts } from "./labHosts";
@@ -82,8 +82,7 @@ export async function startTeachingBroker(subnetPrefix: string, clients: readonl
             return lab.run(
                 "client",
                 clientChecksScript({
-                    identity: c.name,
-                    topics: c.topics,
+                    identities: [{ name: c.name, topics: c.topics }],
                     brokerAddress: lab.broker.address,
                     tlsPort: 8883,
                     teachingPort: t ? 1883 : undefined,
@@ -91,7 +90,7 @@ export async function startTeachingBroker(subnetPrefix: string, clients: readonl
                     teachingShared: t?.sharedWithTls,
                     plaintextPort: 1883,
                 }),
-                t ? `${t.password}\n` : undefined,
+                t ? checkInput({ teachingPassword: t.password }) : undefined,
             );
         };
         const tlsAs = (id: string) =>

@@ -6,6 +6,7 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
+import { parseCheckRun } from "../src/evidence/report";
 import type { StackOutputs } from "../src/outputs";
 import { runTool, stackConfigPath, stackOutputs, takeStackArg } from "./stack";
 
@@ -18,19 +19,19 @@ export interface CheckLine {
     seen: string;
 }
 
-/** Every PASS/FAIL line of the stack's check runs, with the identity and host that ran it. */
-export function checkLines(o: Pick<StackOutputs, "checkResults" | "checkPlan" | "refusalPlan" | "ssh">): CheckLine[] {
-    const plans = [...o.checkPlan, o.refusalPlan];
-    const lines: CheckLine[] = [];
-    o.checkResults.forEach((run, i) => {
-        const plan = plans[i] as (typeof plans)[number] | undefined;
+/** Every PASS/FAIL line of the stack's check runs (one per host), with the identity and host it is about. */
+export function checkLines(o: Pick<StackOutputs, "checkResults" | "checkPlan" | "ssh">): CheckLine[] {
+    return o.checkResults.flatMap((run, i) => {
+        const plan = o.checkPlan[i] as (typeof o.checkPlan)[number] | undefined;
         const host = plan ? `${plan.host} ${o.ssh[plan.host].address}` : "?";
-        for (const l of run.split("\n")) {
-            const m = /^(PASS|FAIL) ([\w-]+): (.*)$/.exec(l);
-            if (m) lines.push({ pass: m[1] === "PASS", check: m[2], identity: plan?.identity ?? "?", host, seen: m[3] });
-        }
+        return parseCheckRun({ identity: plan?.identity ?? "?", host, stdout: run, code: 0 }).map(({ pass, check, identity, seen }) => ({
+            pass,
+            check,
+            identity,
+            host,
+            seen,
+        }));
     });
-    return lines;
 }
 
 /** The first of ./lab-out, ./lab-out-2, … that `npm run bundle` accepts (absent or empty). */

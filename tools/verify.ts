@@ -9,6 +9,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { CheckOutcome, EvidenceReport, parseCheckRun, renderEvidenceJson, renderEvidenceMarkdown } from "../src/evidence/report";
+import { checkInput } from "../src/remote/checkScripts";
 import { sshExec } from "../src/ssh/exec";
 import type { StackOutputs } from "../src/outputs";
 import { runTool, sshFailure, stackConfig, stackOutputs, takeStackArg } from "./stack";
@@ -37,16 +38,14 @@ async function main(): Promise<number> {
     const outcomes: CheckOutcome[] = [];
     for (const step of outputs.checkPlan) {
         const e = outputs.ssh[step.host];
-        // The teaching password on stdin: the script of a host's first identity reads it for the plaintext capture.
-        const r = await sshExec({ ...e, privateKey: key }, step.script, { timeoutMs: 120000, stdin: `${secretValues[0] ?? ""}\n` });
+        // On stdin, as at up: the teaching password (for the plaintext capture) and, where the refusal
+        // checks run, the forged certificates `pulumi up` made (a secret output).
+        const stdin = checkInput({
+            teachingPassword: outputs.teachingPort !== null ? secretValues[0] : undefined,
+            refusalFiles: step.refusals ? outputs.refusalForgeries : undefined,
+        });
+        const r = await sshExec({ ...e, privateKey: key }, step.script, { timeoutMs: 300000, stdin });
         outcomes.push(...parseCheckRun({ identity: step.identity, host: `${step.host} ${e.address}`, ...r }, secretValues));
-    }
-    // The refusal checks, with the forged certificates `pulumi up` made (a secret output).
-    const refusal = outputs.refusalPlan as typeof outputs.refusalPlan | undefined;
-    if (refusal) {
-        const e = outputs.ssh[refusal.host];
-        const r = await sshExec({ ...e, privateKey: key }, refusal.script, { stdin: String(outputs.refusalForgeries), timeoutMs: 120000 });
-        outcomes.push(...parseCheckRun({ identity: refusal.identity, host: `${refusal.host} ${e.address}`, ...r }, secretValues));
     }
     // Host clocks against this machine's: a slow clock rejects a fresh certificate.
     for (const [role, e] of Object.entries(outputs.ssh)) {
@@ -61,7 +60,7 @@ async function main(): Promise<number> {
             seen: `host clock ${Number.isFinite(skew) ? `${skew >= 0 ? "+" : ""}${skew} s` : `unreadable (${r.stdout.trim()})`} from this machine's (tolerance ${clockToleranceSeconds} s)`,
         });
     }
-    const commands = [...outputs.checkPlan, ...(refusal ? [refusal] : [])].map(({ identity, host, script }) => ({ identity, host, script }));
+    const commands = outputs.checkPlan.map(({ identity, host, script }) => ({ identity, host, script }));
     const report: EvidenceReport = { stack, when: new Date().toISOString(), broker: `${outputs.brokerAddress}:${outputs.tlsPort}`, outcomes, commands };
     const dir = path.resolve(__dirname, "..", "..", "evidence");
     mkdirSync(dir, { recursive: true });

@@ -84,13 +84,12 @@ tar -c ca.crt client.crt client.key | ssh_to "$CLIENT" "bash -c $(printf %q "$cl
 phase client
 
 if [ "$CHECKS" = same ]; then
-  ssh_to "$CLIENT" "$(cat "$job/client-checks.cmd")" >/dev/null
-  phase client-checks
   { for f in ca.crt ca.key client.crt; do printf '%s %s\n' "$f" "$(base64 -w0 "$f")"; done; echo "__end__ 3"; } | bash "$job/forge.sh" > forged
+  phase forgeries
   n=$(grep -vc '^__end__' forged)
   { grep -v '^__end__' forged; printf 'crl.pem %s\n' "$(base64 -w0 crl.pem)"; echo "__end__ $((n + 1))"; } \
-    | ssh_to "$CLIENT" "$(cat "$job/refusal-checks.cmd")" >/dev/null
-  phase refusal-checks
+    | ssh_to "$CLIENT" "$(cat "$job/client-checks.cmd")" >/dev/null
+  phase client-checks
 else
   ssh_to "$CLIENT" "$(cat "$job/pubsub.cmd")" >/dev/null
   phase pubsub

@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { defaults } from "../config/defaults";
 import { ClientIdentity } from "../config/labConfig";
-import { clientChecksScript, refusalChecksScript } from "../remote/checkScripts";
+import { checkInput, clientChecksScript } from "../remote/checkScripts";
 import { forgeriesScript } from "../pki/forgeries";
 import { parseCheckRun, renderEvidenceJson, renderEvidenceMarkdown } from "../evidence/report";
 import { composeScript } from "../remote/compose";
@@ -27,8 +27,10 @@ export interface ChecksArgs {
     readonly teachingShared?: boolean;
     /** Certificates with fewer days left fail the checks. @default 7 */
     readonly minCertDaysLeft?: number;
-    /** Anything whose change must re-run the checks (certificates, the broker's apply output). */
+    /** Anything whose change must re-run every host's checks (the broker's apply output, the CA, the CRLs). */
     readonly triggers: pulumi.Input<unknown>[];
+    /** Each identity's certificate: its change re-runs the checks of its host. */
+    readonly clientCertPems: Record<string, pulumi.Input<string>>;
     /** Where the evidence report of each run is written, on the machine running Pulumi. */
     readonly evidenceDir: string;
     /** Names the report: the stack. */
@@ -49,11 +51,10 @@ export interface ChecksArgs {
 
 /** Post-deploy checks: a failing check fails `pulumi up`, naming the check, host and what was seen. */
 export class Checks extends pulumi.ComponentResource {
+    /** What each host's check run printed, one string per host. */
     readonly results: pulumi.Output<string>[];
-    /** The scripts as run, per identity: `npm run verify` runs exactly these again. */
+    /** The scripts as run, one per host: `npm run verify` runs exactly these again. */
     readonly plan: CheckStep[];
-    /** The refusal checks (impostor CA, expired certificate) as run; their stdin is the forgeries. */
-    readonly refusalPlan: CheckStep;
     /** What the refusal checks read on stdin (secret bundle): forged certificates, CRLs, the revoked one. */
     readonly forgeries: pulumi.Output<string>;
     /** Path of the Markdown report of the latest run. */
@@ -61,47 +62,10 @@ export class Checks extends pulumi.ComponentResource {
 
     constructor(name: string, args: ChecksArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mqttlab:checks:Checks", name, {}, opts);
-        this.plan = [];
-        this.results = args.clients.map((c) => {
-            // Why: what does not depend on the identity is checked once per host, by its first identity.
-            const hostChecks = args.clients.find((x) => x.host === c.host) === c;
-            const script = clientChecksScript({
-                identity: c.name,
-                topics: c.topics,
-                brokerAddress: args.brokerAddress,
-                tlsPort: args.tlsPort,
-                teachingPort: args.teachingPort,
-                teachingUser: args.teachingUser,
-                teachingMountPoint: args.teachingMountPoint,
-                teachingShared: args.teachingShared,
-                plaintextPort: args.teachingPort ?? defaults.plaintextPort,
-                minCertDaysLeft: args.minCertDaysLeft,
-                asRoot: args.hostOf(c).shell.asRoot,
-                hostChecks,
-            });
-            this.plan.push({ identity: c.name, host: c.host, script, topics: [...c.topics] });
-            const check = new command.remote.Command(
-                `${name}-${c.name}`,
-                {
-                    connection: args.hostOf(c).connection,
-                    create: script,
-                    // The teaching password, for the plaintext capture of the host's first identity.
-                    stdin:
-                        args.teachingPort !== undefined && hostChecks
-                            ? pulumi.secret(pulumi.output(args.teachingPassword ?? "").apply((p) => `${p}\n`))
-                            : undefined,
-                    addPreviousOutputInEnv: false,
-                    // Why: triggers replace the command, so the checks run again whenever what they check changes.
-                    triggers: args.triggers,
-                },
-                { parent: this, additionalSecretOutputs: ["stdin"] },
-            );
-            return check.stdout;
-        });
+        const first = args.clients[0];
 
         // Why: an impostor and an expired certificate must be refused; they are forged where the CA
         // key already is (this machine), never on a host, and only when the CA or the client changes.
-        const first = args.clients[0];
         const forgeries = new command.local.Command(
             `${name}-forgeries`,
             {
@@ -113,45 +77,61 @@ export class Checks extends pulumi.ComponentResource {
             },
             { parent: this, additionalSecretOutputs: ["stdin", "stdout"] },
         );
-        const refusalScript = refusalChecksScript({
-            identity: first.name,
-            brokerAddress: args.brokerAddress,
-            tlsPort: args.tlsPort,
-            tlsVersion: args.tlsVersion,
-            minCertDaysLeft: args.minCertDaysLeft,
-            revokedName: args.revoked?.name,
-        });
         // What the refusal checks read: the forgeries, the CRLs, and the revoked identity's certificate and key.
-        const refusalInput = pulumi.secret(
+        this.forgeries = pulumi.secret(
             pulumi
                 .all([forgeries.stdout, args.crlPem, args.revoked?.certPem ?? "", args.revoked?.privateKeyPem ?? ""])
                 .apply(([forged, crl, cert, key]) =>
                     renderBundle({ ...parseBundle(forged), "crl.pem": crl, ...(args.revoked ? { "revoked.crt": cert, "revoked.key": key } : {}) }),
                 ),
         );
-        const refusals = new command.remote.Command(
-            `${name}-refusals`,
-            {
-                connection: args.hostOf(first).connection,
-                create: refusalScript,
-                stdin: refusalInput,
-                addPreviousOutputInEnv: false,
-                triggers: args.triggers,
-            },
-            { parent: this, additionalSecretOutputs: ["stdin"] },
-        );
-        this.refusalPlan = { identity: first.name, host: first.host, script: refusalScript };
-        this.forgeries = refusalInput;
-        const runs = [
-            ...this.results.map((stdout, i) => ({ identity: args.clients[i].name, host: args.clients[i].host, stdout })),
-            { identity: first.name, host: first.host, stdout: refusals.stdout },
-        ];
+
+        // Why: one SSH session per host checks the host and every identity on it; the refusal checks
+        // run in the session of the first identity's host.
+        const hosts = [...new Set(args.clients.map((c) => c.host))];
+        this.plan = [];
+        this.results = hosts.map((role) => {
+            const identities = args.clients.filter((c) => c.host === role);
+            const refusals = role === first.host;
+            const script = clientChecksScript({
+                identities: identities.map((c) => ({ name: c.name, topics: c.topics })),
+                brokerAddress: args.brokerAddress,
+                tlsPort: args.tlsPort,
+                teachingPort: args.teachingPort,
+                teachingUser: args.teachingUser,
+                teachingMountPoint: args.teachingMountPoint,
+                teachingShared: args.teachingShared,
+                plaintextPort: args.teachingPort ?? defaults.plaintextPort,
+                minCertDaysLeft: args.minCertDaysLeft,
+                asRoot: args.hostOf(identities[0]).shell.asRoot,
+                refusals: refusals ? { tlsVersion: args.tlsVersion, revokedName: args.revoked?.name } : undefined,
+            });
+            this.plan.push({ identity: identities[0].name, identities: identities.map((c) => c.name), host: role, script, refusals });
+            const stdin = pulumi
+                .all([args.teachingPort !== undefined ? args.teachingPassword : undefined, refusals ? this.forgeries : undefined])
+                .apply(([teachingPassword, refusalFiles]) => checkInput({ teachingPassword, refusalFiles }));
+            const check = new command.remote.Command(
+                `${name}-${role}`,
+                {
+                    connection: args.hostOf(identities[0]).connection,
+                    create: script,
+                    stdin: pulumi.secret(stdin),
+                    addPreviousOutputInEnv: false,
+                    // Why: triggers replace the command, so the checks run again whenever what they check
+                    // changes: the broker, the lab's CA and CRLs, and the certificates of this host's identities.
+                    triggers: [...args.triggers, ...identities.map((c) => args.clientCertPems[c.name])],
+                },
+                { parent: this, additionalSecretOutputs: ["stdin"] },
+            );
+            return check.stdout;
+        });
+        const runs = this.results.map((stdout, i) => ({ identity: this.plan[i].identity, host: this.plan[i].host, stdout }));
 
         // Why: every run leaves evidence a student can read; it is rewritten whenever the checks re-run.
         const base = `${args.evidenceDir}/up-${args.stack}`;
         const report = pulumi.all(runs.map((r) => r.stdout)).apply((stdouts) => {
             const outcomes = stdouts.flatMap((stdout, i) => parseCheckRun({ identity: runs[i].identity, host: runs[i].host, stdout, stderr: "", code: 0 }));
-            const commands = [...this.plan.map(({ identity, host, script }) => ({ identity, host, script })), this.refusalPlan];
+            const commands = this.plan.map(({ identity, host, script }) => ({ identity, host, script }));
             const r = {
                 stack: args.stack,
                 when: "the latest pulumi up (see the files' time)",
@@ -172,7 +152,6 @@ export class Checks extends pulumi.ComponentResource {
             { parent: this },
         );
         this.report = writer.stdout.apply(() => `${base}.md`);
-        this.results = [...this.results, refusals.stdout];
         this.registerOutputs({ results: this.results, report: this.report });
     }
 }

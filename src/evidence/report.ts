@@ -27,17 +27,27 @@ export function redact(text: string, secrets: readonly string[]): string {
     return secrets.filter((s) => s.length > 0).reduce((t, s) => t.split(s).join("[redacted: seen in clear]"), text);
 }
 
-/** Every PASS line and every failure line of one run of a check script. */
+/** A line `== identity NAME`: what follows is that identity's (until the next such line). */
+const identitySection = /^== identity (\S+)$/;
+
+/**
+ * Every PASS line and every failure line of one run of a check script. A host's run prints its
+ * own checks first (they count as `run.identity`'s, whose files they used), then each identity's
+ * under an `== identity NAME` line, on stdout and stderr alike.
+ */
 export function parseCheckRun(run: { identity: string; host: string; stdout?: string; stderr?: string; code: number | null }, secrets: readonly string[] = []): CheckOutcome[] {
     const out: CheckOutcome[] = [];
-    for (const line of (run.stdout ?? "").split("\n")) {
-        const m = /^PASS ([\w-]+): (.*)$/.exec(line);
-        if (m) out.push({ check: m[1], identity: run.identity, host: run.host, pass: true, seen: redact(m[2], secrets) });
-    }
-    for (const line of (run.stderr ?? "").split("\n")) {
-        const m = /^mqtt-lab check failed on host \S+: ([\w-]+): (.*)$/.exec(line);
-        if (m) out.push({ check: m[1], identity: run.identity, host: run.host, pass: false, seen: redact(m[2], secrets) });
-    }
+    const read = (text: string, line: RegExp, pass: boolean) => {
+        let identity = run.identity;
+        for (const l of text.split("\n")) {
+            const section = identitySection.exec(l);
+            if (section) identity = section[1];
+            const m = line.exec(l);
+            if (m) out.push({ check: m[1], identity, host: run.host, pass, seen: redact(m[2], secrets) });
+        }
+    };
+    read(run.stdout ?? "", /^PASS ([\w-]+): (.*)$/, true);
+    read(run.stderr ?? "", /^mqtt-lab check failed on host \S+: ([\w-]+): (.*)$/, false);
     if (run.code !== 0 && !out.some((o) => !o.pass)) {
         out.push({ check: "script", identity: run.identity, host: run.host, pass: false, seen: redact((run.stderr ?? "").trim() || `exit code ${run.code}`, secrets) });
     }

@@ -5,6 +5,8 @@
  */
 import { defaults } from "../config/defaults";
 import { composeScript, yesNo } from "./compose";
+import * as path from "node:path";
+import { parseBundle, renderBundle } from "./bundle";
 import { asUserScript, clientDir } from "./hostScripts";
 
 /** A topic this identity may use: its first pattern with wildcards filled in. */
@@ -35,9 +37,23 @@ export function topicOutside(patterns: readonly string[], nonce: string): string
     return candidates.find((t) => !patterns.some((p) => topicMatches(p, t)));
 }
 
-export interface CheckScriptOptions {
-    identity: string;
+/** One identity whose checks run on a host: its name (its files' folder) and its ACL's patterns. */
+export interface CheckedIdentity {
+    name: string;
     topics: readonly string[];
+}
+
+/** The refusal checks (remote/refusal-checks.sh), run in the same session by one host. */
+export interface RefusalOptions {
+    /** The broker's tls_version: the handshake alert is read over TLS 1.2 when the broker allows it. */
+    tlsVersion: string;
+    /** The revoked identity whose certificate (on stdin) must be refused; undefined when none is. */
+    revokedName?: string;
+}
+
+export interface CheckScriptOptions {
+    /** The identities on this host, in config order; the first one's files serve the host's own checks. */
+    identities: readonly CheckedIdentity[];
     brokerAddress: string;
     tlsPort: number;
     /** When undefined the plaintext port must refuse connections outright. */
@@ -49,87 +65,82 @@ export interface CheckScriptOptions {
     /** Whether the TLS identities may read the teaching topics. @default false */
     teachingShared?: boolean;
     plaintextPort: number;
-    /** A certificate with fewer days left than this fails the validity check. @default 7 */
+    /** A certificate (or CRL) with fewer days left than this fails its validity check. @default 7 */
     minCertDaysLeft?: number;
-    /** Prefix that runs a command as root on this host ("" or "sudo -n "), for tshark. @default "" */
+    /** Prefix that runs a command as root on this host ("" or "sudo -n "), for dumpcap. @default "" */
     asRoot?: string;
-    /** Capture the TLS publish with tshark and look for its topic and payload in clear. @default true */
+    /** Capture the TLS port during the run and look for the topics and payloads in clear. @default true */
     capture?: boolean;
-    /**
-     * Run the checks that do not depend on the identity (no certificate, plaintext port, served
-     * chain, capture): once per host is enough, so only its first identity runs them. @default true
-     */
-    hostChecks?: boolean;
+    /** The refusal checks, on this host (the first identity's). @default undefined: not here */
+    refusals?: RefusalOptions;
+    /** How many identities are checked at once. @default 4 */
+    parallel?: number;
 }
 
 /**
- * The checks of one identity, on its host, as the SSH user (remote/client-checks.sh):
- * 1. mutual-TLS round trip at QoS 1, the broker's address verified against the CA;
- * 2. a client without a certificate is refused;
- * 3. the plaintext port refuses anonymous clients;
- * 4. the broker's chain verifies for its address, certificates stay valid long enough;
- * 5. a publish outside the identity's ACL is refused with MQTT v5 reason 135 (when its patterns
- *    leave any topic outside), a publish inside is not (positive control);
- * 6. tshark on this host during a TLS publish: packets seen, neither topic nor payload in clear;
- * 7. with the teaching listener: tshark reads a student's publish in clear (the detector's
- *    positive control), and the student's topics stay under the mount point, out of the TLS
- *    identities' reach unless shared. The password comes on stdin and never goes on a command line.
+ * The checks of one host, in one SSH session, as the SSH user (remote/client-checks.sh):
+ * for the host, with its first identity's files,
+ * - a client without a certificate is refused;
+ * - the plaintext port refuses anonymous clients;
+ * - the broker's chain verifies for its address and stays valid long enough;
+ * - a capture of the TLS port during the whole run: packets seen, no topic or payload in clear;
+ * - with the teaching listener: the capture of its port reads a student's publish in clear (the
+ *   detector's positive control), and the student's topics stay under the mount point, out of
+ *   the TLS identities' reach unless shared. The password comes on stdin, never on a command line;
+ * for every identity on the host,
+ * - a mutual-TLS round trip at QoS 1, the broker's address verified against the CA;
+ * - its certificate and CA valid long enough, the host's clock within its validity;
+ * - a publish outside its ACL refused with MQTT v5 reason 135 (when its patterns leave any topic
+ *   outside), the round trip's publish acknowledged (positive control);
+ * and, with `refusals`, an impostor CA's client, an expired and a revoked certificate refused at
+ * the handshake, and CRLs that outlive what they cover (remote/refusal-checks.sh).
  */
 export function clientChecksScript(o: CheckScriptOptions): string {
-    const host = o.hostChecks ?? true;
-    const capture = host && (o.capture ?? true);
+    if (o.identities.length === 0) throw new Error("clientChecksScript: a host's checks need at least one identity");
+    const capture = o.capture ?? true;
+    // One line per identity (config refuses newlines in names and topics), as quoted heredocs.
+    const lines = (f: (c: CheckedIdentity) => string) => o.identities.map(f).join("\n") + "\n";
+    const lists = {
+        IDENTITIES: lines((c) => c.name),
+        TOPIC_TEMPLATES: lines((c) => checkTopic(c.topics, "NONCE")),
+        ACL_OUTSIDE: lines((c) => topicOutside(c.topics, "NONCE") ?? ""),
+    };
     return asUserScript(
-        composeScript("client-checks", {
-            IDENTITY: o.identity,
-            CLIENT_DIR: clientDir(o.identity),
-            BROKER: o.brokerAddress,
-            TLS_PORT: o.tlsPort,
-            TOPIC_TEMPLATE: checkTopic(o.topics, "NONCE"),
-            ACL_OUTSIDE: topicOutside(o.topics, "NONCE") ?? "",
-            PLAIN_PORT: o.teachingPort ?? o.plaintextPort,
-            PLAIN_CHECK: o.teachingPort === undefined ? "plaintext-refused" : "anonymous-refused",
-            TEACHING_USER: o.teachingUser ?? defaults.teaching.username,
-            TEACHING_MOUNT: o.teachingMountPoint ?? defaults.teaching.mountPoint,
-            TEACHING_SHARED: yesNo(o.teachingShared ?? defaults.teaching.sharedWithTls),
-            MIN_DAYS: o.minCertDaysLeft ?? defaults.minCertDaysLeft,
-            VERIFY_NAME: /^[0-9.]+$/.test(o.brokerAddress) ? "-verify_ip" : "-verify_hostname",
-            AS_ROOT: o.asRoot ? "sudo" : "none",
-            HOST_CHECKS: yesNo(host),
-            CAPTURE_TLS: yesNo(capture),
-            // On the teaching port, the same detector must find topic and payload: its positive control.
-            CAPTURE_PLAINTEXT: yesNo(capture && o.teachingPort !== undefined),
-        }),
+        composeScript(
+            "client-checks",
+            {
+                CLIENTS_DIR: path.dirname(clientDir("x")),
+                BROKER: o.brokerAddress,
+                TLS_PORT: o.tlsPort,
+                PLAIN_PORT: o.teachingPort ?? o.plaintextPort,
+                PLAIN_CHECK: o.teachingPort === undefined ? "plaintext-refused" : "anonymous-refused",
+                TEACHING_USER: o.teachingUser ?? defaults.teaching.username,
+                TEACHING_MOUNT: o.teachingMountPoint ?? defaults.teaching.mountPoint,
+                TEACHING_SHARED: yesNo(o.teachingShared ?? defaults.teaching.sharedWithTls),
+                MIN_DAYS: o.minCertDaysLeft ?? defaults.minCertDaysLeft,
+                VERIFY_NAME: /^[0-9.]+$/.test(o.brokerAddress) ? "-verify_ip" : "-verify_hostname",
+                AS_ROOT: o.asRoot ? "sudo" : "none",
+                PARALLEL: o.parallel ?? 4,
+                CAPTURE_TLS: yesNo(capture),
+                // On the teaching port, the same detector must find topic and payload: its positive control.
+                CAPTURE_PLAINTEXT: yesNo(capture && o.teachingPort !== undefined),
+                REFUSALS: yesNo(o.refusals !== undefined),
+                READ_ALERT: yesNo(o.refusals?.tlsVersion === "tlsv1.2"),
+                REVOKED_NAME: o.refusals?.revokedName ?? "",
+            },
+            lists,
+        ),
     );
-}
-
-export interface RefusalScriptOptions {
-    /** The identity whose CA file the client verifies the broker with (its files are on this host). */
-    identity: string;
-    brokerAddress: string;
-    tlsPort: number;
-    /** The broker's tls_version: the handshake alert is read over TLS 1.2 when the broker allows it. */
-    tlsVersion: string;
-    /** A CRL valid for fewer days fails crl-validity. @default 7 */
-    minCertDaysLeft?: number;
-    /** The revoked identity whose certificate (on stdin) must be refused; undefined when none is. */
-    revokedName?: string;
 }
 
 /**
- * The refusal checks (remote/refusal-checks.sh), with the forgeries bundle (src/pki/forgeries.ts)
- * on stdin: an impostor CA's client, an expired certificate and a revoked one must be refused at
- * the handshake; the CRLs (also on stdin) must outlive what they cover.
+ * What a host's check run reads on stdin, as a bundle: the teaching password (when its listener is
+ * on) and, on the host of the refusal checks, the forged certificates, the CRLs and the revoked
+ * identity's files (a bundle already, from the forgeries). A secret: it holds keys.
  */
-export function refusalChecksScript(o: RefusalScriptOptions): string {
-    return asUserScript(
-        composeScript("refusal-checks", {
-            IDENTITY: o.identity,
-            CLIENT_DIR: clientDir(o.identity),
-            BROKER: o.brokerAddress,
-            TLS_PORT: o.tlsPort,
-            READ_ALERT: yesNo(o.tlsVersion === "tlsv1.2"),
-            MIN_DAYS: o.minCertDaysLeft ?? defaults.minCertDaysLeft,
-            REVOKED_NAME: o.revokedName ?? "",
-        }),
-    );
+export function checkInput(o: { teachingPassword?: string; refusalFiles?: string }): string {
+    return renderBundle({
+        ...(o.teachingPassword !== undefined ? { "teaching-password": o.teachingPassword } : {}),
+        ...(o.refusalFiles !== undefined ? parseBundle(o.refusalFiles) : {}),
+    });
 }

@@ -62,9 +62,20 @@ export function renderHeader(script: string, values: HeaderValues, heredocs: Rec
     return lines.join("\n") + "\n";
 }
 
-/** The whole text for `bash -c`: header, remote/lib.sh, remote/<script>.sh. */
+/**
+ * Host scripts that are sent with function files ahead of them (after remote/lib.sh): the
+ * script calls what they define. One list, read by composeScript and by the policy pack.
+ */
+export const scriptParts: Readonly<Record<string, readonly string[]>> = { "client-checks": ["refusal-checks"] };
+
+/** What follows the header: remote/lib.sh, the script's parts, remote/<script>.sh. */
+function body(script: string): string {
+    return ["", remoteFile("lib"), ...(scriptParts[script] ?? []).map(remoteFile), remoteFile(script)].join("\n");
+}
+
+/** The whole text for `bash -c`: header, remote/lib.sh, the script's parts, remote/<script>.sh. */
 export function composeScript(script: string, values: HeaderValues, heredocs: Record<string, string> = {}): string {
-    return `${renderHeader(script, values, heredocs)}\n${remoteFile("lib")}\n${remoteFile(script)}`;
+    return `${renderHeader(script, values, heredocs)}${body(script)}`;
 }
 
 /**
@@ -135,8 +146,8 @@ const headerTitle = /^# mqtt-lab: the data of remote\/([a-z][a-z-]*)\.sh, writte
 
 /**
  * The name of the program's own host script that `command` runs, when it is exactly what
- * composeScript and asRootScript/asUserScript make (a data header, then remote/lib.sh and the
- * script verbatim, nothing before or after); undefined for any other command. The policy pack
+ * composeScript and asRootScript/asUserScript make (a data header, then remote/lib.sh, the
+ * script's parts and the script verbatim, nothing before or after); undefined for any other command. The policy pack
  * recognizes the program's commands this way, not by matching their text.
  */
 export function composedScriptOf(command: string): string | undefined {
@@ -146,7 +157,7 @@ export function composedScriptOf(command: string): string | undefined {
     if (command !== `${wrap[1] ?? ""}bash -c ${shQuote(inner)}`) return undefined;
     const name = headerTitle.exec(inner.split("\n", 1)[0])?.[1];
     if (!name || !existsSync(path.join(remoteDir(), `${name}.sh`))) return undefined;
-    const tail = `\n${remoteFile("lib")}\n${remoteFile(name)}`;
+    const tail = body(name);
     if (!inner.endsWith(tail)) return undefined;
     return headerIsData(inner.slice(0, inner.length - tail.length)) ? name : undefined;
 }

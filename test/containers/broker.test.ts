@@ -7,12 +7,11 @@ import assert from "node:assert/strict";
 import { randomBytes, X509Certificate } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { captureWhilePublishing } from "../../testkit/brokerCapture";
-import { clientChecksScript } from "../../src/remote/checkScripts";
+import { checkInput, clientChecksScript } from "../../src/remote/checkScripts";
 import { brokerPaths, renderAcl, renderBrokerConf, renderPasswordFile } from "../../src/mosquitto/conf";
 import { asRootScript, containerShell, brokerApplyScript, brokerRemoveScript, renderBundle } from "../../src/remote/hostScripts";
 import { installIdentity, labCrl, LabHosts, OpensslPki, Pem, startLabHosts } from "../../testkit/labHosts";
 import { forgeriesScript } from "../../src/pki/forgeries";
-import { refusalChecksScript } from "../../src/remote/checkScripts";
 import { parseBundle } from "../../src/remote/bundle";
 import { execFileSync } from "node:child_process";
 import { auditTls, nonAeadSuites } from "../../testkit/testssl";
@@ -70,14 +69,13 @@ describe("Broker scripts on a real mosquitto", () => {
         lab.run(
             "client",
             clientChecksScript({
-                identity: "client-a",
-                topics: clients[0].topics,
+                identities: [{ name: "client-a", topics: clients[0].topics }],
                 brokerAddress: lab.broker.address,
                 tlsPort: 8883,
                 teachingPort,
                 plaintextPort: teachingPort ?? 1883,
             }),
-            teachingPassword === undefined ? undefined : `${teachingPassword}\n`,
+            teachingPassword === undefined ? undefined : checkInput({ teachingPassword }),
         );
 
     before(async () => {
@@ -288,13 +286,13 @@ describe("Broker scripts on a real mosquitto", () => {
         const refusals = (crl: string) =>
             lab.run(
                 "client",
-                refusalChecksScript({
-                    identity: "client-a",
+                clientChecksScript({
+                    identities: [{ name: "client-a", topics: clients[0].topics }],
                     brokerAddress: lab.broker.address,
                     tlsPort: 8883,
-                    tlsVersion: "tlsv1.2",
+                    plaintextPort: 1883,
                     minCertDaysLeft: 7,
-                    revokedName: "revoked-client",
+                    refusals: { tlsVersion: "tlsv1.2", revokedName: "revoked-client" },
                 }),
                 renderBundle({ ...forged, "crl.pem": crl, "revoked.crt": revoked.cert, "revoked.key": revoked.key }),
             );
@@ -350,8 +348,7 @@ describe("Broker scripts on a real mosquitto", () => {
         const soon = await lab.run(
             "client",
             clientChecksScript({
-                identity: "client-a",
-                topics: clients[0].topics,
+                identities: [{ name: "client-a", topics: clients[0].topics }],
                 brokerAddress: lab.broker.address,
                 tlsPort: 8883,
                 plaintextPort: 1883,

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { brokerPaths, renderAcl, renderBrokerConf, renderPasswordFile } from "../../src/mosquitto/conf";
-import { clientChecksScript } from "../../src/remote/checkScripts";
+import { checkInput, clientChecksScript } from "../../src/remote/checkScripts";
 import { asRootScript, brokerApplyScript, brokerRemoveScript, containerShell, renderBundle } from "../../src/remote/hostScripts";
 import { installIdentity, labCrl, LabHosts, OpensslPki, Pem, startLabHosts } from "../../testkit/labHosts";
 
@@ -61,8 +61,7 @@ describe("Nothing left behind, nothing lost, on real hosts", () => {
     };
     const checksScript = (teaching: boolean) =>
         clientChecksScript({
-            identity: "client-a",
-            topics: clients[0].topics,
+            identities: [{ name: "client-a", topics: clients[0].topics }],
             brokerAddress: lab.broker.address,
             tlsPort: 8883,
             teachingPort: teaching ? 1883 : undefined,
@@ -140,13 +139,13 @@ describe("Nothing left behind, nothing lost, on real hosts", () => {
     });
 
     it("leaves no password on the client after the checks, nor after a check run killed outright once the next run is done", async () => {
-        const ok = await lab.run("client", checksScript(true), `${password}\n`);
+        const ok = await lab.run("client", checksScript(true), checkInput({ teachingPassword: password }));
         assert.equal(ok.code, 0, ok.stdout + ok.stderr);
         assert.match(ok.stdout, /^PASS capture-plaintext/m);
         assert.deepEqual(await leftovers("client", [password, clientKey]), ["/root/.mqtt-lab/client-a/client.key"]);
 
         // A run killed outright (SIGKILL: no trap) while dumpcap captures the student's login.
-        const killed = lab.run("client", checksScript(true), `${password}\n`);
+        const killed = lab.run("client", checksScript(true), checkInput({ teachingPassword: password }));
         const seen = await lab.run(
             "client",
             "i=0; until ls /tmp/mqtt-lab-run.*/plain.pcap >/dev/null 2>&1 || [ $i -ge 600 ]; do sleep 0.1; i=$((i+1)); done; " +
@@ -164,7 +163,7 @@ describe("Nothing left behind, nothing lost, on real hosts", () => {
             `the positive control: dumpcap still captures: ${left.join("\n")}`,
         );
 
-        const next = await lab.run("client", checksScript(true), `${password}\n`);
+        const next = await lab.run("client", checksScript(true), checkInput({ teachingPassword: password }));
         assert.equal(next.code, 0, next.stdout + next.stderr);
         assert.deepEqual(await leftovers("client", [password, clientKey]), ["/root/.mqtt-lab/client-a/client.key"]);
     });

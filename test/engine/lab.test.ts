@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { OutputMap } from "@pulumi/pulumi/automation";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { checkInput } from "../../src/remote/checkScripts";
 import { containerShell, parseBundle } from "../../src/remote/hostScripts";
 import { sshExec, SshTarget } from "../../src/ssh/exec";
 import { containersOfRun, createTestStack, repoRoot, storedState, TestStack, requireProviderPlugins } from "../../testkit/engineHarness";
@@ -46,7 +47,9 @@ describe("Lab on containers", () => {
     /** client-a's own check script, run again now: the round trip must pass. */
     const assertServing = async (why: string) => {
         const plan = (outputs.checkPlan.value as { identity: string; script: string }[]).find((p) => p.identity === "client-a")!;
-        const r = await sshExec(target("client"), plan.script, { timeoutMs: 120000 });
+        // The client host's run holds the refusal checks too: their forgeries on stdin, as at up.
+        const stdin = checkInput({ refusalFiles: outputs.refusalForgeries.value as string });
+        const r = await sshExec(target("client"), plan.script, { timeoutMs: 120000, stdin });
         assert.match(r.stdout, /^PASS tls-roundtrip/m, `${why}: ${r.stdout}${r.stderr}`);
     };
     /** An up succeeds with the round trip passing, and a preview after it proposes nothing. */

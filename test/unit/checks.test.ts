@@ -7,10 +7,10 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { clientChecksScript, refusalChecksScript, topicMatches, topicOutside } from "../../src/remote/checkScripts";
+import { checkInput, clientChecksScript, topicMatches, topicOutside } from "../../src/remote/checkScripts";
 import { forgeriesScript, forgeryOutputs } from "../../src/pki/forgeries";
 import { parseBundle, renderBundle } from "../../src/remote/hostScripts";
-import { headerValues, remoteFile, unwrapBashC } from "../../src/remote/compose";
+import { headerHeredocs, headerValues, remoteFile, unwrapBashC } from "../../src/remote/compose";
 import { OpensslPki } from "../../testkit/labHosts";
 
 describe("topicMatches", () => {
@@ -43,37 +43,67 @@ describe("topicOutside", () => {
         assert.equal(topicOutside(["#"], "n1"), undefined);
         assert.equal(topicOutside(["+/#", "+"], "n1"), undefined);
     });
-    // The scripts are remote/client-checks.sh and remote/refusal-checks.sh; what changes per host and
-    // identity is the data in their header, which these tests read back.
-    const header = (script: string) => headerValues(unwrapBashC(script));
+    // The scripts are remote/client-checks.sh and remote/refusal-checks.sh (sent ahead of it); what
+    // changes per host and identity is the data in their header, which these tests read back.
+    const header = (script: string) => ({ ...headerValues(unwrapBashC(script)), ...headerHeredocs(unwrapBashC(script)) });
+    const base = { brokerAddress: "203.0.113.1", tlsPort: 8883, plaintextPort: 1883 };
     it("plans the ACL check only for identities with something outside their ACL", () => {
-        const base = { brokerAddress: "203.0.113.1", tlsPort: 8883, plaintextPort: 1883 };
-        assert.match(header(clientChecksScript({ ...base, identity: "a", topics: ["lab/#"] })).ACL_OUTSIDE, /^mqtt-lab-acl-outside/);
-        assert.equal(header(clientChecksScript({ ...base, identity: "a", topics: ["#"] })).ACL_OUTSIDE, "");
-        assert.match(remoteFile("client-checks"), /^\[ -n "\$ACL_OUTSIDE" \] && \{ check_acl \|\| true; \}$/m, "an empty ACL_OUTSIDE skips the check");
+        const h = header(
+            clientChecksScript({
+                ...base,
+                identities: [
+                    { name: "a", topics: ["lab/#"] },
+                    { name: "b", topics: ["#"] },
+                    { name: "c", topics: ["x/+"] },
+                ],
+            }),
+        );
+        const outside = h.ACL_OUTSIDE.split("\n").slice(0, -1);
+        assert.equal(outside.length, 3, "one line per identity, an empty one included");
+        assert.match(outside[0], /^mqtt-lab-acl-outside/);
+        assert.equal(outside[1], "");
+        assert.match(outside[2], /^mqtt-lab-acl-outside/);
+        assert.match(remoteFile("client-checks"), /^ {2}\[ -n "\$outside" \] && \{ check_acl \|\| true; \}$/m, "an empty line skips the check");
     });
-    it("leaves the host-level checks to the host's first identity", () => {
-        const base = { brokerAddress: "203.0.113.1", tlsPort: 8883, plaintextPort: 1883, identity: "b", topics: ["#"] };
-        const first = header(clientChecksScript(base));
-        const other = header(clientChecksScript({ ...base, hostChecks: false }));
-        assert.deepEqual([first.HOST_CHECKS, first.CAPTURE_TLS], ["yes", "yes"]);
-        assert.deepEqual([other.HOST_CHECKS, other.CAPTURE_TLS, other.CAPTURE_PLAINTEXT], ["no", "no", "no"]);
+    it("checks every identity of a host in one script, the host's own checks once, with the first identity's files", () => {
+        const h = header(
+            clientChecksScript({
+                ...base,
+                identities: [
+                    { name: "a", topics: ["#"] },
+                    { name: "b", topics: ["lab/+"] },
+                ],
+            }),
+        );
+        assert.equal(h.IDENTITIES, "a\nb\n");
+        assert.equal(h.TOPIC_TEMPLATES, "mqtt-lab-check/NONCE\nlab/x\n");
+        assert.equal(h.CLIENTS_DIR, ".mqtt-lab");
+        assert.throws(() => clientChecksScript({ ...base, identities: [] }), /at least one identity/);
         const body = remoteFile("client-checks");
-        const hostBlock = /^if \[ "\$HOST_CHECKS" = yes \]; then\n((?: {2}check_\w+ \|\| true\n)+)fi$/m.exec(body);
-        assert.deepEqual(hostBlock?.[1].match(/check_\w+/g), ["check_no_certificate", "check_plaintext", "check_server_chain"]);
-        for (const fn of ["check_tls_roundtrip", "check_client_validity"])
-            assert.match(body, new RegExp(`^${fn} \\|\\| true$`, "m"), `${fn} runs for every identity`);
+        const identity = /^check_identity\(\) \{\n([\s\S]*?)\n\}$/m.exec(body)?.[1] ?? "";
+        assert.deepEqual(identity.match(/check_\w+(?= \|\| true)/g), ["check_tls_roundtrip", "check_client_validity", "check_clock", "check_acl"]);
+        for (const fn of ["check_no_certificate", "check_plaintext", "check_server_chain"])
+            assert.match(body, new RegExp(`^${fn} \\|\\| true$`, "m"), `${fn} runs once for the host`);
+        assert.match(body, /^D="\$HOME\/\$CLIENTS_DIR\/\$\{names\[0\]\}"$/m, "the host's checks use its first identity's files");
+        assert.match(body, /wait -n -p finished "\$\{running\[@\]\}"/, "at most PARALLEL identities at once");
+        assert.equal(h.PARALLEL, "4");
+    });
+    it("captures the TLS port for the whole run and looks for every identity's topic and payload in one pass", () => {
+        const body = remoteFile("client-checks");
+        assert.match(body, /for n in "\$\{!names\[@\]\}"; do topic_of "\$n"; echo; message_of "\$n"; echo; done > "\$priv\/needles"/);
+        assert.match(body, /hits=\$\(grep -a -o -F -f "\$priv\/needles" "\$pcap"/);
+        // The capture stops only after every identity's publishes and the refusals.
+        assert.match(body, /wait "\$identities_run" \|\| true\n.*wait "\$refusals_run".*\n.*\n\[ "\$CAPTURE_TLS" = yes \] && \{ check_capture_tls \|\| true; \}/);
     });
     it("checks the host clock against the certificate, and captures the teaching port only when it is on, reading its password from stdin", () => {
-        const base = { brokerAddress: "203.0.113.1", tlsPort: 8883, plaintextPort: 1883, identity: "a", topics: ["#"] };
-        assert.match(remoteFile("client-checks"), /^check_clock \|\| true$/m);
-        assert.equal(header(clientChecksScript(base)).CAPTURE_PLAINTEXT, "no");
-        const on = header(clientChecksScript({ ...base, teachingPort: 1884, teachingUser: "student" }));
+        const one = { ...base, identities: [{ name: "a", topics: ["#"] }] };
+        assert.equal(header(clientChecksScript(one)).CAPTURE_PLAINTEXT, "no");
+        const on = header(clientChecksScript({ ...one, teachingPort: 1884, teachingUser: "student" }));
         assert.deepEqual([on.CAPTURE_PLAINTEXT, on.PLAIN_PORT, on.PLAIN_CHECK, on.TEACHING_USER], ["yes", "1884", "anonymous-refused", "student"]);
         assert.match(
             remoteFile("client-checks"),
-            /^set -u\npriv=\$\(run_dir\); out="\$priv\/out"\nremove_on_exit "\$priv"\nif \[ "\$CAPTURE_PLAINTEXT" = yes \]; then\n.*\n {2}IFS= read -r TEACH_PW \|\| true\n {2}exec <\/dev\/null$/m,
-            "the password is read first (run_dir reads no stdin), and nothing else reads stdin",
+            /^priv=\$\(run_dir\)\nremove_on_exit "\$priv"\nif \[ "\$CAPTURE_PLAINTEXT" = yes \] \|\| \[ "\$REFUSALS" = yes \]; then read_bundle "\$priv"; fi\nexec <\/dev\/null$/m,
+            "the bundle is read first (run_dir reads no stdin), into the private directory, and nothing else reads stdin",
         );
         // Never on a command line: only shell builtins (read, printf, [) touch the variable; clients
         // read it from their options file, grep from a pattern file (test/containers/argv.test.ts records it).
@@ -81,22 +111,21 @@ describe("topicOutside", () => {
             .split("\n")
             .filter((l) => l.includes("TEACH_PW") && !l.trim().startsWith("#"));
         assert.deepEqual(
-            uses.map((l) => l.trim().split(" ")[0]),
-            ["IFS=", "printf", "printf", "["],
+            uses.map((l) => l.trim().split(/[ =]/)[0]),
+            ["TEACH_PW", "printf", "["],
             uses.join("\n"),
         );
+        assert.match(remoteFile("client-checks"), /TEACH_PW=\$\(<"\$priv\/teaching-password"\)/, "read by the shell itself, no program");
         assert.match(remoteFile("client-checks"), /printf -- '-u %s\\n-P %s\\n' "\$TEACHING_USER" "\$TEACH_PW" > "\$priv\/mosquitto_pub"/);
-        assert.match(remoteFile("client-checks"), /\[ -n "\$TEACH_PW" \] && in_capture_file "\$pcap" "\$priv\/password"/);
+        assert.match(remoteFile("client-checks"), /\[ -n "\$TEACH_PW" \] && in_capture_file "\$pcap" "\$priv\/teaching-password"/);
         assert.doesNotMatch(remoteFile("client-checks"), / -P /, "no password option on a command line");
         assert.deepEqual([on.TEACHING_MOUNT, on.TEACHING_SHARED], ["teaching/", "no"]);
-        const shared = header(clientChecksScript({ ...base, teachingPort: 1884, teachingMountPoint: "class/", teachingShared: true }));
+        const shared = header(clientChecksScript({ ...one, teachingPort: 1884, teachingMountPoint: "class/", teachingShared: true }));
         assert.deepEqual([shared.TEACHING_MOUNT, shared.TEACHING_SHARED], ["class/", "yes"]);
-        assert.equal(header(clientChecksScript({ ...base, teachingPort: 1884, hostChecks: false })).CAPTURE_PLAINTEXT, "no", "once per host");
+        assert.equal(header(clientChecksScript({ ...one, teachingPort: 1884, capture: false })).CAPTURE_PLAINTEXT, "no");
     });
     it("runs the capture (dumpcap) as root through the host's prefix", () => {
-        const s = header(
-            clientChecksScript({ brokerAddress: "203.0.113.1", tlsPort: 8883, plaintextPort: 1883, identity: "a", topics: ["#"], asRoot: "sudo -n " }),
-        );
+        const s = header(clientChecksScript({ ...base, identities: [{ name: "a", topics: ["#"] }], asRoot: "sudo -n " }));
         assert.equal(s.AS_ROOT, "sudo");
         assert.match(remoteFile("lib"), /as_root\(\) \{ if \[ "\$\{AS_ROOT:-\}" = sudo \]; then sudo -n "\$@"; else "\$@"; fi; \}/);
         assert.match(remoteFile("lib"), /as_root dumpcap -i any -f "\$2"/);
@@ -104,14 +133,30 @@ describe("topicOutside", () => {
     });
 });
 
-describe("refusalChecksScript", () => {
+describe("the refusal checks, in a host's check run", () => {
+    const header = (script: string) => headerValues(unwrapBashC(script));
+    const o = { identities: [{ name: "client-a", topics: ["#"] }], brokerAddress: "203.0.113.1", tlsPort: 8883, plaintextPort: 1883 };
     it("reads the handshake alert over TLS 1.2 when the broker allows it, and says where the reason is with TLS 1.3", () => {
-        const o = { identity: "client-a", brokerAddress: "203.0.113.1", tlsPort: 8883 };
-        const header = (script: string) => headerValues(unwrapBashC(script));
-        assert.equal(header(refusalChecksScript({ ...o, tlsVersion: "tlsv1.2" })).READ_ALERT, "yes");
-        assert.equal(header(refusalChecksScript({ ...o, tlsVersion: "tlsv1.3" })).READ_ALERT, "no");
+        assert.equal(header(clientChecksScript({ ...o, refusals: { tlsVersion: "tlsv1.2" } })).READ_ALERT, "yes");
+        assert.equal(header(clientChecksScript({ ...o, refusals: { tlsVersion: "tlsv1.3" } })).READ_ALERT, "no");
         assert.match(remoteFile("refusal-checks"), /if \[ "\$READ_ALERT" = yes \]; then\n.*openssl s_client -tls1_2/);
         assert.match(remoteFile("refusal-checks"), /the reason is in the broker's log/);
+    });
+    it("runs them only on the host that is asked to, with the revoked identity it names", () => {
+        assert.equal(header(clientChecksScript(o)).REFUSALS, "no");
+        const on = header(clientChecksScript({ ...o, refusals: { tlsVersion: "tlsv1.2", revokedName: "client-z" } }));
+        assert.deepEqual([on.REFUSALS, on.REVOKED_NAME], ["yes", "client-z"]);
+        assert.match(remoteFile("client-checks"), /^if \[ "\$REFUSALS" = yes \]; then\n {2}run_refusals > "\$priv\/refusals.out"/m);
+        assert.match(remoteFile("client-checks"), /^run_refusals\(\) \{\n {2}failed=0\n {2}refusal_checks\n/m);
+    });
+    it("reads its secrets from one stdin bundle: the teaching password and the refusal files", () => {
+        const refusalFiles = renderBundle({ "impostor.crt": "I", "crl.pem": "C" });
+        assert.deepEqual(parseBundle(checkInput({ teachingPassword: "pw-123456789012", refusalFiles })), {
+            "teaching-password": "pw-123456789012",
+            "impostor.crt": "I",
+            "crl.pem": "C",
+        });
+        assert.equal(checkInput({}), "__end__ 0\n");
     });
 });
 

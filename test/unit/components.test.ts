@@ -17,7 +17,7 @@ import { brokerPaths, renderPasswordFile } from "../../src/mosquitto/conf";
 import { parseMosquittoConf } from "../../src/mosquitto/parse";
 import { cidrsOverlap, parseCidr } from "../../src/config/net";
 import { caCommonName } from "../../src/pki/renewal";
-import { headerValues, remoteFile } from "../../src/remote/compose";
+import { headerHeredocs, headerValues, remoteFile } from "../../src/remote/compose";
 import { clientDir, embeddedFiles, parseBundle } from "../../src/remote/hostScripts";
 import { fake, installMocks, isSecretOutput, isSecretValue, promiseOf, Registration, reveal, T, text } from "../../testkit/mocks";
 
@@ -700,6 +700,7 @@ describe("Checks", () => {
                 tlsPort: 8883,
                 teachingPort,
                 triggers: triggers.map((t) => pulumi.output(t)),
+                clientCertPems: { alice: "alice-pem", bob: "bob-pem" },
                 evidenceDir: "/srv/lab/evidence",
                 stack: "unit",
                 tlsVersion: "tlsv1.2",
@@ -715,19 +716,61 @@ describe("Checks", () => {
         { identity: bob, address: "203.0.113.101", hostKey: brokerHostKey },
     ];
     for (const p of placement) {
-        it(`runs ${p.identity.name}'s check on the ${p.identity.host} host, where its files are`, async () => {
+        it(`runs ${p.identity.name}'s checks in the one check run of the ${p.identity.host} host, where its files are`, async () => {
             const { regs, checks } = await declare(`ck-${p.identity.name}`);
-            const check = only(regs, T.command, `ck-${p.identity.name}-${p.identity.name}`);
+            const check = only(regs, T.command, `ck-${p.identity.name}-${p.identity.host}`);
             const conn = reveal<Record<string, unknown>>(check.inputs.connection);
             assert.equal(conn.host, p.address);
             assert.equal(conn.hostKey, p.hostKey);
             assertPinnedConnection(check.inputs.connection, "check");
-            const plan = checks.plan.find((x) => x.identity === p.identity.name)!;
-            assert.equal(plan.host, p.identity.host);
+            const plan = checks.plan.find((x) => x.host === p.identity.host)!;
+            assert.deepEqual(plan.identities, [p.identity.name]);
             assert.equal(plan.script, check.inputs.create, "the plan is exactly what runs");
-            assert.equal(headerValues(unwrapBashC(plan.script)).CLIENT_DIR, clientDir(p.identity.name));
+            assert.equal(headerHeredocs(unwrapBashC(plan.script)).IDENTITIES, `${p.identity.name}\n`);
+            assert.equal(headerValues(unwrapBashC(plan.script)).CLIENTS_DIR, path.dirname(clientDir(p.identity.name)));
         });
     }
+
+    it("checks all the identities of a host in one command, one command per host, the refusals with the first identity's", async () => {
+        const hosts = existingHosts("ck-many-hosts");
+        const carol: ClientIdentity = { name: "carol", topics: ["#"], host: "client" };
+        let checks!: Components.Checks;
+        const regs = await mocks.capture(() => {
+            checks = new C.Checks("ck-many", {
+                hostOf: (c) => (c.host === "broker" ? hosts.broker : hosts.client),
+                clients: [alice, bob, carol],
+                brokerAddress: "203.0.113.101",
+                tlsPort: 8883,
+                triggers: [pulumi.output("t")],
+                clientCertPems: { alice: "alice-pem", bob: "bob-pem", carol: "carol-pem" },
+                evidenceDir: "/srv/lab/evidence",
+                stack: "unit",
+                tlsVersion: "tlsv1.2",
+                forgeFrom: { caCertPem: "ca-pem", caPrivateKeyPem: pulumi.secret("ca-key"), clientCertPem: "alice-pem" },
+                crlPem: "crl-pem",
+            });
+        });
+        assert.deepEqual(
+            customOfType(regs, T.command)
+                .map((c) => c.name)
+                .sort(),
+            ["ck-many-broker", "ck-many-client"],
+        );
+        assert.deepEqual(
+            checks.plan.map((p) => [p.host, p.identity, p.identities, p.refusals]),
+            [
+                ["client", "alice", ["alice", "carol"], true],
+                ["broker", "bob", ["bob"], false],
+            ],
+        );
+        // Each host's run re-runs when the certificate of one of its identities changes, and only then.
+        assert.deepEqual(reveal(only(regs, T.command, "ck-many-client").inputs.triggers), ["t", "alice-pem", "carol-pem"]);
+        assert.deepEqual(reveal(only(regs, T.command, "ck-many-broker").inputs.triggers), ["t", "bob-pem"]);
+        assert.deepEqual(headerValues(unwrapBashC(checks.plan[0].script)).REFUSALS, "yes");
+        const stdinOf = (n: string) => parseBundle(reveal<string>(only(regs, T.command, n).inputs.stdin));
+        assert.equal(stdinOf("ck-many-client")["crl.pem"], "crl-pem", "the refusal checks' files go to the host that runs them");
+        assert.equal(stdinOf("ck-many-broker")["crl.pem"], undefined, "and to no other");
+    });
 
     it("writes an evidence report of every run, named after the stack, where it was told", async () => {
         const { regs, checks } = await declare("ck-evidence");
@@ -735,10 +778,9 @@ describe("Checks", () => {
         // remote/write-evidence.sh writes $EVIDENCE_BASE.md and .json, making the folder first.
         assert.equal(headerValues(unwrapBashC(String(writer.inputs.create))).EVIDENCE_BASE, "/srv/lab/evidence/up-unit");
         assert.match(remoteFile("write-evidence"), /^mkdir -p "\$\(dirname "\$EVIDENCE_BASE"\)"$/m);
-        const triggers = writer.inputs.triggers as unknown[];
-        const checkTriggers = only(regs, "command:remote:Command", "ck-evidence-refusals").inputs.triggers as unknown[];
-        assert.ok(Array.isArray(triggers) && triggers.length === 1 + checkTriggers.length, "rewritten whenever the report changes");
-        assert.deepEqual(triggers.slice(1), checkTriggers, "and whenever the checks re-run (a repair may leave their output as it was)");
+        const writerTriggers = writer.inputs.triggers as unknown[];
+        assert.ok(Array.isArray(writerTriggers) && writerTriggers.length === 1 + triggers.length, "rewritten whenever the report changes");
+        assert.deepEqual(writerTriggers.slice(1), triggers, "and whenever the checks re-run (a repair may leave their output as it was)");
         assert.equal(await promiseOf(checks.report), "/srv/lab/evidence/up-unit.md");
     });
 
@@ -753,6 +795,7 @@ describe("Checks", () => {
                     brokerAddress: "203.0.113.101",
                     tlsPort: 8883,
                     triggers: [pulumi.output("t")],
+                    clientCertPems: { alice: "alice-pem" },
                     evidenceDir: dir,
                     stack: "unit",
                     tlsVersion: "tlsv1.2",
@@ -772,21 +815,27 @@ describe("Checks", () => {
             const json = JSON.parse(sent["report.json"]) as { commands: { identity: string; script: string }[] };
             assert.deepEqual(
                 json.commands.map((c) => c.identity),
-                ["alice", "alice"],
-                "the JSON names the commands behind the outcomes: alice's checks, then the refusal checks",
+                ["alice"],
+                "the JSON names the command behind the outcomes: the client host's check run, under its first identity",
             );
             assert.match(json.commands[0].script, /check_tls_roundtrip/);
-            assert.match(json.commands[1].script, /refused impostor-ca/);
+            assert.match(json.commands[0].script, /refused impostor-ca/, "the refusal checks are part of it");
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }
     });
 
-    it("re-runs every check when anything in its triggers changes", async () => {
+    it("re-runs a host's checks when anything in the shared triggers or its identities' certificates changes", async () => {
         const { regs } = await declare("ck-trig");
-        const commands = customOfType(regs, T.command);
-        assert.equal(commands.length, 3, "one check per identity and the refusal checks");
-        for (const c of commands) assert.deepEqual(reveal(c.inputs.triggers), triggers, c.name);
+        assert.deepEqual(
+            customOfType(regs, T.command)
+                .map((c) => c.name)
+                .sort(),
+            ["ck-trig-broker", "ck-trig-client"],
+            "one check run per host",
+        );
+        assert.deepEqual(reveal(only(regs, T.command, "ck-trig-client").inputs.triggers), [...triggers, "alice-pem"]);
+        assert.deepEqual(reveal(only(regs, T.command, "ck-trig-broker").inputs.triggers), [...triggers, "bob-pem"]);
     });
 
     const plaintext = [
@@ -821,6 +870,7 @@ describe("Checks", () => {
                 teachingUser: "student",
                 teachingPassword: pulumi.secret("pw-1884"),
                 triggers: [pulumi.output("t")],
+                clientCertPems: { alice: "alice-pem", bob: "bob-pem" },
                 evidenceDir: "/srv/lab/evidence",
                 stack: "unit",
                 tlsVersion: "tlsv1.2",
@@ -828,14 +878,14 @@ describe("Checks", () => {
                 crlPem: "crl-pem",
             });
         });
-        for (const id of ["alice", "bob"]) {
-            const check = only(regs, T.command, `ck-pw-${id}`);
-            assert.ok(isSecretValue(check.inputs.stdin), `${id}: the password travels as a secret`);
-            assert.equal(reveal(check.inputs.stdin), "pw-1884\n");
+        for (const role of ["client", "broker"]) {
+            const check = only(regs, T.command, `ck-pw-${role}`);
+            assert.ok(isSecretValue(check.inputs.stdin), `${role}: the password travels as a secret`);
+            assert.equal(parseBundle(reveal<string>(check.inputs.stdin))["teaching-password"], "pw-1884");
             assert.match(text(check.inputs.create), /check_capture_plaintext/);
         }
         const { regs: off } = await declare("ck-pw-off");
-        for (const c of customOfType(off, T.command).filter((r) => !r.name.endsWith("-refusals"))) assert.equal(c.inputs.stdin, undefined, c.name);
+        for (const c of customOfType(off, T.command)) assert.equal(parseBundle(reveal<string>(c.inputs.stdin))["teaching-password"], undefined, c.name);
     });
 
     it("parents every resource it creates to itself", async () => {

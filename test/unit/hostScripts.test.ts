@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { clientChecksScript, refusalChecksScript } from "../../src/remote/checkScripts";
-import { composedScriptOf, composeScript, headerIsData, remoteFile, renderHeader, unwrapBashC } from "../../src/remote/compose";
+import { clientChecksScript } from "../../src/remote/checkScripts";
+import { composedScriptOf, composeScript, headerIsData, remoteFile, renderHeader, scriptParts, unwrapBashC } from "../../src/remote/compose";
 import {
     asRootScript,
     brokerApplyScript,
@@ -66,20 +66,18 @@ const commands: { name: string; script: string; wrapped: string }[] = [
         name: "client-checks",
         script: "client-checks",
         wrapped: clientChecksScript({
-            identity: "client-a",
-            topics: ["lab/#"],
+            identities: [
+                { name: "client-a", topics: ["lab/#"] },
+                { name: "client-b", topics: ["#"] },
+            ],
             brokerAddress: "203.0.113.10",
             tlsPort: 8883,
             teachingPort: 1883,
             teachingUser: "student",
             plaintextPort: 1883,
             asRoot: "sudo -n ",
+            refusals: { tlsVersion: "tlsv1.2" },
         }),
-    },
-    {
-        name: "refusal-checks",
-        script: "refusal-checks",
-        wrapped: refusalChecksScript({ identity: "client-a", brokerAddress: "203.0.113.10", tlsPort: 8883, tlsVersion: "tlsv1.2" }),
     },
     {
         name: "inspect",
@@ -103,9 +101,10 @@ const commands: { name: string; script: string; wrapped: string }[] = [
 
 describe("host-side scripts as sent", () => {
     for (const c of commands) {
-        it(`${c.name}: a data header, then remote/lib.sh and remote/${c.script}.sh verbatim`, () => {
+        const parts = scriptParts[c.script] ?? [];
+        it(`${c.name}: a data header, then remote/lib.sh${parts.map((x) => `, remote/${x}.sh`).join("")} and remote/${c.script}.sh verbatim`, () => {
             const text = unwrapBashC(c.wrapped.replace(/^sudo -n /, ""));
-            const tail = `\n${remoteFile("lib")}\n${remoteFile(c.script)}`;
+            const tail = ["", "lib", ...parts, c.script].map((x) => (x ? remoteFile(x) : "")).join("\n");
             assert.ok(text.endsWith(tail), "the scripts are sent as they are in the repository");
             const header = text.slice(0, text.length - tail.length);
             assert.ok(header.startsWith(renderHeader(c.script, {}).trimEnd()), "the header names its script");

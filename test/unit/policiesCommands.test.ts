@@ -5,7 +5,7 @@ import { requireIdentityAcl, requireNoIncludeDir } from "../../policies/confReac
 import { requireNoVerificationBypass } from "../../policies/noVerificationBypass";
 import { requireHardenedTlsListeners } from "../../policies/tlsListeners";
 import { renderBrokerConf } from "../../src/mosquitto/conf";
-import { clientChecksScript, refusalChecksScript } from "../../src/remote/checkScripts";
+import { clientChecksScript } from "../../src/remote/checkScripts";
 import { asRootScript, brokerRemoveScript, clientInstallScript, clientRemoveScript, containerShell, systemdShell } from "../../src/remote/hostScripts";
 import { applyCommand, confCommand, connection, labAcl, labConf, types } from "./policyFixtures";
 import { assertHasResourceViolation, assertNoResourceViolations, assertUnjudged, resourceArgs, runResourcePolicy, unknownValue } from "./policyUtil";
@@ -17,7 +17,7 @@ describe("Policy remote-commands-judged", () => {
     const policy = requireJudgedRemoteCommands();
 
     it("passes every remote command the program declares", async () => {
-        const check = { identity: "client-a", topics: ["#"], brokerAddress: "203.0.113.10", tlsPort: 8883, plaintextPort: 1883 };
+        const check = { identities: [{ name: "client-a", topics: ["#"] }], brokerAddress: "203.0.113.10", tlsPort: 8883, plaintextPort: 1883 };
         await assertNoResourceViolations(policy, remote(applyCommand(labConf, labAcl), "lab-apply"));
         await assertNoResourceViolations(
             policy,
@@ -26,10 +26,10 @@ describe("Policy remote-commands-judged", () => {
                 "lab-client-a-install",
             ),
         );
-        await assertNoResourceViolations(policy, remote({ create: clientChecksScript(check) }, "lab-checks-client-a"));
+        await assertNoResourceViolations(policy, remote({ create: clientChecksScript(check) }, "lab-checks-broker"));
         await assertNoResourceViolations(
             policy,
-            remote({ create: refusalChecksScript({ ...check, identity: "client-a", tlsVersion: "tlsv1.2" }) }, "lab-checks-refusals"),
+            remote({ create: clientChecksScript({ ...check, refusals: { tlsVersion: "tlsv1.2" } }) }, "lab-checks-client"),
         );
         await assertNoResourceViolations(policy, remote({ create: asRootScript(systemdShell, brokerRemoveScript(systemdShell)) }, "lab-remove"));
     });

@@ -86,7 +86,7 @@ function standIns(m: StandInMachine): string {
 interface ProgramOutputs {
     hostSource: string;
     brokerAddress: string;
-    checkPlan: { identity: string; host: string; script: string }[];
+    checkPlan: { identity: string; identities: string[]; host: string; script: string }[];
     ssh: Record<"broker" | "client", { address: string; port: number; user: string; hostKey: string; fingerprint: string }>;
     /** Whether each exported key is a secret. */
     secret: { sshClientPrivateKey?: boolean; clientKeys: Record<string, boolean> };
@@ -363,7 +363,7 @@ if (process.env[scenarioVar]) {
                     [T.caCert]: 1,
                     [T.csr]: 1 + n,
                     [T.leafCert]: 1 + n,
-                    [T.command]: 2 + 2 * n, // broker apply, one install and one check per client, the refusal checks
+                    [T.command]: 1 + n + new Set(o.outputs.checkPlan.map((p) => p.host)).size, // broker apply, one install per client, one check run per host with clients
                     "command:local:Command": 2, // the forged certificates of the refusal checks, the evidence report
                 });
                 assert.deepEqual(o.calls, [], "the program invokes no provider function");
@@ -449,13 +449,13 @@ if (process.env[scenarioVar]) {
             it(`installs ${p.identity}'s files on the ${p.host} host and runs its checks there (${p.scenario})`, async () => {
                 const o = await graphOf(p.scenario);
                 const install = named(o, T.command, `lab-${p.identity}-install`);
-                const check = named(o, T.command, `lab-checks-${p.identity}`);
+                const check = named(o, T.command, `lab-checks-${p.host}`);
                 const hostKey = o.outputs.ssh[p.host as "broker" | "client"].hostKey;
                 for (const r of [install, check]) {
                     assert.equal(connectionOf(r).host, p.address, r.name);
                     assert.equal(connectionOf(r).hostKey, hostKey, r.name);
                 }
-                assert.equal(o.outputs.checkPlan.find((x) => x.identity === p.identity)?.host, p.host);
+                assert.ok(o.outputs.checkPlan.find((x) => x.host === p.host)?.identities.includes(p.identity), `${p.identity} checked on ${p.host}`);
             });
         }
 
@@ -554,11 +554,21 @@ if (process.env[scenarioVar]) {
                     fake.token("lab-client-observer"),
                     fake.certPem("lab-ca-g1"),
                     fake.crlPem("lab-crl-g1").trim() + "\n", // a revocation re-runs them
-                    ...ofType(o, T.leafCert).map((r) => fake.certPem(r.name)),
-                ].sort();
+                    ...ofType(o, T.leafCert)
+                        .filter((r) => r.name.startsWith("lab-broker-cert-"))
+                        .map((r) => fake.certPem(r.name)), // the broker's certificate
+                ];
                 const checks = ofType(o, T.command).filter((r) => r.name.startsWith("lab-checks-"));
-                assert.equal(checks.length, (scenario === "wide" ? 2 : 1) + 1, "a check per identity and the refusal checks");
-                for (const c of checks) assert.deepEqual(reveal<string[]>(c.inputs.triggers).slice().sort(), expected, c.name);
+                assert.equal(checks.length, scenario === "wide" ? 2 : 1, "one check run per host with identities");
+                for (const c of checks) {
+                    // And the certificates of the identities it checks, its host's: no other.
+                    const plan = o.outputs.checkPlan.find((p) => `lab-checks-${p.host}` === c.name)!;
+                    const certs = ofType(o, T.leafCert)
+                        .filter((r) => plan.identities.some((id) => r.name.startsWith(`lab-client-${id}-`)))
+                        .map((r) => fake.certPem(r.name));
+                    assert.equal(certs.length, plan.identities.length, c.name);
+                    assert.deepEqual(reveal<string[]>(c.inputs.triggers).slice().sort(), [...expected, ...certs].sort(), c.name);
+                }
             }
         });
     });
@@ -570,7 +580,7 @@ if (process.env[scenarioVar]) {
             assert.equal(counts["mqttlab:hosts:ExistingHosts"], 1);
             for (const t of [T.network, T.container, "mqttlab:hosts:ContainerHosts"]) assert.equal(counts[t], undefined, t);
             assert.deepEqual(ofType(o, T.key).filter(isSshKey), []);
-            assert.equal(ofType(o, T.command).length, 4);
+            assert.equal(ofType(o, T.command).length, 3, "the broker's apply, client-a's install, the client host's checks");
             assert.equal(o.outputs.secret.sshClientPrivateKey, undefined);
             assert.deepEqual(o.machineCalls, [], "nothing of this machine's networks is read for existing hosts");
         });
@@ -580,7 +590,7 @@ if (process.env[scenarioVar]) {
             const want: Record<string, { host: string; hostKey: string }> = {
                 "lab-apply": { host: "203.0.113.101", hostKey: brokerHostKey },
                 "lab-client-a-install": { host: "203.0.113.102", hostKey: clientHostKey },
-                "lab-checks-client-a": { host: "203.0.113.102", hostKey: clientHostKey },
+                "lab-checks-client": { host: "203.0.113.102", hostKey: clientHostKey },
             };
             for (const [name, w] of Object.entries(want)) {
                 const r = named(o, T.command, name);

@@ -12,9 +12,14 @@ const outputs = {
     tlsPort: 8883,
     brokerDnsName: "broker.mqtt-lab.internal",
     latestReport: "/lab/evidence/up-lab.md",
-    checkResults: ["PASS tls-roundtrip: message came back\nPASS no-certificate: refused during the handshake\n", "PASS impostor-ca: refused: unknown ca"],
-    checkPlan: [{ identity: "client-a", host: "client", script: "…" }],
-    refusalPlan: { identity: "client-a", host: "broker", script: "…" },
+    checkResults: [
+        "PASS no-certificate: refused during the handshake\n== identity client-a\nPASS tls-roundtrip: message came back\n== identity client-a\nPASS impostor-ca: refused: unknown ca",
+        "PASS no-certificate: refused too\n== identity bob\nPASS tls-roundtrip: came back on the broker host",
+    ],
+    checkPlan: [
+        { identity: "client-a", identities: ["client-a"], host: "client", script: "…", refusals: true },
+        { identity: "bob", identities: ["bob"], host: "broker", script: "…", refusals: false },
+    ],
     ssh: { broker: endpoint("172.30.56.10"), client: endpoint("172.30.56.11") },
     clientCerts: { "client-a": { host: "client", dir: "/root/.mqtt-lab/client-a", certPem: "", privateKeyPem: "" } },
 } as unknown as StackOutputs;
@@ -24,9 +29,11 @@ describe("the lab command's summary", () => {
         assert.deepEqual(
             checkLines(outputs).map((c) => `${c.pass ? "PASS" : "FAIL"} ${c.check} ${c.identity} ${c.host}: ${c.seen}`),
             [
-                "PASS tls-roundtrip client-a client 172.30.56.11: message came back",
                 "PASS no-certificate client-a client 172.30.56.11: refused during the handshake",
-                "PASS impostor-ca client-a broker 172.30.56.10: refused: unknown ca",
+                "PASS tls-roundtrip client-a client 172.30.56.11: message came back",
+                "PASS impostor-ca client-a client 172.30.56.11: refused: unknown ca",
+                "PASS no-certificate bob broker 172.30.56.10: refused too",
+                "PASS tls-roundtrip bob broker 172.30.56.10: came back on the broker host",
             ],
         );
     });
@@ -34,7 +41,7 @@ describe("the lab command's summary", () => {
     it("ends with the report, the broker and the next commands as they can be typed, no JSON", () => {
         const text = renderSummary("lab", outputs, "./lab-out", 0);
         assert.doesNotMatch(text, /\\n|\["/, "no JSON array, no escaped newline");
-        assert.match(text, /^Stack lab: 3 of 3 checks pass\.$/m);
+        assert.match(text, /^Stack lab: 5 of 5 checks pass\.$/m);
         assert.match(text, /^ {2}PASS {2}tls-roundtrip {3}client-a on client 172\.30\.56\.11: message came back$/m);
         assert.match(text, /^Evidence report: \/lab\/evidence\/up-lab\.md$/m);
         assert.match(text, /^Broker: 172\.30\.56\.10:8883 /m);
