@@ -25,7 +25,7 @@ import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } f
 import { cpus, totalmem } from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { clientChecksScript } from "../src/remote/checkScripts";
+import { checkInput, clientChecksScript } from "../src/remote/checkScripts";
 import { renderBrokerConf } from "../src/mosquitto/conf";
 import { renderBundle } from "../src/remote/hostScripts";
 import { sshExec } from "../src/ssh/exec";
@@ -156,7 +156,7 @@ async function physicalFloor(n: number): Promise<PhysicalRound[]> {
             const t2 = performance.now();
             const c = await lab.run("client", clientScript, renderBundle({ "client.crt": cl.cert, "client.key": cl.key }));
             const t3 = performance.now();
-            const k = await lab.run("client", check);
+            const k = await lab.run("client", check, checkInput({}));
             const t4 = performance.now();
             if (b.code !== 0 || c.code !== 0 || k.code !== 0) throw new Error(`physical floor round ${i} failed: ${b.stderr}${c.stderr}${k.stderr}${k.stdout}`);
             out.push({ totalMs: t4 - t0, opensslMs: t1 - t0, brokerMs: t2 - t1, clientMs: t3 - t2, checksMs: t4 - t3 });
