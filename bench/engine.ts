@@ -5,12 +5,14 @@
  * time: exit 0 unless something broke.
  *
  * 1. no-op preview and no-op up of the lab, against the same on a floor program (one
- *    tls.PrivateKey, one command.local.Command, one docker.Network: the same three plugins);
+ *    tls.PrivateKey, one command.local.Command, one docker.Network, one dynamic resource: the
+ *    same three plugins and the dynamic provider);
  * 2. a cold up (image cached), where the time goes by resource, and its critical path;
  * 3. a rotating up (pki.leafRotation bumped) minus a no-op up, against a physical floor: openssl
  *    makes the same certificates, one SSH session per host copies them, SIGHUP, the same checks;
  * 4. messages lost and reconnects of a QoS 1 subscriber and publisher during a rotating up;
- * 5. cold up with 1, 4, 16 and 32 client identities, and the cost per added client.
+ * 5. cold up with 1, 4, 16 and 32 client identities, and the cost per added client (bench/scale.ts
+ *    goes to 256, with memory).
  *
  * The program runs compiled (a copy of bin/index.js and bin/src/ in a temp work dir,
  * `typescript: false`): ts-node's start-up would otherwise be counted as engine time.
@@ -80,7 +82,8 @@ function stageFloorProgram(root: string): string {
     writeFileSync(path.join(dir, "Pulumi.yaml"), "name: mqtt-lab-bench-floor\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n");
     writeFileSync(
         path.join(dir, "index.js"),
-        `// The engine floor: the lab's three provider plugins loaded, one resource of each.
+        `// The engine floor: the lab's three provider plugins and a dynamic provider (the lab has three
+// dynamic resources: its host observers and CRL) loaded, one resource of each kind.
 const pulumi = require("@pulumi/pulumi");
 const tls = require("@pulumi/tls");
 const command = require("@pulumi/command");
@@ -90,7 +93,12 @@ const labels = [{ label: "mqtt-lab-run", value: process.env.MQTTLAB_RUN_ID || "b
 const key = new tls.PrivateKey("floor-key", { algorithm: "ED25519" });
 const cmd = new command.local.Command("floor-cmd", { create: "true" });
 const net = new docker.Network("floor-net", { name: config.require("netName"), driver: "bridge", ipamConfigs: [{ subnet: config.require("subnet") }], labels });
-exports.done = pulumi.all([key.publicKeyOpenssh, cmd.stdout, net.name]).apply(() => true);
+const noted = {
+    async create(inputs) { return { id: "floor-dynamic", outs: inputs }; },
+    async diff(_id, olds, news) { return { changes: olds.note !== news.note }; },
+};
+const dyn = new pulumi.dynamic.Resource(noted, "floor-dynamic", { note: "floor" });
+exports.done = pulumi.all([key.publicKeyOpenssh, cmd.stdout, net.name, dyn.id]).apply(() => true);
 `,
     );
     return dir;

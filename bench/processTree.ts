@@ -61,7 +61,8 @@ export function sampleTree(everyMs = 100): { stop: () => TreeMemory } {
         let sum = 0;
         const per: Record<string, number> = {};
         for (const pid of tree) {
-            const p = all.get(pid)!;
+            const p = all.get(pid);
+            if (!p) continue;
             sum += p.rss;
             per[p.name] = (per[p.name] ?? 0) + p.rss;
         }

@@ -69,7 +69,7 @@ async function measured(stack: Stack, kind: "up" | "preview"): Promise<{ op: Op;
             byType: byType(rec),
             // Each remote command is one SSH session; each host observer's read or diff another.
             sshSessions: work.filter((r) => r.type === "command:remote:Command").length,
-            checkRunsMs: work.filter((r) => /-checks-(client|broker)$/.test(r.name)).map((r) => r.endMs! - r.startMs),
+            checkRunsMs: work.filter((r) => /-checks-(client|broker)$/.test(r.name)).map((r) => (r.endMs ?? NaN) - r.startMs),
             memory,
         },
     };
