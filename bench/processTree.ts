@@ -6,10 +6,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 
 const pageBytes = 4096;
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+const ticksPerSecond = 100;
 
-/** pid → [ppid, name, resident bytes] of every process now. */
-function processes(): Map<number, { ppid: number; name: string; rss: number }> {
-    const out = new Map<number, { ppid: number; name: string; rss: number }>();
+/** pid → parent, name, resident bytes and CPU time so far, of every process now. */
+function processes(): Map<number, { ppid: number; name: string; rss: number; cpuTicks: number }> {
+    const out = new Map<number, { ppid: number; name: string; rss: number; cpuTicks: number }>();
     for (const entry of readdirSync("/proc")) {
         if (!/^\d+$/.test(entry)) continue;
         try {
@@ -18,7 +20,8 @@ function processes(): Map<number, { ppid: number; name: string; rss: number }> {
             const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
             const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
             const rssPages = Number(readFileSync(`/proc/${entry}/statm`, "utf8").split(" ")[1]);
-            out.set(Number(entry), { ppid: Number(rest[1]), name, rss: rssPages * pageBytes });
+            // utime and stime, fields 14 and 15 of stat (11 and 12 after the name).
+            out.set(Number(entry), { ppid: Number(rest[1]), name, rss: rssPages * pageBytes, cpuTicks: Number(rest[11]) + Number(rest[12]) });
         } catch {
             // Gone between the listing and the read.
         }
@@ -46,6 +49,8 @@ export interface TreeMemory {
     peakBytes: number;
     /** Each program's own peak (summed over its processes in that sample): where the memory is. */
     byProgram: Record<string, number>;
+    /** CPU seconds each program used (its processes' last sampled times): where the cores went. */
+    cpuSecondsByProgram: Record<string, number>;
     samples: number;
 }
 
@@ -54,7 +59,8 @@ export interface TreeMemory {
  * that one Automation API operation starts (pulumi, its language host, the program, the plugins).
  */
 export function sampleTree(everyMs = 100): { stop: () => TreeMemory } {
-    const mem: TreeMemory = { peakBytes: 0, byProgram: {}, samples: 0 };
+    const mem: TreeMemory = { peakBytes: 0, byProgram: {}, cpuSecondsByProgram: {}, samples: 0 };
+    const cpu = new Map<number, { name: string; ticks: number }>();
     const tick = () => {
         const all = processes();
         const tree = descendants(all, process.pid);
@@ -65,6 +71,7 @@ export function sampleTree(everyMs = 100): { stop: () => TreeMemory } {
             if (!p) continue;
             sum += p.rss;
             per[p.name] = (per[p.name] ?? 0) + p.rss;
+            cpu.set(pid, { name: p.name, ticks: p.cpuTicks });
         }
         mem.samples++;
         mem.peakBytes = Math.max(mem.peakBytes, sum);
@@ -76,6 +83,7 @@ export function sampleTree(everyMs = 100): { stop: () => TreeMemory } {
         stop: () => {
             clearInterval(timer);
             tick();
+            for (const { name, ticks } of cpu.values()) mem.cpuSecondsByProgram[name] = (mem.cpuSecondsByProgram[name] ?? 0) + ticks / ticksPerSecond;
             return mem;
         },
     };

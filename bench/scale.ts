@@ -137,6 +137,13 @@ function report(results: SizeResult[], meta: Record<string, unknown>, problems: 
                 .map(([n, b]) => `${n} ${mib(b)}`)
                 .join(", ")}`,
         );
+        out.push(
+            `- CPU of the cold up's process tree: ${Object.entries(r.cold.memory.cpuSecondsByProgram ?? {})
+                .sort((a, b) => b[1] - a[1])
+                .slice(0, 5)
+                .map(([n, c]) => `${n} ${c.toFixed(1)} s`)
+                .join(", ")} (2 cores: the wall is at least half their sum)`,
+        );
         for (const [what, x] of [
             ["adding one identity", r.add],
             ["removing one identity", r.remove],
