@@ -39,7 +39,7 @@ section s-client-command
 echo "openssl s_client -connect $BROKER:$TLS_PORT -showcerts $VERIFY_NAME $BROKER -CAfile $D/ca.crt -cert $D/client.crt -key $D/client.key"
 chain=$(echo | timeout 15 openssl s_client -connect "$BROKER:$TLS_PORT" -showcerts "$VERIFY_NAME" "$BROKER" -CAfile "$D/ca.crt" -cert "$D/client.crt" -key "$D/client.key" 2>&1)
 section s-client
-printf '%s\n' "$chain" | grep -E '^ *[0-9]+ s:|^ +[iav]:|^Verify return code|^ *Protocol *:|^ *Cipher *:|^New, |^Server Temp Key|^Peer signature type' | sed 's/^ *//' | awk '!seen[$0]++'
+printf '%s\n' "$chain" | grep -E '^ *[0-9]+ s:|^ +[iav]:|^Verify return code|^New, |^Server Temp Key|^Peer signature type' | sed 's/^ *//'
 printf '%s\n' "$chain" | awk -v dir="$priv" '/-----BEGIN CERTIFICATE-----/ { n++; f = dir "/served-" n ".pem" } f { print > f } /-----END CERTIFICATE-----/ { close(f); f = "" }'
 for f in "$priv"/served-*.pem; do
   [ -e "$f" ] || continue

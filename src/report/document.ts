@@ -49,7 +49,10 @@ function answers(m: Measurements, t: Texts): Record<QuestionId, Block[]> {
         handshake: [
             ...plainOr((leg) => {
                 const { handshake, teardown } = handshakeFrames(leg.frames);
-                return handshake.length ? [p(t.handshakeSeen(leg.frames.length)), code(handshake), p(t.teardown(teardown.length))] : [p(t.handshakeNotSeen)];
+                const all = code([`$ ${leg.framesCommand}`, ...leg.frames]);
+                return handshake.length
+                    ? [p(t.handshakeSeen(leg.frames.length)), code(handshake), p(t.teardown(teardown.length)), p(t.allFrames), all]
+                    : [p(t.handshakeNotSeen), all];
             }),
             p(t.seedSaid("SYN, SYN-ACK, ACK … FIN")),
         ],

@@ -40,6 +40,7 @@ export interface Texts {
     handshakeSeen: (n: number) => string;
     handshakeNotSeen: string;
     teardown: (n: number) => string;
+    allFrames: string;
     seedCommandReturned: (topic: string, port: number) => string;
     seedCommandEmptyTls: (port: number) => string;
     inClear: (what: string[]) => string;
@@ -119,6 +120,7 @@ export const texts: Record<Lang, Texts> = {
         handshakeSeen: (n) => `Oui : les trois trames de la poignée de main TCP (SYN, SYN-ACK, ACK) précèdent l'échange MQTT, sur ${n} trames capturées :`,
         handshakeNotSeen: "Non : la capture ne contient pas les trois trames SYN, SYN-ACK, ACK.",
         teardown: (n) => `La fermeture est visible aussi (${n} trame(s) FIN).`,
+        allFrames: "Ce que tshark a collecté (la « capture d'écran » du TP) :",
         seedCommandReturned: (topic, port) =>
             `tshark retourne le topic \`${topic}\`, lu en clair dans le PUBLISH sur le port ${port} (une ligne vide par paquet MQTT sans topic : CONNECT, CONNACK, DISCONNECT) :`,
         seedCommandEmptyTls: (port) => `Sur le port TLS ${port}, la même commande ne retourne aucun topic :`,
@@ -218,6 +220,7 @@ export const texts: Record<Lang, Texts> = {
         handshakeSeen: (n) => `Yes: the three frames of the TCP handshake (SYN, SYN-ACK, ACK) come before the MQTT exchange, out of ${n} frames captured:`,
         handshakeNotSeen: "No: the capture does not hold the three frames SYN, SYN-ACK, ACK.",
         teardown: (n) => `The teardown is there too (${n} FIN frames).`,
+        allFrames: 'What tshark collected (the TP\'s "screenshot"):',
         seedCommandReturned: (topic, port) =>
             `tshark returns the topic \`${topic}\`, read in clear in the PUBLISH on port ${port} (an empty line for each MQTT packet without a topic: CONNECT, CONNACK, DISCONNECT):`,
         seedCommandEmptyTls: (port) => `On the TLS port ${port}, the same command returns no topic:`,
