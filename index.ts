@@ -174,7 +174,9 @@ const checks = new Checks(
         triggers: [
             hosts.broker.instance,
             hosts.client.instance,
-            broker.applied,
+            // The broker's conf (listeners, TLS settings); its ACL changes with the identities, which
+            // re-run only their own checks and the hosts' (brokerApplied).
+            broker.conf,
             // A drift seen (and repaired) on either host runs the checks again.
             drift.tokens.broker,
             drift.tokens.client,
@@ -182,6 +184,7 @@ const checks = new Checks(
             pki.server.certPem,
             pki.crlPem,
         ],
+        brokerApplied: broker.applied,
         clientCertPems: Object.fromEntries(cfg.clients.map((c) => [c.name, pki.clients[c.name].certPem])),
         tlsVersion: cfg.tlsVersion,
         forgeFrom: { caCertPem: pki.caCertPem, caPrivateKeyPem: pki.caPrivateKeyPem, clientCertPem: pki.clients[cfg.clients[0].name].certPem },

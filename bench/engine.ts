@@ -5,12 +5,14 @@
  * time: exit 0 unless something broke.
  *
  * 1. no-op preview and no-op up of the lab, against the same on a floor program (one
- *    tls.PrivateKey, one command.local.Command, one docker.Network: the same three plugins);
+ *    tls.PrivateKey, one command.local.Command, one docker.Network, one dynamic resource: the
+ *    same three plugins and the dynamic provider);
  * 2. a cold up (image cached), where the time goes by resource, and its critical path;
  * 3. a rotating up (pki.leafRotation bumped) minus a no-op up, against a physical floor: openssl
  *    makes the same certificates, one SSH session per host copies them, SIGHUP, the same checks;
  * 4. messages lost and reconnects of a QoS 1 subscriber and publisher during a rotating up;
- * 5. cold up with 1, 4, 16 and 32 client identities, and the cost per added client.
+ * 5. cold up with 1, 4, 16 and 32 client identities, and the cost per added client (bench/scale.ts
+ *    goes to 256, with memory).
  *
  * The program runs compiled (a copy of bin/index.js and bin/src/ in a temp work dir,
  * `typescript: false`): ts-node's start-up would otherwise be counted as engine time.
@@ -25,7 +27,7 @@ import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } f
 import { cpus, totalmem } from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { clientChecksScript } from "../src/remote/checkScripts";
+import { checkInput, clientChecksScript } from "../src/remote/checkScripts";
 import { renderBrokerConf } from "../src/mosquitto/conf";
 import { renderBundle } from "../src/remote/hostScripts";
 import { sshExec } from "../src/ssh/exec";
@@ -80,7 +82,8 @@ function stageFloorProgram(root: string): string {
     writeFileSync(path.join(dir, "Pulumi.yaml"), "name: mqtt-lab-bench-floor\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n");
     writeFileSync(
         path.join(dir, "index.js"),
-        `// The engine floor: the lab's three provider plugins loaded, one resource of each.
+        `// The engine floor: the lab's three provider plugins and a dynamic provider (the lab has three
+// dynamic resources: its host observers and CRL) loaded, one resource of each kind.
 const pulumi = require("@pulumi/pulumi");
 const tls = require("@pulumi/tls");
 const command = require("@pulumi/command");
@@ -90,7 +93,12 @@ const labels = [{ label: "mqtt-lab-run", value: process.env.MQTTLAB_RUN_ID || "b
 const key = new tls.PrivateKey("floor-key", { algorithm: "ED25519" });
 const cmd = new command.local.Command("floor-cmd", { create: "true" });
 const net = new docker.Network("floor-net", { name: config.require("netName"), driver: "bridge", ipamConfigs: [{ subnet: config.require("subnet") }], labels });
-exports.done = pulumi.all([key.publicKeyOpenssh, cmd.stdout, net.name]).apply(() => true);
+const noted = {
+    async create(inputs) { return { id: "floor-dynamic", outs: inputs }; },
+    async diff(_id, olds, news) { return { changes: olds.note !== news.note }; },
+};
+const dyn = new pulumi.dynamic.Resource(noted, "floor-dynamic", { note: "floor" });
+exports.done = pulumi.all([key.publicKeyOpenssh, cmd.stdout, net.name, dyn.id]).apply(() => true);
 `,
     );
     return dir;
@@ -156,7 +164,7 @@ async function physicalFloor(n: number): Promise<PhysicalRound[]> {
             const t2 = performance.now();
             const c = await lab.run("client", clientScript, renderBundle({ "client.crt": cl.cert, "client.key": cl.key }));
             const t3 = performance.now();
-            const k = await lab.run("client", check);
+            const k = await lab.run("client", check, checkInput({}));
             const t4 = performance.now();
             if (b.code !== 0 || c.code !== 0 || k.code !== 0) throw new Error(`physical floor round ${i} failed: ${b.stderr}${c.stderr}${k.stderr}${k.stdout}`);
             out.push({ totalMs: t4 - t0, opensslMs: t1 - t0, brokerMs: t2 - t1, clientMs: t3 - t2, checksMs: t4 - t3 });

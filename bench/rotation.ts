@@ -13,7 +13,7 @@
  *
  *   npm run bench
  */
-import { clientChecksScript } from "../src/remote/checkScripts";
+import { checkInput, clientChecksScript } from "../src/remote/checkScripts";
 import { renderBrokerConf } from "../src/mosquitto/conf";
 import { renderBundle } from "../src/remote/hostScripts";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -56,13 +56,13 @@ async function main(): Promise<void> {
             let t = process.hrtime.bigint();
             const a = await lab.run("broker", apply, bundle(certs[2 * i]));
             applyMs.push(Number(process.hrtime.bigint() - t) / 1e6);
-            const c1 = await lab.run("client", check);
+            const c1 = await lab.run("client", check, checkInput({}));
             programMs.push(Number(process.hrtime.bigint() - t) / 1e6);
             if (a.code !== 0 || c1.code !== 0) throw new Error(`program round ${i} failed: ${a.stderr}${c1.stderr}`);
             t = process.hrtime.bigint();
             const f = await lab.run("broker", floorScript, bundle(certs[2 * i + 1]));
             floorCopyMs.push(Number(process.hrtime.bigint() - t) / 1e6);
-            const c2 = await lab.run("client", check);
+            const c2 = await lab.run("client", check, checkInput({}));
             floorMs.push(Number(process.hrtime.bigint() - t) / 1e6);
             if (f.code !== 0 || c2.code !== 0) throw new Error(`floor round ${i} failed: ${f.stderr}${c2.stderr}`);
         }

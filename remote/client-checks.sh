@@ -10,16 +10,23 @@
 # remote/refusal-checks.sh (sent ahead of this file). The identities' checks and the refusals run
 # while the host's own checks do: the host waits on the network, not on its two cores.
 #
+# With CHANGED_ONLY=yes (what `pulumi up` runs when only identities or the broker's ACL changed,
+# not the broker's conf, certificate, CA or CRL, which run everything), an identity whose digest
+# (its certificate, CA and topics, computed by the program) is the one its last fully passing run
+# left in its folder ("checked") is not checked again: it is reported as "unchanged". The host's
+# own checks and the first identity's always run.
+#
 # Data header (src/remote/compose.ts): IDENTITIES (names, one a line), TOPIC_TEMPLATES (a topic of
 # each, NONCE to be filled in, one a line), ACL_OUTSIDE (a topic outside each one's ACL, or an empty
 # line when none is), CLIENTS_DIR, BROKER, TLS_PORT, PLAIN_PORT and PLAIN_CHECK
 # (plaintext-refused, or anonymous-refused with the teaching listener on), TEACHING_USER,
 # TEACHING_MOUNT (its mount point) and TEACHING_SHARED (yes: TLS identities read its topics),
 # MIN_DAYS, VERIFY_NAME (-verify_ip or -verify_hostname), AS_ROOT, PARALLEL, and the switches
-# CAPTURE_TLS, CAPTURE_PLAINTEXT and REFUSALS (yes or no), with the refusals' own keys.
+# CAPTURE_TLS, CAPTURE_PLAINTEXT, REFUSALS and CHANGED_ONLY (yes or no), with the refusals' own keys.
 #
-# Stdin is a bundle (lib.sh), read only with CAPTURE_PLAINTEXT (the teaching password,
-# teaching-password) or REFUSALS (the forged, revoked and CRL files). It is read into this run's private (0700)
+# Stdin is a bundle (lib.sh): the teaching password (teaching-password) with CAPTURE_PLAINTEXT,
+# the forged, revoked and CRL files with REFUSALS, and the identities' digests ("digests", a
+# "name digest" line each; absent when `npm run verify` runs the checks). It is read into this run's private (0700)
 # directory (run_dir, lib.sh), removed on exit, or by the next run when this one is killed
 # outright. The password never goes on a command line (any local user could read it in ps or
 # /proc): mosquitto_pub and mosquitto_sub read it from their options file
@@ -27,10 +34,10 @@
 # (a plaintext login), are written there as well.
 set -u
 # The header's lists and switches (shellcheck cannot see them: the program writes them ahead of lib.sh).
-: "${IDENTITIES?}" "${TOPIC_TEMPLATES?}" "${ACL_OUTSIDE?}" "${REFUSALS?}"
+: "${IDENTITIES?}" "${TOPIC_TEMPLATES?}" "${ACL_OUTSIDE?}" "${REFUSALS?}" "${CHANGED_ONLY?}"
 priv=$(run_dir)
 remove_on_exit "$priv"
-if [ "$CAPTURE_PLAINTEXT" = yes ] || [ "$REFUSALS" = yes ]; then read_bundle "$priv"; fi
+read_bundle "$priv"
 exec </dev/null
 if [ "$CAPTURE_PLAINTEXT" = yes ]; then
   TEACH_PW=$(<"$priv/teaching-password")
@@ -101,7 +108,14 @@ check_acl() {
   echo "PASS acl: $identity publishing on $outside (outside its ACL) got PUBACK reason 135 (not authorized); its publish on $topic came back"
 }
 
+# The identities' digests, from the bundle: digest[NAME].
+declare -A digest=()
+if [ -f "$priv/digests" ]; then
+  while read -r name sum; do digest[$name]=$sum; done < "$priv/digests"
+fi
+
 # check_identity N: the checks of identity N, each run; the number that failed in $priv/id-N.failed.
+# Once they all pass, its digest is left in its folder ("checked"), for a later CHANGED_ONLY run.
 check_identity() {
   local identity=${names[$1]} topic msg outside D roundtrip="" roundtrip_ok=no
   topic=$(topic_of "$1"); msg=$(message_of "$1"); outside=${outsides[$1]//NONCE/$nonce}
@@ -112,7 +126,19 @@ check_identity() {
   check_client_validity || true
   check_clock || true
   [ -n "$outside" ] && { check_acl || true; }
+  if [ "$failed" -eq 0 ] && [ -n "${digest[$identity]:-}" ]; then printf '%s\n' "${digest[$identity]}" > "$D/checked"; fi
   echo "$failed" > "$priv/id-$1.failed"
+}
+
+# unchanged N: with CHANGED_ONLY, identity N (not the first) still has the digest of its last fully
+# passing run; says so in its files, as check_identity would.
+unchanged() {
+  local identity=${names[$1]} stored=""
+  [ "$CHANGED_ONLY" = yes ] && [ "$1" -gt 0 ] && [ -n "${digest[$identity]:-}" ] || return 1
+  read -r stored < "$HOME/$CLIENTS_DIR/$identity/checked" 2>/dev/null || return 1
+  [ "$stored" = "${digest[$identity]}" ] || return 1
+  echo "PASS unchanged: $identity not checked again: its certificate, CA and topics are those every check passed with ($stored)" > "$priv/id-$1.out"
+  : > "$priv/id-$1.err"; echo 0 > "$priv/id-$1.failed"
 }
 
 # --- the host, with its first identity's files ----------------------------------------------------
@@ -244,6 +270,7 @@ run_refusals() {
 run_identities() {
   local n i finished running=()
   for n in "${!names[@]}"; do
+    unchanged "$n" && continue
     if [ ${#running[@]} -ge "$PARALLEL" ]; then
       wait -n -p finished "${running[@]}" || true
       for i in "${!running[@]}"; do [ "${running[$i]}" = "$finished" ] && unset "running[$i]"; done

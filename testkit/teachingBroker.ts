@@ -90,7 +90,7 @@ export async function startTeachingBroker(subnetPrefix: string, clients: readonl
                     teachingShared: t?.sharedWithTls,
                     plaintextPort: 1883,
                 }),
-                t ? checkInput({ teachingPassword: t.password }) : undefined,
+                checkInput({ teachingPassword: t?.password }),
             );
         };
         const tlsAs = (id: string) =>

@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { defaults } from "../config/defaults";
 import { ClientIdentity } from "../config/labConfig";
-import { checkInput, clientChecksScript } from "../remote/checkScripts";
+import { checkInput, clientChecksScript, identityDigest } from "../remote/checkScripts";
 import { forgeriesScript } from "../pki/forgeries";
 import { parseCheckRun, renderEvidenceJson, renderEvidenceMarkdown } from "../evidence/report";
 import { composeScript } from "../remote/compose";
@@ -27,9 +27,14 @@ export interface ChecksArgs {
     readonly teachingShared?: boolean;
     /** Certificates with fewer days left fail the checks. @default 7 */
     readonly minCertDaysLeft?: number;
-    /** Anything whose change must re-run every host's checks (the broker's apply output, the CA, the CRLs). */
+    /**
+     * Anything whose change must re-run every check of every host: the hosts, the broker's conf,
+     * certificate, CA and CRLs, a drift seen.
+     */
     readonly triggers: pulumi.Input<unknown>[];
-    /** Each identity's certificate: its change re-runs the checks of its host. */
+    /** What the broker's apply said: a new apply (an ACL changed, say) re-runs each host's own checks. */
+    readonly brokerApplied: pulumi.Input<string>;
+    /** Each identity's certificate: its change re-runs its own checks (and its host's). */
     readonly clientCertPems: Record<string, pulumi.Input<string>>;
     /** Where the evidence report of each run is written, on the machine running Pulumi. */
     readonly evidenceDir: string;
@@ -93,7 +98,7 @@ export class Checks extends pulumi.ComponentResource {
         this.results = hosts.map((role) => {
             const identities = args.clients.filter((c) => c.host === role);
             const refusals = role === first.host;
-            const script = clientChecksScript({
+            const options = {
                 identities: identities.map((c) => ({ name: c.name, topics: c.topics })),
                 brokerAddress: args.brokerAddress,
                 tlsPort: args.tlsPort,
@@ -105,21 +110,28 @@ export class Checks extends pulumi.ComponentResource {
                 minCertDaysLeft: args.minCertDaysLeft,
                 asRoot: args.hostOf(identities[0]).shell.asRoot,
                 refusals: refusals ? { tlsVersion: args.tlsVersion, revokedName: args.revoked?.name } : undefined,
-            });
+            };
+            const script = clientChecksScript(options);
             this.plan.push({ identity: identities[0].name, identities: identities.map((c) => c.name), host: role, script, refusals });
+            const digests = pulumi
+                .all(identities.map((c) => args.clientCertPems[c.name]))
+                .apply((certs) => Object.fromEntries(identities.map((c, i) => [c.name, identityDigest(c.name, certs[i], c.topics)])));
             const stdin = pulumi
-                .all([args.teachingPort !== undefined ? args.teachingPassword : undefined, refusals ? this.forgeries : undefined])
-                .apply(([teachingPassword, refusalFiles]) => checkInput({ teachingPassword, refusalFiles }));
+                .all([args.teachingPort !== undefined ? args.teachingPassword : undefined, refusals ? this.forgeries : undefined, digests, args.brokerApplied])
+                .apply(([teachingPassword, refusalFiles, digests, brokerApplied]) => checkInput({ teachingPassword, refusalFiles, digests, brokerApplied }));
             const check = new command.remote.Command(
                 `${name}-${role}`,
                 {
                     connection: args.hostOf(identities[0]).connection,
                     create: script,
+                    // Why: a change of identities, of their certificates or topics, or a new broker apply is an
+                    // update: the host's own checks, and those of the identities whose digest changed.
+                    update: clientChecksScript({ ...options, changedOnly: true }),
                     stdin: pulumi.secret(stdin),
                     addPreviousOutputInEnv: false,
-                    // Why: triggers replace the command, so the checks run again whenever what they check
-                    // changes: the broker, the lab's CA and CRLs, and the certificates of this host's identities.
-                    triggers: [...args.triggers, ...identities.map((c) => args.clientCertPems[c.name])],
+                    // Why: triggers replace the command, so every check runs again when the broker's conf,
+                    // certificate, CA or CRLs change, a host is replaced or a drift was seen.
+                    triggers: args.triggers,
                 },
                 { parent: this, additionalSecretOutputs: ["stdin"] },
             );

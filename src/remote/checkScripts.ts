@@ -5,6 +5,7 @@
  */
 import { defaults } from "../config/defaults";
 import { composeScript, yesNo } from "./compose";
+import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { parseBundle, renderBundle } from "./bundle";
 import { asUserScript, clientDir } from "./hostScripts";
@@ -75,6 +76,11 @@ export interface CheckScriptOptions {
     refusals?: RefusalOptions;
     /** How many identities are checked at once. @default 4 */
     parallel?: number;
+    /**
+     * Check again only the identities whose digest (on stdin) differs from their last fully passing
+     * run's, besides the host's own checks and the first identity: `pulumi up`'s update. @default false
+     */
+    changedOnly?: boolean;
 }
 
 /**
@@ -127,6 +133,7 @@ export function clientChecksScript(o: CheckScriptOptions): string {
                 REFUSALS: yesNo(o.refusals !== undefined),
                 READ_ALERT: yesNo(o.refusals?.tlsVersion === "tlsv1.2"),
                 REVOKED_NAME: o.refusals?.revokedName ?? "",
+                CHANGED_ONLY: yesNo(o.changedOnly ?? false),
             },
             lists,
         ),
@@ -135,12 +142,29 @@ export function clientChecksScript(o: CheckScriptOptions): string {
 
 /**
  * What a host's check run reads on stdin, as a bundle: the teaching password (when its listener is
- * on) and, on the host of the refusal checks, the forged certificates, the CRLs and the revoked
- * identity's files (a bundle already, from the forgeries). A secret: it holds keys.
+ * on); on the host of the refusal checks, the forged certificates, the CRLs and the revoked
+ * identity's files (a bundle already, from the forgeries); each identity's digest; and what the
+ * broker's apply said, which only makes a new apply run the checks again (an update). A secret:
+ * it holds keys.
  */
-export function checkInput(o: { teachingPassword?: string; refusalFiles?: string }): string {
+export function checkInput(o: { teachingPassword?: string; refusalFiles?: string; digests?: Record<string, string>; brokerApplied?: string }): string {
     return renderBundle({
         ...(o.teachingPassword !== undefined ? { "teaching-password": o.teachingPassword } : {}),
         ...(o.refusalFiles !== undefined ? parseBundle(o.refusalFiles) : {}),
+        ...(o.digests !== undefined
+            ? {
+                  digests: Object.entries(o.digests)
+                      .map(([name, d]) => `${name} ${d}\n`)
+                      .join(""),
+              }
+            : {}),
+        ...(o.brokerApplied !== undefined ? { "broker-applied": o.brokerApplied } : {}),
     });
+}
+
+/** What an identity's checks depend on besides the broker: its certificate and its topics. */
+export function identityDigest(name: string, certPem: string, topics: readonly string[]): string {
+    return createHash("sha256")
+        .update(JSON.stringify([name, certPem, topics]))
+        .digest("hex");
 }

@@ -13,6 +13,7 @@ import { asRootScript, containerShell, brokerApplyScript, brokerRemoveScript, re
 import { installIdentity, labCrl, LabHosts, OpensslPki, Pem, startLabHosts } from "../../testkit/labHosts";
 import { forgeriesScript } from "../../src/pki/forgeries";
 import { parseBundle } from "../../src/remote/bundle";
+import { parseCheckRun } from "../../src/evidence/report";
 import { execFileSync } from "node:child_process";
 import { auditTls, nonAeadSuites } from "../../testkit/testssl";
 
@@ -75,7 +76,7 @@ describe("Broker scripts on a real mosquitto", () => {
                 teachingPort,
                 plaintextPort: teachingPort ?? 1883,
             }),
-            teachingPassword === undefined ? undefined : checkInput({ teachingPassword }),
+            checkInput({ teachingPassword }),
         );
 
     before(async () => {
@@ -111,6 +112,65 @@ describe("Broker scripts on a real mosquitto", () => {
         assert.equal(r.code, 0, r.stderr);
         for (const check of ["tls-roundtrip", "no-certificate", "plaintext-refused", "server-chain", "cert-validity"])
             assert.match(r.stdout, new RegExp(`^PASS ${check}`, "m"));
+    });
+
+    it("checks every identity of the host in one run, and on an update only those whose digest changed, besides the host's own and the first", async () => {
+        const both = (changedOnly: boolean) =>
+            clientChecksScript({
+                identities: clients.map((c) => ({ name: c.name, topics: c.topics })),
+                brokerAddress: lab.broker.address,
+                tlsPort: 8883,
+                plaintextPort: 1883,
+                changedOnly,
+            });
+        const digests = { "client-a": "d-a-1", observer: "d-o-1" };
+        const full = await lab.run("client", both(false), checkInput({ digests }));
+        assert.equal(full.code, 0, full.stderr);
+        const outcomes = parseCheckRun({ identity: "client-a", host: "client", stdout: full.stdout, code: full.code });
+        for (const id of ["client-a", "observer"])
+            for (const check of ["tls-roundtrip", "cert-validity", "clock"])
+                assert.ok(
+                    outcomes.some((o) => o.identity === id && o.check === check && o.pass),
+                    `${check} of ${id}: ${full.stdout}`,
+                );
+        assert.ok(
+            outcomes.some((o) => o.identity === "client-a" && o.check === "acl"),
+            "client-a's topics leave something outside: its ACL is checked",
+        );
+        assert.ok(!outcomes.some((o) => o.identity === "observer" && o.check === "acl"), "observer may use every topic: nothing to refuse");
+        assert.match(full.stdout, /^PASS capture-tls: \d+ packets on port 8883 during the TLS publishes of 2 identities/m);
+
+        // The same digests: observer is not checked again; the host's checks and the first identity's are.
+        const same = await lab.run("client", both(true), checkInput({ digests }));
+        assert.equal(same.code, 0, same.stderr);
+        const again = parseCheckRun({ identity: "client-a", host: "client", stdout: same.stdout, code: same.code });
+        assert.deepEqual(
+            again.filter((o) => o.identity === "observer").map((o) => o.check),
+            ["unchanged"],
+        );
+        assert.match(same.stdout, /^PASS unchanged: observer not checked again: .*\(d-o-1\)$/m);
+        for (const check of ["tls-roundtrip", "no-certificate", "plaintext-refused", "server-chain", "capture-tls"])
+            assert.ok(
+                again.some((o) => o.identity === "client-a" && o.check === check),
+                `${check} runs on every update: ${same.stdout}`,
+            );
+
+        // observer's certificate or topics changed (a new digest): it is checked again, and its new digest kept.
+        const changed = await lab.run("client", both(true), checkInput({ digests: { ...digests, observer: "d-o-2" } }));
+        assert.equal(changed.code, 0, changed.stderr);
+        assert.match(changed.stdout, /^== identity observer\nPASS tls-roundtrip: observer/m);
+        assert.equal((await lab.run("client", "cat .mqtt-lab/observer/checked")).stdout, "d-o-2\n");
+
+        // An identity that fails keeps its old digest, so the next update checks it again.
+        await lab.run("client", "mv .mqtt-lab/observer/client.key .mqtt-lab/observer/client.key.away");
+        try {
+            const failing = await lab.run("client", both(true), checkInput({ digests: { ...digests, observer: "d-o-3" } }));
+            assert.notEqual(failing.code, 0);
+            assert.match(failing.stderr, /^mqtt-lab check failed on host \S+: tls-roundtrip: mosquitto_rr as observer failed/m);
+            assert.equal((await lab.run("client", "cat .mqtt-lab/observer/checked")).stdout, "d-o-2\n", "no digest is kept for a failed run");
+        } finally {
+            await lab.run("client", "mv .mqtt-lab/observer/client.key.away .mqtt-lab/observer/client.key");
+        }
     });
 
     it("drops what an identity publishes outside its ACL, and delivers what it publishes inside", async () => {
@@ -354,6 +414,7 @@ describe("Broker scripts on a real mosquitto", () => {
                 plaintextPort: 1883,
                 minCertDaysLeft: 7,
             }),
+            checkInput({}),
         );
         assert.match(soon.stderr, /cert-validity: the broker's certificate expires within 7 days/);
         assert.equal((await apply({ server })).code, 0);

@@ -93,7 +93,10 @@ describe("topicOutside", () => {
         assert.match(body, /for n in "\$\{!names\[@\]\}"; do topic_of "\$n"; echo; message_of "\$n"; echo; done > "\$priv\/needles"/);
         assert.match(body, /hits=\$\(grep -a -o -F -f "\$priv\/needles" "\$pcap"/);
         // The capture stops only after every identity's publishes and the refusals.
-        assert.match(body, /wait "\$identities_run" \|\| true\n.*wait "\$refusals_run".*\n.*\n\[ "\$CAPTURE_TLS" = yes \] && \{ check_capture_tls \|\| true; \}/);
+        assert.match(
+            body,
+            /wait "\$identities_run" \|\| true\n.*wait "\$refusals_run".*\n.*\n\[ "\$CAPTURE_TLS" = yes \] && \{ check_capture_tls \|\| true; \}/,
+        );
     });
     it("checks the host clock against the certificate, and captures the teaching port only when it is on, reading its password from stdin", () => {
         const one = { ...base, identities: [{ name: "a", topics: ["#"] }] };
@@ -102,7 +105,7 @@ describe("topicOutside", () => {
         assert.deepEqual([on.CAPTURE_PLAINTEXT, on.PLAIN_PORT, on.PLAIN_CHECK, on.TEACHING_USER], ["yes", "1884", "anonymous-refused", "student"]);
         assert.match(
             remoteFile("client-checks"),
-            /^priv=\$\(run_dir\)\nremove_on_exit "\$priv"\nif \[ "\$CAPTURE_PLAINTEXT" = yes \] \|\| \[ "\$REFUSALS" = yes \]; then read_bundle "\$priv"; fi\nexec <\/dev\/null$/m,
+            /^priv=\$\(run_dir\)\nremove_on_exit "\$priv"\nread_bundle "\$priv"\nexec <\/dev\/null$/m,
             "the bundle is read first (run_dir reads no stdin), into the private directory, and nothing else reads stdin",
         );
         // Never on a command line: only shell builtins (read, printf, [) touch the variable; clients

@@ -18,6 +18,7 @@ import { parseMosquittoConf } from "../../src/mosquitto/parse";
 import { cidrsOverlap, parseCidr } from "../../src/config/net";
 import { caCommonName } from "../../src/pki/renewal";
 import { headerHeredocs, headerValues, remoteFile } from "../../src/remote/compose";
+import { identityDigest } from "../../src/remote/checkScripts";
 import { clientDir, embeddedFiles, parseBundle } from "../../src/remote/hostScripts";
 import { fake, installMocks, isSecretOutput, isSecretValue, promiseOf, Registration, reveal, T, text } from "../../testkit/mocks";
 
@@ -700,6 +701,7 @@ describe("Checks", () => {
                 tlsPort: 8883,
                 teachingPort,
                 triggers: triggers.map((t) => pulumi.output(t)),
+                brokerApplied: "applied-1",
                 clientCertPems: { alice: "alice-pem", bob: "bob-pem" },
                 evidenceDir: "/srv/lab/evidence",
                 stack: "unit",
@@ -742,6 +744,7 @@ describe("Checks", () => {
                 brokerAddress: "203.0.113.101",
                 tlsPort: 8883,
                 triggers: [pulumi.output("t")],
+                brokerApplied: "applied-1",
                 clientCertPems: { alice: "alice-pem", bob: "bob-pem", carol: "carol-pem" },
                 evidenceDir: "/srv/lab/evidence",
                 stack: "unit",
@@ -763,9 +766,12 @@ describe("Checks", () => {
                 ["broker", "bob", ["bob"], false],
             ],
         );
-        // Each host's run re-runs when the certificate of one of its identities changes, and only then.
-        assert.deepEqual(reveal(only(regs, T.command, "ck-many-client").inputs.triggers), ["t", "alice-pem", "carol-pem"]);
-        assert.deepEqual(reveal(only(regs, T.command, "ck-many-broker").inputs.triggers), ["t", "bob-pem"]);
+        // A new certificate of an identity is an update of its host's run (its digest on stdin), not a replace.
+        for (const name of ["ck-many-client", "ck-many-broker"]) assert.deepEqual(reveal(only(regs, T.command, name).inputs.triggers), ["t"], name);
+        const digests = parseBundle(reveal<string>(only(regs, T.command, "ck-many-client").inputs.stdin)).digests;
+        assert.equal(digests, `alice ${identityDigest("alice", "alice-pem", alice.topics)}\ncarol ${identityDigest("carol", "carol-pem", carol.topics)}\n`);
+        assert.notEqual(identityDigest("alice", "alice-pem", ["a/#"]), identityDigest("alice", "alice-pem", alice.topics), "topics are in it");
+        assert.notEqual(identityDigest("alice", "alice-pem-2", alice.topics), identityDigest("alice", "alice-pem", alice.topics), "so is the certificate");
         assert.deepEqual(headerValues(unwrapBashC(checks.plan[0].script)).REFUSALS, "yes");
         const stdinOf = (n: string) => parseBundle(reveal<string>(only(regs, T.command, n).inputs.stdin));
         assert.equal(stdinOf("ck-many-client")["crl.pem"], "crl-pem", "the refusal checks' files go to the host that runs them");
@@ -795,6 +801,7 @@ describe("Checks", () => {
                     brokerAddress: "203.0.113.101",
                     tlsPort: 8883,
                     triggers: [pulumi.output("t")],
+                    brokerApplied: "applied-1",
                     clientCertPems: { alice: "alice-pem" },
                     evidenceDir: dir,
                     stack: "unit",
@@ -825,7 +832,7 @@ describe("Checks", () => {
         }
     });
 
-    it("re-runs a host's checks when anything in the shared triggers or its identities' certificates changes", async () => {
+    it("re-runs every check of a host when the shared triggers change, and on an update only what changed besides the host's own", async () => {
         const { regs } = await declare("ck-trig");
         assert.deepEqual(
             customOfType(regs, T.command)
@@ -834,8 +841,16 @@ describe("Checks", () => {
             ["ck-trig-broker", "ck-trig-client"],
             "one check run per host",
         );
-        assert.deepEqual(reveal(only(regs, T.command, "ck-trig-client").inputs.triggers), [...triggers, "alice-pem"]);
-        assert.deepEqual(reveal(only(regs, T.command, "ck-trig-broker").inputs.triggers), [...triggers, "bob-pem"]);
+        for (const name of ["ck-trig-broker", "ck-trig-client"]) {
+            const c = only(regs, T.command, name);
+            assert.deepEqual(reveal(c.inputs.triggers), triggers, name);
+            const create = headerValues(unwrapBashC(text(c.inputs.create)));
+            const update = headerValues(unwrapBashC(text(c.inputs.update)));
+            assert.deepEqual([create.CHANGED_ONLY, update.CHANGED_ONLY], ["no", "yes"], name);
+            // The same script otherwise: what an update leaves out, it leaves out by its switch alone.
+            assert.equal(unwrapBashC(text(c.inputs.update)), unwrapBashC(text(c.inputs.create)).replace("CHANGED_ONLY='no'", "CHANGED_ONLY='yes'"), name);
+            assert.equal(parseBundle(reveal<string>(c.inputs.stdin))["broker-applied"], "applied-1", `${name}: a new broker apply is an update`);
+        }
     });
 
     const plaintext = [
@@ -870,6 +885,7 @@ describe("Checks", () => {
                 teachingUser: "student",
                 teachingPassword: pulumi.secret("pw-1884"),
                 triggers: [pulumi.output("t")],
+                brokerApplied: "applied-1",
                 clientCertPems: { alice: "alice-pem", bob: "bob-pem" },
                 evidenceDir: "/srv/lab/evidence",
                 stack: "unit",

@@ -549,7 +549,7 @@ if (process.env[scenarioVar]) {
                 const expected = [
                     "lab-broker-id",
                     "lab-client-id", // a replaced container re-runs them
-                    fake.stdout("lab-apply"),
+                    brokerConf(o), // a new conf: listeners, TLS settings
                     fake.token("lab-broker-observer"), // a drift seen on either host re-runs them
                     fake.token("lab-client-observer"),
                     fake.certPem("lab-ca-g1"),
@@ -557,17 +557,24 @@ if (process.env[scenarioVar]) {
                     ...ofType(o, T.leafCert)
                         .filter((r) => r.name.startsWith("lab-broker-cert-"))
                         .map((r) => fake.certPem(r.name)), // the broker's certificate
-                ];
+                ].sort();
                 const checks = ofType(o, T.command).filter((r) => r.name.startsWith("lab-checks-"));
                 assert.equal(checks.length, scenario === "wide" ? 2 : 1, "one check run per host with identities");
                 for (const c of checks) {
-                    // And the certificates of the identities it checks, its host's: no other.
+                    assert.deepEqual(reveal<string[]>(c.inputs.triggers).slice().sort(), expected, c.name);
+                    // An identity's new certificate is an update of its host's run: its digest is on stdin,
+                    // with what the broker's apply said (an ACL change re-runs the host's own checks).
                     const plan = o.outputs.checkPlan.find((p) => `lab-checks-${p.host}` === c.name)!;
-                    const certs = ofType(o, T.leafCert)
-                        .filter((r) => plan.identities.some((id) => r.name.startsWith(`lab-client-${id}-`)))
-                        .map((r) => fake.certPem(r.name));
-                    assert.equal(certs.length, plan.identities.length, c.name);
-                    assert.deepEqual(reveal<string[]>(c.inputs.triggers).slice().sort(), [...expected, ...certs].sort(), c.name);
+                    const stdin = parseBundle(reveal<string>(c.inputs.stdin));
+                    assert.deepEqual(
+                        stdin.digests
+                            .trim()
+                            .split("\n")
+                            .map((l) => l.split(" ")[0]),
+                        plan.identities,
+                        c.name,
+                    );
+                    assert.equal(stdin["broker-applied"], fake.stdout("lab-apply"), c.name);
                 }
             }
         });
