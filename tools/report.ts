@@ -74,7 +74,9 @@ function reproduceUnknownCa(): { sections: Record<string, string>; command: stri
     const dockerArgs = ["run", "--rm", "-i", "--network", "none", "--name", name, image, "bash", "-s"];
     const r = spawnSync("docker", dockerArgs, { input: unknownCaScript(), encoding: "utf8", timeout: 120_000 });
     if (r.error) return `docker could not run: ${r.error.message}`;
-    return { sections: parseSections(r.stdout), command: `docker ${dockerArgs.join(" ")} < remote/unknown-ca.sh` };
+    const sections = parseSections(r.stdout);
+    if (r.status !== 0 && sections["where"] === undefined) return `docker run ${image} failed (exit ${r.status}): ${r.stderr.trim().split("\n").at(-1) ?? ""}`;
+    return { sections, command: `docker ${dockerArgs.join(" ")} < remote/unknown-ca.sh` };
 }
 
 /** Writes a file only its owner may read, whatever was there before. */

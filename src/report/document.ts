@@ -93,7 +93,7 @@ function answers(m: Measurements, t: Texts): Record<QuestionId, Block[]> {
                     `${h.role} ${h.address}: ${value(h.mosquitto, (v) => `\`${v}\` (\`${h.mosquitto.ok ? h.mosquitto.source.command : ""}\`)`, t.missing(h.mosquitto.ok ? "" : h.mosquitto.why))}`,
                 ]),
             },
-            p(t.seedSaid(`\`${seed.openssl}\``)),
+            p(t.seedSaid(`\`${seed.openssl}\`; mosquitto: ${seed.mosquitto || t.notStated}`)),
         ],
         algorithm: [
             ...answer(t, chain, (c) => [p(t.algorithm(certOf(c.certs[0])?.keyAlgorithm ?? "—", c.certs[0].keySize || "—", c.session || "—"))]),

@@ -55,6 +55,7 @@ export interface Texts {
     generation: (caSubject: string, leafSubject: string, sans: string) => string;
     generationHow: string;
     versions: string;
+    notStated: string;
     algorithm: (alg: string, size: string, session: string) => string;
     validity: (days: number, notBefore: string, notAfter: string) => string;
     transfer: string;
@@ -143,6 +144,7 @@ export const texts: Record<Lang, Texts> = {
         generationHow:
             "Dans ce labo, Pulumi fait ces étapes (`src/components/pki.ts` : `tls.PrivateKey`, `tls.CertRequest`, `tls.LocallySignedCert`) ; la clé de la CA ne quitte pas la machine qui lance Pulumi.",
         versions: "Versions mesurées sur les hôtes :",
+        notStated: "non indiquée",
         algorithm: (alg, size, session) => `Clés ${alg} (${size}). Session TLS négociée : ${session}.`,
         validity: (days, notBefore, notAfter) => `${days} jours (du ${notBefore} au ${notAfter}).`,
         transfer:
@@ -243,6 +245,7 @@ export const texts: Record<Lang, Texts> = {
         generationHow:
             "In this lab Pulumi takes these steps (`src/components/pki.ts`: `tls.PrivateKey`, `tls.CertRequest`, `tls.LocallySignedCert`); the CA's key never leaves the machine running Pulumi.",
         versions: "Versions measured on the hosts:",
+        notStated: "not stated",
         algorithm: (alg, size, session) => `${alg} keys (${size}). TLS session negotiated: ${session}.`,
         validity: (days, notBefore, notAfter) => `${days} days (from ${notBefore} to ${notAfter}).`,
         transfer:

@@ -5,8 +5,10 @@
  * password never in a report file.
  */
 import assert from "node:assert/strict";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
 import { describe, it } from "node:test";
-import { composedScriptOf, headerValues, unwrapBashC } from "../../src/remote/compose";
+import { composedScriptOf, headerIsData, headerValues, remoteFile, unwrapBashC } from "../../src/remote/compose";
 import { reportBrokerScript, reportClientScript, tlsLegTopic, unknownCaScript } from "../../src/remote/reportScripts";
 import { assembleMeasurements, AssembleInput } from "../../src/report/assemble";
 import { daysBetween, handshakeFrames, parseSections, parseX509Text, tlsRecordKinds } from "../../src/report/hostOutput";
@@ -237,6 +239,61 @@ describe("the report's host scripts", () => {
         assert.equal(composedScriptOf(reportBrokerScript({ asRoot: true })), "report-broker");
         assert.match(unknownCaScript(), /^FIRST_PORT='8883'$/m);
         assert.equal(headerValues(unwrapBashC(client)).PLAIN_TOPIC, "cheese/strudel");
+    });
+
+    it("send a data header ahead of remote/lib.sh and the script, kept as snapshots (UPDATE_SNAPSHOTS=1 rewrites them)", () => {
+        const snapshots = path.resolve(__dirname, "..", "..", "..", "test", "unit", "snapshots");
+        const sent: [string, string, string][] = [
+            [
+                "report-client",
+                "report-client",
+                unwrapBashC(
+                    reportClientScript({
+                        brokerAddress: "172.30.56.10",
+                        tlsPort: 8883,
+                        teachingPort: 1883,
+                        teachingUser: "student",
+                        identity: "client-a",
+                        topics: ["lab/#"],
+                        payload: "hello from mqtt-lab 00000000",
+                        asRoot: true,
+                    }),
+                ),
+            ],
+            ["report-broker", "report-broker", unwrapBashC(reportBrokerScript({ asRoot: false }))],
+            ["unknown-ca", "unknown-ca", unknownCaScript()],
+        ];
+        for (const [name, script, text] of sent) {
+            const tail = ["", remoteFile("lib"), remoteFile(script)].join("\n");
+            assert.ok(text.endsWith(tail), `${name}: the script as it is in the repository`);
+            const header = text.slice(0, text.length - tail.length);
+            assert.ok(headerIsData(header), `${name}: the header holds data, not code`);
+            const file = path.join(snapshots, `${name}.header.txt`);
+            if (process.env.UPDATE_SNAPSHOTS === "1" || !existsSync(file)) {
+                assert.notEqual(process.env.CI, "true", `snapshot ${file} is missing: run the unit tests with UPDATE_SNAPSHOTS=1 and commit it`);
+                writeFileSync(file, header);
+            }
+            assert.equal(header, readFileSync(file, "utf8"), `what is sent changed: review it, then UPDATE_SNAPSHOTS=1 (${file})`);
+        }
+    });
+
+    it("never put the teaching password on a command line of the client host: only the shell reads it, programs get files", () => {
+        const body = remoteFile("report-client");
+        const uses = body.split("\n").filter((l) => l.includes("teaching-password") && !l.trim().startsWith("#"));
+        assert.deepEqual(
+            uses.map((l) => l.trim()),
+            [
+                `printf -- '-u %s\\n-P %s\\n' "$TEACHING_USER" "$(<"$priv/teaching-password")" > "$priv/mosquitto_pub"`,
+                `if cut -f2 "$priv/connect" | grep -q -x -F -f "$priv/teaching-password"; then echo "password the teaching password"`,
+            ],
+            "printf (a builtin) writes the options file; grep reads a pattern file",
+        );
+        assert.doesNotMatch(body, / -P "?\$/, "no -P option with a value on a command line");
+        assert.match(
+            body,
+            /^priv=\$\(run_dir\)\nremove_on_exit "\$priv"\nread_bundle "\$priv"\nexec <\/dev\/null$/m,
+            "stdin into the run's private folder, removed on exit",
+        );
     });
 
     it("publishes on cheese/strudel over TLS when the identity's ACL allows it, else on the identity's own topic", () => {
