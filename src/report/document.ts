@@ -41,26 +41,32 @@ function answers(m: Measurements, t: Texts): Record<QuestionId, Block[]> {
     const plain = m.plaintext;
     const tls = m.tls;
     const off = m.teachingPort === null ? [p(t.teachingOff), code(m.teachingOnCommands)] : [];
-    const plainOr = (f: (leg: CaptureLeg) => Block[]): Block[] => (plain.ok ? [...f(plain.value), cite(t, plain)] : [...off, cite(t, plain)]);
+    // The plaintext leg's answer, or why it is missing (with the commands that turn it on, once: question 2's).
+    const plainOr = (f: (leg: CaptureLeg) => Block[], commands = false): Block[] =>
+        plain.ok ? [...f(plain.value), cite(t, plain)] : [...(commands ? off : []), cite(t, plain)];
+    const handshakeOf = (leg: CaptureLeg): Block[] => {
+        const { handshake, teardown } = handshakeFrames(leg.frames);
+        const all = code([`$ ${leg.framesCommand}`, ...leg.frames]);
+        return handshake.length
+            ? [p(t.handshakeSeen(leg.frames.length)), code(handshake), p(t.teardown(teardown.length)), p(t.allFrames), all]
+            : [p(t.handshakeNotSeen), all];
+    };
     const chain = m.chain;
     const leaf = chain.ok ? chain.value.certs[0] : undefined;
     const certOf = (c: CertFacts | undefined) => c;
     return {
+        // Without the plaintext leg, the TLS capture answers: TCP comes before TLS there too.
         handshake: [
-            ...plainOr((leg) => {
-                const { handshake, teardown } = handshakeFrames(leg.frames);
-                const all = code([`$ ${leg.framesCommand}`, ...leg.frames]);
-                return handshake.length
-                    ? [p(t.handshakeSeen(leg.frames.length)), code(handshake), p(t.teardown(teardown.length)), p(t.allFrames), all]
-                    : [p(t.handshakeNotSeen), all];
-            }),
+            ...(plain.ok
+                ? plainOr(handshakeOf)
+                : [cite(t, plain), ...(tls.ok ? [p(t.handshakeFromTls(tls.value.port)), ...answer(t, tls, handshakeOf)] : [cite(t, tls)])]),
             p(t.seedSaid("SYN, SYN-ACK, ACK … FIN")),
         ],
         tshark: [
             ...plainOr((leg) => {
                 const topics = leg.seedOutput.filter((l) => l.trim() !== "");
                 return [p(t.seedCommandReturned(topics.join(", ") || "—", leg.port)), code([`$ ${leg.seedCommand}`, ...leg.seedOutput])];
-            }),
+            }, true),
             p(t.seedSaid(`\`${seed.tsharkCommand}\` → \`${seed.tsharkOutput}\``)),
         ],
         confidentiality: [
@@ -88,10 +94,12 @@ function answers(m: Measurements, t: Texts): Record<QuestionId, Block[]> {
             p(t.versions),
             {
                 kind: "list",
-                items: [m.broker, m.client].flatMap((h) => [
-                    `${h.role} ${h.address}: ${value(h.openssl, (v) => `\`${v}\` (\`openssl version\`)`, t.missing(h.openssl.ok ? "" : h.openssl.why))}`,
-                    `${h.role} ${h.address}: ${value(h.mosquitto, (v) => `\`${v}\` (\`${h.mosquitto.ok ? h.mosquitto.source.command : ""}\`)`, t.missing(h.mosquitto.ok ? "" : h.mosquitto.why))}`,
-                ]),
+                items: [m.broker, m.client].flatMap((h) =>
+                    (["openssl", "mosquitto"] as const).map((tool) => {
+                        const v = h[tool];
+                        return `${h.role} ${h.address}, ${tool === "openssl" ? "OpenSSL" : "mosquitto"}: ${v.ok ? `\`${v.value}\` (\`${v.source.command}\`)` : t.missing(v.why)}`;
+                    }),
+                ),
             },
             p(t.seedSaid(`\`${seed.openssl}\`; mosquitto: ${seed.mosquitto || t.notStated}`)),
         ],
@@ -146,7 +154,7 @@ function answers(m: Measurements, t: Texts): Record<QuestionId, Block[]> {
                       p(`${m.unknownCa.value.mosquitto}, ${m.unknownCa.value.openssl}.`),
                       cite(t, m.unknownCa),
                   ]
-                : [p(t.errorNotRun), cite(t, m.unknownCa)]),
+                : [p(t.errorNotRun), ...(m.unknownCa.why.startsWith("not reproduced") ? [] : [cite(t, m.unknownCa)])]),
             p(t.seedSaid(`« ${seed.clientError} », « ${seed.brokerError} » ; \`${seed.workaround}\``)),
         ],
         tls: answer(t, tls, (leg) => [

@@ -39,6 +39,7 @@ export interface Texts {
     no: string;
     handshakeSeen: (n: number) => string;
     handshakeNotSeen: string;
+    handshakeFromTls: (port: number) => string;
     teardown: (n: number) => string;
     allFrames: string;
     seedCommandReturned: (topic: string, port: number) => string;
@@ -120,6 +121,7 @@ export const texts: Record<Lang, Texts> = {
         no: "non",
         handshakeSeen: (n) => `Oui : les trois trames de la poignée de main TCP (SYN, SYN-ACK, ACK) précèdent l'échange MQTT, sur ${n} trames capturées :`,
         handshakeNotSeen: "Non : la capture ne contient pas les trois trames SYN, SYN-ACK, ACK.",
+        handshakeFromTls: (port) => `La capture du port TLS ${port} y répond : TCP s'établit avant TLS.`,
         teardown: (n) => `La fermeture est visible aussi (${n} trame(s) FIN).`,
         allFrames: "Ce que tshark a collecté (la « capture d'écran » du TP) :",
         seedCommandReturned: (topic, port) =>
@@ -221,6 +223,7 @@ export const texts: Record<Lang, Texts> = {
         no: "no",
         handshakeSeen: (n) => `Yes: the three frames of the TCP handshake (SYN, SYN-ACK, ACK) come before the MQTT exchange, out of ${n} frames captured:`,
         handshakeNotSeen: "No: the capture does not hold the three frames SYN, SYN-ACK, ACK.",
+        handshakeFromTls: (port) => `The capture of the TLS port ${port} answers it: TCP is set up before TLS.`,
         teardown: (n) => `The teardown is there too (${n} FIN frames).`,
         allFrames: 'What tshark collected (the TP\'s "screenshot"):',
         seedCommandReturned: (topic, port) =>

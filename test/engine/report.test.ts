@@ -125,7 +125,7 @@ describe("The lab report on a deployed lab", () => {
         assert.match(md, /tshark sees TLS records: Client Hello, Server Hello/);
         assert.match(md, /Absent from the captured bytes: topic `cheese\/strudel`, payload `hello from mqtt-lab [0-9a-f]{8}`/);
         // Measured on the hosts, with the command and host.
-        assert.match(md, new RegExp(`broker ${broker.replace(/\./g, "\\.")}: \`mosquitto version 2\\.0\\.11\` \\(\`mosquitto -h\`\\)`));
+        assert.match(md, new RegExp(`broker ${broker.replace(/\./g, "\\.")}, mosquitto: \`mosquitto version 2\\.0\\.11\` \\(\`mosquitto -h\`\\)`));
         assert.match(md, /Measured by `ss -ltn` on broker/);
         assert.match(md, new RegExp(`TCP ports listening on the broker: .*${broker.replace(/\./g, "\\.")}:1883.*:8883`));
         assert.match(md, /id-ecPublicKey keys \(256 bit\)/);
@@ -214,6 +214,7 @@ describe("The lab report on a deployed lab", () => {
         assert.match(md, new RegExp(`pulumi config set --path mqtt-lab:teachingListener\\.enabled true --stack ${t.stack.name}`));
         assert.match(md, new RegExp(`pulumi up --yes --policy-pack policies --stack ${t.stack.name}`));
         assert.doesNotMatch(md, /tshark returns the topic/);
+        assert.match(md, /The capture of the TLS port 8884 answers it: TCP is set up before TLS\.\n\nYes: the three frames of the TCP handshake/);
         assert.ok(!existsSync(files().plain), "the plaintext capture (and the password in it) is gone");
         assert.match(md, /Not reproduced in this report: `npm run report -- --reproduce-unknown-ca`/);
         assert.ok(tshark("-r", files().tls, "-d", "tcp.port==8884,tls", "-Y", "tls").split("\n").filter(Boolean).length > 3, "TLS records on 8884");

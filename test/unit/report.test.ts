@@ -75,6 +75,8 @@ const plainFrames = [
 ];
 const tlsFrames = [
     "    1   0.000000 172.30.56.11 → 172.30.56.10 TCP 76 37776 → 8883 [SYN] Seq=0",
+    "    2   0.000049 172.30.56.10 → 172.30.56.11 TCP 76 8883 → 37776 [SYN, ACK] Seq=0 Ack=1",
+    "    3   0.000058 172.30.56.11 → 172.30.56.10 TCP 68 37776 → 8883 [ACK] Seq=1 Ack=1",
     "    4   0.002933 172.30.56.11 → 172.30.56.10 TLSv1 383 Client Hello",
     "    6   0.003507 172.30.56.10 → 172.30.56.11 TLSv1.3 1521 Server Hello, Change Cipher Spec, Application Data",
 ];
@@ -339,6 +341,12 @@ describe("the report", () => {
         assert.match(md, /pulumi up --yes --policy-pack policies --stack lab/);
         assert.doesNotMatch(md, /tshark returns the topic/, "no plaintext answer is made up");
         assert.match(md, /no plaintext capture \(teaching listener off\)/);
+        assert.match(
+            md,
+            /The capture of the TLS port 8883 answers it: TCP is set up before TLS\.\n\nYes: the three frames of the TCP handshake/,
+            "the handshake from the leg that was measured",
+        );
+        assert.equal(md.split("pulumi config set --path mqtt-lab:teachingListener.enabled true").length - 1, 2, "the commands once a language");
     });
 
     it("shows every measurement of an unreachable host as missing, never filled in", () => {
