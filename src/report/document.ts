@@ -168,13 +168,15 @@ function answers(m: Measurements, t: Texts): Record<QuestionId, Block[]> {
     };
 }
 
-function certColumn(c: Measured<CertFacts> | CertFacts | undefined): string[] {
+/** One column of the certificate table, in the order of Texts.certRows; a leaf whose subject is its issuer's is the seed's mistake. */
+function certColumn(t: Texts, c: Measured<CertFacts> | CertFacts | undefined): string[] {
     const f = c && "ok" in c ? (c.ok ? c.value : undefined) : c;
-    if (!f) return ["—", "—", "—", "—", "—", "—", "—", "—"];
+    if (!f) return ["—", "—", "—", "—", "—", "—", "—", "—", "—"];
     return [
         String(f.version),
         f.subject || "—",
         f.issuer || "—",
+        f.subject === f.issuer ? t.yes : t.no,
         f.sans.join(", ") || "—",
         `${f.keyAlgorithm}${f.keySize ? `, ${f.keySize}` : ""}`,
         f.signatureAlgorithm,
@@ -183,14 +185,24 @@ function certColumn(c: Measured<CertFacts> | CertFacts | undefined): string[] {
     ];
 }
 
-const seedColumn = (s: SeedCert): string[] => [s.version, s.subject, s.issuer, s.sans, s.key, s.signature, s.validity, s.ca];
+const seedColumn = (t: Texts, s: SeedCert): string[] => [
+    s.version,
+    s.subject,
+    s.issuer,
+    s.subject === s.issuer ? t.yes : t.no,
+    s.sans,
+    s.key,
+    s.signature,
+    s.validity,
+    s.ca,
+];
 
 /** The report in one language, as blocks. */
 export function reportBlocks(m: Measurements, lang: Lang): Block[] {
     const t = texts[lang];
     const a = answers(m, t);
     const leaf = m.chain.ok ? m.chain.value.certs[0] : undefined;
-    const cols = [certColumn(m.ca), certColumn(leaf), certColumn(m.clientCert), seedColumn(seed.broker), seedColumn(seed.client)];
+    const cols = [certColumn(t, m.ca), certColumn(t, leaf), certColumn(t, m.clientCert), seedColumn(t, seed.broker), seedColumn(t, seed.client)];
     const rowNames = Object.values(t.certRows);
     const checks = m.checks;
     return [

@@ -71,7 +71,17 @@ export interface Texts {
     markerFound: string;
     certTitle: string;
     certColumns: [string, string, string, string, string, string];
-    certRows: { version: string; subject: string; issuer: string; sans: string; key: string; signature: string; validity: string; ca: string };
+    certRows: {
+        version: string;
+        subject: string;
+        issuer: string;
+        selfIssued: string;
+        sans: string;
+        key: string;
+        signature: string;
+        validity: string;
+        ca: string;
+    };
     chainTitle: string;
     capturesTitle: string;
     captureTls: (file: string, packets: number) => string;
@@ -169,6 +179,7 @@ export const texts: Record<Lang, Texts> = {
             version: "version X.509",
             subject: "sujet",
             issuer: "émetteur",
+            selfIssued: "sujet = émetteur (normal pour une CA racine, l'erreur du TP pour une feuille)",
             sans: "SAN",
             key: "algorithme et taille de clé",
             signature: "signature",
@@ -271,6 +282,7 @@ export const texts: Record<Lang, Texts> = {
             version: "X.509 version",
             subject: "subject",
             issuer: "issuer",
+            selfIssued: "subject = issuer (right for a root CA, the TP's mistake for a leaf)",
             sans: "SANs",
             key: "key algorithm and size",
             signature: "signature",

@@ -131,6 +131,7 @@ describe("The lab report on a deployed lab", () => {
         assert.match(md, /id-ecPublicKey keys \(256 bit\)/);
         assert.match(md, /\| X\.509 version \| 3 \| 3 \| 3 \| 1 \(0x0\) \| 1 \(0x0\) \|/);
         assert.match(md, /^100 days \(from /m);
+        assert.match(md, /\| subject = issuer \(right for a root CA, the TP's mistake for a leaf\) \| yes \| no \| no \| yes \| no \|/);
         assert.match(md, /Verify return code: 0 \(ok\)/);
         assert.ok(md.includes(fingerprint("broker")) && md.includes(fingerprint("client")), "the pinned fingerprints");
         assert.match(md, /640 root:mosquitto \/etc\/mosquitto\/mqtt-lab\/server\.key/);

@@ -320,6 +320,7 @@ describe("the report", () => {
         assert.match(md, /TCP ports listening on the broker: 0\.0\.0\.0:8883, 172\.30\.56\.10:1883\./);
         assert.match(md, /\| X\.509 version \| 3 \| 3 \| 3 \| 1 \(0x0\) \| 1 \(0x0\) \|/, "the lab's versions beside the seed's");
         assert.match(md, /\| validity \(days\) \| 730 \| 100 \| 100 \|/);
+        assert.match(md, /\| subject = issuer \(right for a root CA, the TP's mistake for a leaf\) \| yes \| no \| no \| yes \| no \|/);
         assert.match(md, /SHA256:brokerfp/);
         assert.match(md, /\| capture-tls \| client-a \| client \| pass \| 156 packets \|/);
         assert.match(md, /Not reproduced in this report: `npm run report -- --reproduce-unknown-ca`/);
