@@ -82,8 +82,13 @@ describe("The lab report on a deployed lab", () => {
             plain: path.join(evidence, `capture-${t.stack.name}-plaintext.pcap`),
         };
     };
-    const report = (...extra: string[]) => {
-        const r = runForStack(t, repoRoot, "node", ["bin/tools/report.js", "--stack", t.stack.name, ...extra], 300_000);
+    /** The report as a user runs it: `npm run report` (which compiles first), or the compiled tool again. */
+    const report = (how: "npm" | "node", ...extra: string[]) => {
+        const args = ["--stack", t.stack.name, ...extra];
+        const r =
+            how === "npm"
+                ? runForStack(t, repoRoot, "npm", ["run", "report", "--", ...args], 300_000)
+                : runForStack(t, repoRoot, "node", ["bin/tools/report.js", ...args], 300_000);
         assert.equal(r.code, 0, `npm run report succeeds:\n${r.out}`);
         assert.ok(!r.out.includes(teachingPassword), "the tool never prints the teaching password");
         return { out: r.out, md: readFileSync(files().md, "utf8"), html: readFileSync(files().html, "utf8") };
@@ -111,7 +116,7 @@ describe("The lab report on a deployed lab", () => {
     let first: { md: string; html: string };
 
     it("answers the TP from what it measured on the lab's hosts, in French and in English, the password nowhere", () => {
-        first = report("--reproduce-unknown-ca");
+        first = report("npm", "--reproduce-unknown-ca");
         const { md } = first;
         const broker = String(outputs.brokerAddress.value);
         assert.match(md, /^# TP Sécurité : MQTT — rapport mesuré du labo/m);
@@ -200,7 +205,7 @@ describe("The lab report on a deployed lab", () => {
         const up = await t.stack.up({ color: "never" });
         assert.equal(up.summary.result, "succeeded");
         outputs = up.outputs;
-        const { md } = report();
+        const { md } = report("node");
         assert.notEqual(md, first.md);
         assert.match(md, /rsaEncryption keys \(3072 bit\)/);
         assert.doesNotMatch(md, /id-ecPublicKey keys/);
