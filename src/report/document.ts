@@ -42,8 +42,8 @@ function answers(m: Measurements, t: Texts): Record<QuestionId, Block[]> {
     const tls = m.tls;
     const off = m.teachingPort === null ? [p(t.teachingOff), code(m.teachingOnCommands)] : [];
     // The plaintext leg's answer, or why it is missing (with the commands that turn it on, once: question 2's).
-    const plainOr = (f: (leg: CaptureLeg) => Block[], commands = false): Block[] =>
-        plain.ok ? [...f(plain.value), cite(t, plain)] : [...(commands ? off : []), cite(t, plain)];
+    const plainMissing = (commands: boolean): Block[] => (m.teachingPort === null ? (commands ? off : [p(t.teachingOffShort)]) : [cite(t, plain)]);
+    const plainOr = (f: (leg: CaptureLeg) => Block[], commands = false): Block[] => (plain.ok ? [...f(plain.value), cite(t, plain)] : plainMissing(commands));
     const handshakeOf = (leg: CaptureLeg): Block[] => {
         const { handshake, teardown } = handshakeFrames(leg.frames);
         const all = code([`$ ${leg.framesCommand}`, ...leg.frames]);
@@ -59,7 +59,7 @@ function answers(m: Measurements, t: Texts): Record<QuestionId, Block[]> {
         handshake: [
             ...(plain.ok
                 ? plainOr(handshakeOf)
-                : [cite(t, plain), ...(tls.ok ? [p(t.handshakeFromTls(tls.value.port)), ...answer(t, tls, handshakeOf)] : [cite(t, tls)])]),
+                : [...plainMissing(false), ...(tls.ok ? [p(t.handshakeFromTls(tls.value.port)), ...answer(t, tls, handshakeOf)] : [cite(t, tls)])]),
             p(t.seedSaid("SYN, SYN-ACK, ACK … FIN")),
         ],
         tshark: [

@@ -51,6 +51,7 @@ export interface Texts {
     confidentialityPlain: string;
     confidentialityTls: string;
     teachingOff: string;
+    teachingOffShort: string;
     teachingOn: string;
     asymmetric: (alg: string, size: string, issuer: string, sig: string, verify: string) => string;
     generation: (caSubject: string, leafSubject: string, sans: string) => string;
@@ -147,7 +148,10 @@ export const texts: Record<Lang, Texts> = {
         },
         confidentialityPlain: "L'échange en clair n'est pas confidentiel : quiconque capture le trafic lit le topic, le message et les identifiants.",
         confidentialityTls: "En MQTTS, la capture ne contient ni le topic ni le message : seuls des enregistrements TLS chiffrés passent.",
-        teachingOff: "Le listener pédagogique (en clair) est désactivé : la partie en clair n'a pas été capturée. Pour l'activer, puis refaire le rapport :",
+        teachingOff:
+            "**Mesure manquante** : le listener pédagogique (en clair) est désactivé, la partie en clair n'a donc pas été capturée. Pour l'activer, puis refaire le rapport :",
+        teachingOffShort:
+            "**Mesure manquante** : le listener pédagogique (en clair) est désactivé, la partie en clair n'a donc pas été capturée (la question 2 donne les commandes qui l'activent).",
         teachingOn: "Listener pédagogique actif",
         asymmetric: (alg, size, issuer, sig, verify) =>
             `Le certificat servi par le broker contient sa clé publique (${alg}, ${size}) ; il est signé par l'autorité \`${issuer}\` (${sig}). Le client a vérifié cette signature avec la clé publique de la CA (résultat : ${verify}) ; la clé privée du broker, elle, ne quitte jamais le broker.`,
@@ -250,7 +254,10 @@ export const texts: Record<Lang, Texts> = {
         },
         confidentialityPlain: "The plaintext exchange is not confidential: whoever captures the traffic reads the topic, the message and the credentials.",
         confidentialityTls: "Over MQTTS the capture holds neither the topic nor the message: only encrypted TLS records cross.",
-        teachingOff: "The (plaintext) teaching listener is off: the plaintext leg was not captured. To turn it on, then run the report again:",
+        teachingOff:
+            "**Missing measurement**: the (plaintext) teaching listener is off, so the plaintext leg was not captured. To turn it on, then run the report again:",
+        teachingOffShort:
+            "**Missing measurement**: the (plaintext) teaching listener is off, so the plaintext leg was not captured (question 2 gives the commands that turn it on).",
         teachingOn: "Teaching listener on",
         asymmetric: (alg, size, issuer, sig, verify) =>
             `The certificate the broker serves holds its public key (${alg}, ${size}); it is signed by the authority \`${issuer}\` (${sig}). The client checked that signature with the CA's public key (result: ${verify}); the broker's private key never leaves the broker.`,

@@ -336,8 +336,8 @@ describe("the report", () => {
 
     it("shows the plaintext leg as missing when the teaching listener is off, with the commands that turn it on", () => {
         const md = renderMarkdown(assembleMeasurements(input({ plaintext: false })), []);
-        assert.match(md, /\*\*Mesure manquante\*\* : the teaching listener is off/);
-        assert.match(md, /\*\*Missing measurement\*\*: the teaching listener is off/);
+        assert.match(md, /\*\*Mesure manquante\*\* : le listener pédagogique \(en clair\) est désactivé/);
+        assert.match(md, /\*\*Missing measurement\*\*: the \(plaintext\) teaching listener is off/);
         assert.match(md, /pulumi config set --path mqtt-lab:teachingListener\.enabled true --stack lab/);
         assert.match(md, /pulumi up --yes --policy-pack policies --stack lab/);
         assert.doesNotMatch(md, /tshark returns the topic/, "no plaintext answer is made up");
