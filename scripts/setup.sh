@@ -29,7 +29,9 @@ need_apt() {
 }
 # mosquitto-clients: the mosquitto_sub that the lab command prints runs on this machine.
 # strace: test/containers/argv.test.ts records every program the checks start on the client host.
-need_apt node:nodejs npm:npm git:git curl:curl ss:iproute2 openssl:openssl shellcheck:shellcheck mosquitto_sub:mosquitto-clients testssl:testssl.sh strace:strace
+# tshark, chromium: test/engine/report.test.ts opens the report's pcaps (tshark -r) and renders its
+# HTML page (headless Chromium) on this machine.
+need_apt node:nodejs npm:npm git:git curl:curl ss:iproute2 openssl:openssl shellcheck:shellcheck mosquitto_sub:mosquitto-clients testssl:testssl.sh strace:strace tshark:tshark chromium:chromium
 
 step "toolchain (Pulumi CLI, language host, providers)"
 t0=$SECONDS

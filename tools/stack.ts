@@ -4,6 +4,7 @@
  * every failure they meet is one line (what, which stack or key, what to do) and a non-zero exit.
  */
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import type { StackOutputs } from "../src/outputs";
 
 /** A failure a tool reports as one line, `<tool>: <message>`, then exits with `code`. */
@@ -86,6 +87,13 @@ export function stackConfig(stack: string, key: string): string {
 export function stackConfigPath(stack: string, key: string): string {
     const r = pulumi(["config", "get", "--path", "--stack", stack, key]);
     return r.status === 0 ? r.stdout.trim() : "";
+}
+
+/** The SSH key: the lab's generated one (containers), or the one config names (existing hosts). */
+export function sshPrivateKey(stack: string, outputs: StackOutputs): string {
+    if (outputs.sshClientPrivateKey) return outputs.sshClientPrivateKey;
+    const keyPath = stackConfig(stack, "mqtt-lab:sshPrivateKeyPath");
+    return keyPath ? readFileSync(keyPath, "utf8") : stackConfig(stack, "mqtt-lab:sshPrivateKey");
 }
 
 /** One line for an SSH failure: which host of which stack, what happened, what to do. */

@@ -6,27 +6,19 @@
  *
  *   npm run verify [-- --stack lab]
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { CheckOutcome, EvidenceReport, parseCheckRun, renderEvidenceJson, renderEvidenceMarkdown } from "../src/evidence/report";
 import { checkInput } from "../src/remote/checkScripts";
 import { sshExec } from "../src/ssh/exec";
-import type { StackOutputs } from "../src/outputs";
-import { runTool, sshFailure, stackConfig, stackOutputs, takeStackArg } from "./stack";
+import { runTool, sshFailure, sshPrivateKey, stackConfig, stackOutputs, takeStackArg } from "./stack";
 
 const stack = takeStackArg(process.argv.slice(2));
 const clockToleranceSeconds = 60;
 
-/** The SSH key: the lab's generated one (containers), or the one config names (existing hosts). */
-function privateKey(outputs: StackOutputs): string {
-    if (outputs.sshClientPrivateKey) return outputs.sshClientPrivateKey;
-    const keyPath = stackConfig(stack, "mqtt-lab:sshPrivateKeyPath");
-    return keyPath ? readFileSync(keyPath, "utf8") : stackConfig(stack, "mqtt-lab:sshPrivateKey");
-}
-
 async function main(): Promise<number> {
     const outputs = stackOutputs(stack);
-    const key = privateKey(outputs);
+    const key = sshPrivateKey(stack, outputs);
     // Secrets that must not reach a report even if a check prints them: the teaching password (read once).
     const secretValues: string[] = [stackConfig(stack, "mqtt-lab:teachingPassword")].filter(Boolean);
     // Each host answers, with the pinned host key, before any check runs: a failure here is one line.

@@ -31,3 +31,15 @@ export function parseBundle(bundle: string): Record<string, string> {
     }
     return out;
 }
+
+/** Decodes a bundle of binary files (the report's pcaps, from write_bundle in lib.sh), byte for byte. */
+export function parseBundleBytes(bundle: string): Record<string, Buffer> {
+    const out: Record<string, Buffer> = {};
+    for (const line of bundle.split("\n")) {
+        if (!line || line.startsWith(`${bundleEnd} `)) continue;
+        const [name, b64] = line.split(" ");
+        if (!bundleName.test(name)) throw new Error(`bundle file name "${name}" is not allowed`);
+        out[name] = Buffer.from(b64 ?? "", "base64");
+    }
+    return out;
+}
