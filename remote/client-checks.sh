@@ -24,7 +24,7 @@
 # MIN_DAYS, VERIFY_NAME (-verify_ip or -verify_hostname), AS_ROOT, PARALLEL, and the switches
 # CAPTURE_TLS, CAPTURE_PLAINTEXT, REFUSALS and CHANGED_ONLY (yes or no), with the refusals' own keys.
 #
-# Stdin is a bundle (lib.sh): the teaching password (teaching-password) with CAPTURE_PLAINTEXT,
+# Stdin is a bundle (bundle.sh): the teaching password (teaching-password) with CAPTURE_PLAINTEXT,
 # the forged, revoked and CRL files with REFUSALS, and the identities' digests ("digests", a
 # "name digest" line each; absent when `npm run verify` runs the checks). It is read into this run's private (0700)
 # directory (run_dir, lib.sh), removed on exit, or by the next run when this one is killed

@@ -1,33 +1,7 @@
 # shellcheck shell=bash
-# lib.sh — what every host-side script of mqtt-lab shares. The program sends it to the host ahead of
-# each script, after the data header (KEY=value lines written by src/remote/compose.ts); it only
-# defines functions and runs nothing by itself.
-
-# --- bundles: files on stdin, one "name base64" line each, then "__end__ COUNT" ------------------
-# src/remote/bundle.ts writes and reads the same format (test/unit/bundle.test.ts holds them together).
-
-# read_bundle DIR: writes each file of the stdin bundle into DIR. Refuses names with a path, and a
-# bundle cut short (a copy killed midway); accepts the end line without its newline (the command
-# provider hands stdout on without it), no other line.
-read_bundle() {
-  local dir=$1 count=0 whole=no name b64
-  while IFS=' ' read -r name b64 || [ "${name:-}" = __end__ ]; do
-    [ -n "$name" ] || continue
-    if [ "$name" = __end__ ]; then [ "$b64" = "$count" ] && whole=yes; break; fi
-    case "$name" in */*|.*) echo "mqtt-lab: refusing bundle file name $name" >&2; exit 2 ;; esac
-    printf '%s' "$b64" | base64 -d > "$dir/$name"
-    count=$((count+1))
-  done
-  [ $whole = yes ] || { echo "mqtt-lab: the bundle on stdin was cut short (a copy killed midway?): nothing was changed" >&2; exit 2; }
-}
-
-# write_bundle DIR FILE...: prints the files of DIR as a bundle on stdout.
-write_bundle() {
-  local dir=$1 f
-  shift
-  for f in "$@"; do printf '%s %s\n' "$f" "$(base64 -w0 "$dir/$f")"; done
-  echo "__end__ $#"
-}
+# lib.sh — what the host-side scripts of mqtt-lab share. The program sends it to the host ahead of
+# each script that uses it, after the data header (KEY=value lines written by src/remote/compose.ts)
+# and remote/bundle.sh; it only defines functions and runs nothing by itself.
 
 # conf_listener_ports FILE: the ports of the `listener` lines of a conf the program wrote (none when
 # FILE does not exist yet), on one line.

@@ -10,13 +10,13 @@
 # Data header (src/remote/compose.ts): BROKER, TLS_PORT, PLAIN_PORT (empty when the teaching
 # listener is off), TEACHING_USER, CLIENTS_DIR, IDENTITY, TLS_TOPIC, PLAIN_TOPIC, PAYLOAD,
 # VERIFY_NAME (-verify_ip or -verify_hostname), AS_ROOT.
-# Stdin is a bundle (lib.sh): the teaching password (teaching-password) when PLAIN_PORT is set.
+# Stdin is a bundle (bundle.sh): the teaching password (teaching-password) when PLAIN_PORT is set.
 # It never goes on a command line: mosquitto_pub reads it from its options file
 # ($XDG_CONFIG_HOME/mosquitto_pub) and grep from a pattern file (-f), both in the private directory.
 #
 # Prints sections, each a line "=== report NAME" then its lines (src/report/hostOutput.ts reads
 # them). The password is never printed: the CONNECT packet's password field is compared with it
-# here. The captures come last, as a bundle (write_bundle, lib.sh): the plaintext one holds the
+# here. The captures come last, as a bundle (write_bundle, bundle.sh): the plaintext one holds the
 # password, as a student's capture would.
 set -u
 priv=$(run_dir)

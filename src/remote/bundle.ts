@@ -1,7 +1,7 @@
 /**
  * The bundle: how files travel on a command's stdin (secret, out of logs), one `name base64` line
  * per file, then `__end__ COUNT`, so a host can tell a whole bundle from one cut short. The shell
- * side is `read_bundle` / `write_bundle` in remote/lib.sh; test/unit/bundle.test.ts runs both
+ * side is `read_bundle` / `write_bundle` in remote/bundle.sh; test/unit/bundle.test.ts runs both
  * against this codec.
  */
 
@@ -32,7 +32,7 @@ export function parseBundle(bundle: string): Record<string, string> {
     return out;
 }
 
-/** Decodes a bundle of binary files (the report's pcaps, from write_bundle in lib.sh), byte for byte. */
+/** Decodes a bundle of binary files (the report's pcaps, from write_bundle in remote/bundle.sh), byte for byte. */
 export function parseBundleBytes(bundle: string): Record<string, Buffer> {
     const out: Record<string, Buffer> = {};
     for (const line of bundle.split("\n")) {

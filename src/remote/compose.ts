@@ -4,7 +4,8 @@
  *
  *   1. a header: one shell-quoted `KEY='value'` line per input, and the files the policy pack must
  *      read (conf, ACL) as quoted heredocs read into variables;
- *   2. remote/lib.sh, the helpers every script shares;
+ *   2. the function files it uses: remote/bundle.sh (the bundle codec), remote/lib.sh (the helpers
+ *      the scripts share), and for some a part of their own (scriptLibraries);
  *   3. the script itself, remote/<name>.sh, as a student reads it in the repository.
  *
  * Secrets never go in the header: they travel on stdin (see bundle.ts).
@@ -63,17 +64,25 @@ export function renderHeader(script: string, values: HeaderValues, heredocs: Rec
 }
 
 /**
- * Host scripts that are sent with function files ahead of them (after remote/lib.sh): the
- * script calls what they define. One list, read by composeScript and by the policy pack.
+ * The function files of remote/ sent ahead of each host script (after its header), in order: by
+ * default the bundle codec and lib.sh. A client's install and remove are sent once per identity
+ * and kept in the state three times (create, update, delete): they get only what they use, which
+ * keeps a lab of hundreds of identities' state, rewritten after every step, small. One list, read
+ * by composeScript and by the policy pack.
  */
-export const scriptParts: Readonly<Record<string, readonly string[]>> = { "client-checks": ["refusal-checks"] };
+const libraries: Readonly<Record<string, readonly string[]>> = {
+    "client-install": ["bundle"],
+    "client-remove": [],
+    "client-checks": ["bundle", "lib", "refusal-checks"],
+};
+export const scriptLibraries = (script: string): readonly string[] => libraries[script] ?? ["bundle", "lib"];
 
-/** What follows the header: remote/lib.sh, the script's parts, remote/<script>.sh. */
+/** What follows the header: the script's function files, then remote/<script>.sh. */
 function body(script: string): string {
-    return ["", remoteFile("lib"), ...(scriptParts[script] ?? []).map(remoteFile), remoteFile(script)].join("\n");
+    return ["", ...scriptLibraries(script).map(remoteFile), remoteFile(script)].join("\n");
 }
 
-/** The whole text for `bash -c`: header, remote/lib.sh, the script's parts, remote/<script>.sh. */
+/** The whole text for `bash -c`: header, the function files it uses (remote/bundle.sh, remote/lib.sh, …), remote/<script>.sh. */
 export function composeScript(script: string, values: HeaderValues, heredocs: Record<string, string> = {}): string {
     return `${renderHeader(script, values, heredocs)}${body(script)}`;
 }
@@ -107,7 +116,7 @@ export function headerValues(script: string): Record<string, string> {
     for (const line of script.split("\n")) {
         const m = /^([A-Z][A-Z0-9_]*)='(.*)'$/.exec(line);
         if (m) out[m[1]] = m[2].replace(/'\\''/g, "'");
-        if (line.startsWith("# shellcheck shell=bash")) break; // remote/lib.sh begins: the header is over
+        if (line.startsWith("# shellcheck shell=bash")) break; // the first remote file begins: the header is over
     }
     return out;
 }
@@ -146,8 +155,8 @@ const headerTitle = /^# mqtt-lab: the data of remote\/([a-z][a-z-]*)\.sh, writte
 
 /**
  * The name of the program's own host script that `command` runs, when it is exactly what
- * composeScript and asRootScript/asUserScript make (a data header, then remote/lib.sh, the
- * script's parts and the script verbatim, nothing before or after); undefined for any other command. The policy pack
+ * composeScript and asRootScript/asUserScript make (a data header, then the script's function
+ * files and the script verbatim, nothing before or after); undefined for any other command. The policy pack
  * recognizes the program's commands this way, not by matching their text.
  */
 export function composedScriptOf(command: string): string | undefined {

@@ -1,6 +1,6 @@
 /**
  * One bundle codec, two languages: the TypeScript writer and reader (src/remote/bundle.ts) and
- * remote/lib.sh's read_bundle and write_bundle, run for real with bash, held against each other.
+ * remote/bundle.sh's read_bundle and write_bundle, run for real with bash, held against each other.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -14,10 +14,10 @@ import { remoteFile } from "../../src/remote/compose";
 const work = mkdtempSync(path.join(tmpdir(), "mqtt-lab-bundle-"));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-/** Runs `body` in bash after remote/lib.sh, in a fresh directory. */
+/** Runs `body` in bash after remote/bundle.sh, in a fresh directory. */
 function bash(body: string, input = "") {
     const dir = mkdtempSync(path.join(work, "run-"));
-    const r = spawnSync("bash", ["-c", `set -eu\n${remoteFile("lib")}\n${body}`], { cwd: dir, input, encoding: "utf8" });
+    const r = spawnSync("bash", ["-c", `set -eu\n${remoteFile("bundle")}\n${body}`], { cwd: dir, input, encoding: "utf8" });
     return { ...r, dir };
 }
 

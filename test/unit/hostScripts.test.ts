@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { clientChecksScript } from "../../src/remote/checkScripts";
-import { composedScriptOf, composeScript, headerIsData, remoteFile, renderHeader, scriptParts, unwrapBashC } from "../../src/remote/compose";
+import { composedScriptOf, composeScript, headerIsData, remoteFile, renderHeader, scriptLibraries, unwrapBashC } from "../../src/remote/compose";
 import {
     asRootScript,
     brokerApplyScript,
@@ -101,10 +101,10 @@ const commands: { name: string; script: string; wrapped: string }[] = [
 
 describe("host-side scripts as sent", () => {
     for (const c of commands) {
-        const parts = scriptParts[c.script] ?? [];
-        it(`${c.name}: a data header, then remote/lib.sh${parts.map((x) => `, remote/${x}.sh`).join("")} and remote/${c.script}.sh verbatim`, () => {
+        const libraries = scriptLibraries(c.script);
+        it(`${c.name}: a data header, then ${libraries.map((x) => `remote/${x}.sh, `).join("")}and remote/${c.script}.sh verbatim`, () => {
             const text = unwrapBashC(c.wrapped.replace(/^sudo -n /, ""));
-            const tail = ["", "lib", ...parts, c.script].map((x) => (x ? remoteFile(x) : "")).join("\n");
+            const tail = ["", ...libraries.map(remoteFile), remoteFile(c.script)].join("\n");
             assert.ok(text.endsWith(tail), "the scripts are sent as they are in the repository");
             const header = text.slice(0, text.length - tail.length);
             assert.ok(header.startsWith(renderHeader(c.script, {}).trimEnd()), "the header names its script");

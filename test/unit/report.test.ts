@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { composedScriptOf, headerIsData, headerValues, remoteFile, unwrapBashC } from "../../src/remote/compose";
+import { composedScriptOf, headerIsData, headerValues, remoteFile, scriptLibraries, unwrapBashC } from "../../src/remote/compose";
 import { reportBrokerScript, reportClientScript, tlsLegTopic, unknownCaScript } from "../../src/remote/reportScripts";
 import { assembleMeasurements, AssembleInput } from "../../src/report/assemble";
 import { daysBetween, handshakeFrames, parseSections, parseX509Text, tlsRecordKinds } from "../../src/report/hostOutput";
@@ -266,7 +266,7 @@ describe("the report's host scripts", () => {
             ["unknown-ca", "unknown-ca", unknownCaScript()],
         ];
         for (const [name, script, text] of sent) {
-            const tail = ["", remoteFile("lib"), remoteFile(script)].join("\n");
+            const tail = ["", ...scriptLibraries(script).map(remoteFile), remoteFile(script)].join("\n");
             assert.ok(text.endsWith(tail), `${name}: the script as it is in the repository`);
             const header = text.slice(0, text.length - tail.length);
             assert.ok(headerIsData(header), `${name}: the header holds data, not code`);
