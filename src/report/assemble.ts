@@ -17,14 +17,11 @@ export interface HostRun {
     unreachable?: string;
 }
 
-export interface AssembleInput {
-    stack: string;
-    when: string;
-    brokerAddress: string;
-    tlsPort: number;
-    teachingPort: number | null;
-    teachingUser: string | null;
-    identity: string;
+/** What the report tool hands over: the stack's facts as the report keeps them, and what the hosts printed. */
+export interface AssembleInput extends Pick<
+    Measurements,
+    "stack" | "when" | "brokerAddress" | "tlsPort" | "teachingPort" | "teachingUser" | "identity" | "teachingOnCommands"
+> {
     tlsTopic: string;
     plainTopic: string;
     payload: string;
@@ -34,7 +31,6 @@ export interface AssembleInput {
     scripts: { broker: string; client: string };
     /** Where each pcap was written on this machine (or why not). */
     pcapFiles: { tls: string; plaintext: string };
-    teachingOnCommands: string[];
     checks: CheckEvidence | string;
     /** The reproduction's sections, or why it did not run. */
     unknownCa: { sections: Record<string, string>; command: string } | string;
