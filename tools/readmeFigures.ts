@@ -259,7 +259,7 @@ export function renderEngineFigures(e: EngineResults): string {
         ]);
     }
     const out = [
-        `Latest (${day(e.when)}, ${e.machine}, ${e.program}; ${e.rounds} no-op rounds, ${e.rotationRounds} rotations, medians):`,
+        `Latest (${day(e.when)}, ${e.machine}, ${e.program}; ${e.rounds} no-op rounds${e.rotation ? `, ${e.rotationRounds} rotations` : ""}, medians):`,
         "",
         table(["what", "lab", "floor", "ratio", "goal"], rows),
     ];
