@@ -247,7 +247,8 @@ check_capture_tls() {
   hits=$(grep -a -o -F -f "$priv/needles" "$pcap" | sort -u | tr '\n' ' ')
   rm -f "$pcap"
   [ -z "$hits" ] || { fail "capture-tls: in clear on port $TLS_PORT: $hits"; return; }
-  echo "PASS capture-tls: ${packets:-?} packets on port $TLS_PORT during the TLS publishes of ${#names[@]} identities; none of their topics or payloads in clear (the bytes sent in clear on purpose were found)"
+  local whose="${#names[@]} identities"; [ ${#names[@]} -eq 1 ] && whose="1 identity"
+  echo "PASS capture-tls: ${packets:-?} packets on port $TLS_PORT during the TLS publishes of $whose; none of their topics or payloads in clear (the bytes sent in clear on purpose were found)"
 }
 
 # --- the run ----------------------------------------------------------------------------------------
