@@ -3,7 +3,7 @@
  * measurements: what markdown.ts and html.ts both render. Every value here is a measurement or the
  * seed's quoted text; a measurement that is missing is a sentence saying so, with why.
  */
-import type { CaptureLeg, CertFacts, Measured, Measurements } from "./model";
+import type { BrokerTry, CaptureLeg, CertFacts, Measured, Measurements } from "./model";
 import { handshakeFrames, tlsRecordKinds } from "./hostOutput";
 import { seed, SeedCert } from "./seed";
 import { Lang, questionOrder, QuestionId, texts, Texts } from "./text";
@@ -17,6 +17,8 @@ export type Block =
 
 const p = (text: string): Block => ({ kind: "p", text });
 const code = (lines: string[]): Block => ({ kind: "code", lines });
+/** One try against the throw-away broker: the client's command and words, then the broker's. */
+const transcript = (run: BrokerTry): string[] => [`$ ${run.publishCommand}`, ...run.client, "", "# broker (mosquitto):", ...run.broker];
 
 /** The citation of a measurement, or the sentence saying it is missing. */
 function cite<T>(t: Texts, m: Measured<T>): Block {
@@ -133,24 +135,9 @@ function answers(m: Measurements, t: Texts): Record<QuestionId, Block[]> {
             ...(m.unknownCa.ok
                 ? [
                       p(t.errorReproduced(m.unknownCa.value.seed.publishExit)),
-                      code([
-                          `$ ${m.unknownCa.value.seed.publishCommand}`,
-                          ...m.unknownCa.value.seed.client,
-                          "",
-                          "# broker (mosquitto):",
-                          ...m.unknownCa.value.seed.broker,
-                          "",
-                          "# openssl verify:",
-                          m.unknownCa.value.seed.verify,
-                      ]),
+                      code([...transcript(m.unknownCa.value.seed), "", "# openssl verify:", m.unknownCa.value.seed.verify]),
                       p(t.errorControl(m.unknownCa.value.control.publishExit)),
-                      code([
-                          `$ ${m.unknownCa.value.control.publishCommand}`,
-                          ...m.unknownCa.value.control.client,
-                          "",
-                          "# broker (mosquitto):",
-                          ...m.unknownCa.value.control.broker,
-                      ]),
+                      code(transcript(m.unknownCa.value.control)),
                       p(`${m.unknownCa.value.mosquitto}, ${m.unknownCa.value.openssl}.`),
                       cite(t, m.unknownCa),
                   ]
